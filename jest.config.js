@@ -1,5 +1,7 @@
 // Two projects: unit specs (no network) and integration specs against the real Kafka and Redis
 // that test/global-setup.ts starts on free ports (or TEST_KAFKA_BROKERS / TEST_REDIS_URL).
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 const { pathsToModuleNameMapper } = require('./test/paths-to-module-name-mapper');
 
 const swc = [
@@ -22,10 +24,14 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(),
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/bench', '<rootDir>/scripts'],
+  roots: ['apps', 'libs', 'test', 'bench', 'scripts']
+    .filter((dir) => existsSync(join(__dirname, dir)))
+    .map((dir) => `<rootDir>/${dir}`),
 };
 
 module.exports = {
+  // Integration tests start brokers, consumers and child processes: generous, but finite.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     {
@@ -34,7 +40,6 @@ module.exports = {
       testMatch: ['**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

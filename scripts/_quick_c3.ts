@@ -1,0 +1,11 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseEvent } from '@app/contracts';
+const dir = 'libs/contracts/fixtures/v1';
+const raws = readdirSync(dir).map((f) => readFileSync(`${dir}/${f}`));
+const now = 1764150000123;
+for (const r of raws) parseEvent(r, { nowMs: now });
+const n = 200000;
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < n; i++) parseEvent(raws[i % raws.length], { nowMs: now });
+const us = Number(process.hrtime.bigint() - t0) / 1000 / n;
+console.log('us/event', us.toFixed(2), 'events/s', Math.round(1e6 / us));
