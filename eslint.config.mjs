@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
 
-const libs = ['config', 'contracts', 'health', 'kafka', 'observability', 'simulator', 'testing', 'vector-store'];
+const libs = [
+  'config',
+  'contracts',
+  'health',
+  'kafka',
+  'observability',
+  'redis',
+  'simulator',
+  'testing',
+  'vector-store',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },

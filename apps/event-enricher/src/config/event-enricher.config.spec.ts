@@ -1,0 +1,19 @@
+import { describeEnv, loadConfig } from '@app/config';
+import { SERVICE_NAME, eventEnricherEnvSchema } from './event-enricher.config';
+
+describe('event-enricher config', () => {
+  it('defaults to its own ports and client id', () => {
+    const config = loadConfig(eventEnricherEnvSchema, {});
+    expect(config.common.port).toBe(3001);
+    expect(config.common.grpcPort).toBe(50052);
+    expect(config.kafka.clientId).toBe(SERVICE_NAME);
+  });
+
+  it('declares the shared variables it uses', () => {
+    const names = describeEnv(eventEnricherEnvSchema).map((v) => v.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'REDIS_URL', 'TOPIC_RAW', 'API_KEYS']),
+    );
+    expect(names).toHaveLength(new Set(names).size);
+  });
+});

@@ -1,0 +1,19 @@
+import { describeEnv, loadConfig } from '@app/config';
+import { SERVICE_NAME, recommenderApiEnvSchema } from './recommender-api.config';
+
+describe('recommender-api config', () => {
+  it('defaults to its own ports and client id', () => {
+    const config = loadConfig(recommenderApiEnvSchema, {});
+    expect(config.common.port).toBe(3000);
+    expect(config.common.grpcPort).toBe(50051);
+    expect(config.kafka.clientId).toBe(SERVICE_NAME);
+  });
+
+  it('declares the shared variables it uses', () => {
+    const names = describeEnv(recommenderApiEnvSchema).map((v) => v.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'REDIS_URL', 'TOPIC_RAW', 'API_KEYS', 'QDRANT_URL']),
+    );
+    expect(names).toHaveLength(new Set(names).size);
+  });
+});

@@ -1,0 +1,62 @@
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { EnvGroup } from './env-schema';
+import { EnvVar } from './env-var.decorator';
+import { ToNumber } from './env.validators';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class CommonEnvDto {
+  @EnvVar({ description: 'Runtime environment; production turns on stricter checks.' })
+  @IsIn(NODE_ENVS)
+  NODE_ENV!: NodeEnv;
+
+  @EnvVar({ description: 'Minimum pino log level.' })
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL!: LogLevel;
+
+  @EnvVar({ description: 'HTTP port (health, metrics, API); 0 picks a free port.' })
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT!: number;
+
+  @EnvVar({ description: 'gRPC port (grpc.health.v1 and internal APIs); 0 picks a free port.' })
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  GRPC_PORT!: number;
+}
+
+export interface CommonConfig {
+  nodeEnv: NodeEnv;
+  logLevel: LogLevel;
+  port: number;
+  grpcPort: number;
+}
+
+/** NODE_ENV, LOG_LEVEL, PORT, GRPC_PORT; each app passes its own default ports. */
+export function commonEnv(defaults: {
+  port: number;
+  grpcPort: number;
+}): EnvGroup<CommonEnvDto, CommonConfig> {
+  return {
+    dto: CommonEnvDto,
+    defaults: {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      PORT: String(defaults.port),
+      GRPC_PORT: String(defaults.grpcPort),
+    },
+    toConfig: (dto) => ({
+      nodeEnv: dto.NODE_ENV,
+      logLevel: dto.LOG_LEVEL,
+      port: dto.PORT,
+      grpcPort: dto.GRPC_PORT,
+    }),
+  };
+}

@@ -1,0 +1,77 @@
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { EnvGroup } from './env-schema';
+import { EnvVar } from './env-var.decorator';
+import { IsHostPortList, ToBoolean } from './env.validators';
+
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+export class KafkaEnvDto {
+  @EnvVar({ description: 'Bootstrap brokers, comma-separated host:port.', type: 'list' })
+  @IsHostPortList()
+  KAFKA_BROKERS!: string;
+
+  @EnvVar({ description: 'Connect to the brokers over TLS.' })
+  @ToBoolean()
+  @IsBoolean()
+  KAFKA_SSL!: boolean;
+
+  @EnvVar({
+    description: 'SASL mechanism; unset = no SASL. Needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.',
+  })
+  @IsOptional()
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
+
+  @EnvVar({ description: 'SASL user name (required with KAFKA_SASL_MECHANISM).' })
+  @ValidateIf((dto: KafkaEnvDto) => dto.KAFKA_SASL_MECHANISM !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  KAFKA_SASL_USERNAME?: string;
+
+  @EnvVar({ description: 'SASL password (required with KAFKA_SASL_MECHANISM).', secret: true })
+  @ValidateIf((dto: KafkaEnvDto) => dto.KAFKA_SASL_MECHANISM !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  KAFKA_SASL_PASSWORD?: string;
+
+  @EnvVar({ description: 'Kafka client id (shows in broker logs and quotas).' })
+  @IsString()
+  @IsNotEmpty()
+  KAFKA_CLIENT_ID!: string;
+}
+
+/** A union per mechanism, like kafkajs' SASLOptions, so it is assignable to them. */
+export type KafkaSasl = {
+  [M in KafkaSaslMechanism]: { mechanism: M; username: string; password: string };
+}[KafkaSaslMechanism];
+
+/** Shaped like kafkajs' KafkaConfig connection fields, so it can be spread into one. */
+export interface KafkaConnectionConfig {
+  brokers: string[];
+  ssl: boolean;
+  sasl?: KafkaSasl;
+  clientId: string;
+}
+
+/** KAFKA_*: brokers default to the local development broker; client id defaults to the app name. */
+export function kafkaEnv(defaults: { clientId: string }): EnvGroup<KafkaEnvDto, KafkaConnectionConfig> {
+  return {
+    dto: KafkaEnvDto,
+    defaults: { KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SSL: 'false', KAFKA_CLIENT_ID: defaults.clientId },
+    toConfig: (dto) => ({
+      brokers: dto.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+      ssl: dto.KAFKA_SSL,
+      clientId: dto.KAFKA_CLIENT_ID,
+      ...(dto.KAFKA_SASL_MECHANISM
+        ? {
+            sasl: {
+              mechanism: dto.KAFKA_SASL_MECHANISM,
+              username: dto.KAFKA_SASL_USERNAME ?? '',
+              password: dto.KAFKA_SASL_PASSWORD ?? '',
+            },
+          }
+        : {}),
+    }),
+  };
+}

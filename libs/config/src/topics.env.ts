@@ -1,0 +1,89 @@
+import { DEFAULT_PARTITIONS, DEFAULT_TOPICS, TopicRole } from '@app/contracts';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { EnvGroup } from './env-schema';
+import { EnvVar } from './env-var.decorator';
+import { ToNumber } from './env.validators';
+
+// Kafka's legal topic name characters, at most 249 of them.
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const topicMessage = { message: '$property must be a Kafka topic name ([A-Za-z0-9._-], 1-249 chars)' };
+
+export class TopicsEnvDto {
+  @EnvVar({ description: 'Raw events topic (ingress -> event-enricher).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_RAW!: string;
+
+  @EnvVar({ description: 'Validated, enriched events topic.' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_ENRICHED!: string;
+
+  @EnvVar({ description: 'Dead-letter topic (poison messages with the reason in headers).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_DEAD_LETTER!: string;
+
+  @EnvVar({ description: 'Stream metrics change feed (compacted).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_METRICS_STREAMS!: string;
+
+  @EnvVar({ description: 'Stream embeddings change feed (compacted).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_EMBEDDINGS_STREAMS!: string;
+
+  @EnvVar({ description: 'User embeddings change feed (compacted).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_EMBEDDINGS_USERS!: string;
+
+  @EnvVar({ description: 'Follow-graph state topic (compacted).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_STATE_FOLLOWS!: string;
+
+  @EnvVar({ description: 'Watermarks topic (compacted).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_WATERMARKS!: string;
+
+  @EnvVar({
+    description: 'Partitions of every multi-partition topic; dead letters and watermarks keep 1 (ordered).',
+  })
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  TOPIC_PARTITIONS!: number;
+}
+
+export interface TopicsConfig {
+  names: Record<TopicRole, string>;
+  partitions: Record<TopicRole, number>;
+}
+
+const VARIABLE_OF: Record<TopicRole, keyof TopicsEnvDto> = {
+  raw: 'TOPIC_RAW',
+  enriched: 'TOPIC_ENRICHED',
+  deadLetter: 'TOPIC_DEAD_LETTER',
+  metricsStreams: 'TOPIC_METRICS_STREAMS',
+  embeddingsStreams: 'TOPIC_EMBEDDINGS_STREAMS',
+  embeddingsUsers: 'TOPIC_EMBEDDINGS_USERS',
+  stateFollows: 'TOPIC_STATE_FOLLOWS',
+  watermarks: 'TOPIC_WATERMARKS',
+};
+
+const ROLES = Object.keys(VARIABLE_OF) as TopicRole[];
+
+/** TOPIC_* names (defaults from @app/contracts) and TOPIC_PARTITIONS. */
+export function topicsEnv(): EnvGroup<TopicsEnvDto, TopicsConfig> {
+  const defaults: Partial<Record<keyof TopicsEnvDto, string>> = {
+    TOPIC_PARTITIONS: String(DEFAULT_PARTITIONS.raw),
+  };
+  for (const role of ROLES) defaults[VARIABLE_OF[role]] = DEFAULT_TOPICS[role];
+  return {
+    dto: TopicsEnvDto,
+    defaults,
+    toConfig: (dto) => ({
+      names: Object.fromEntries(ROLES.map((r) => [r, dto[VARIABLE_OF[r]]])) as Record<TopicRole, string>,
+      // single-partition stages stay single: their order matters more than their throughput
+      partitions: Object.fromEntries(
+        ROLES.map((r) => [r, DEFAULT_PARTITIONS[r] === 1 ? 1 : dto.TOPIC_PARTITIONS]),
+      ) as Record<TopicRole, number>,
+    }),
+  };
+}
