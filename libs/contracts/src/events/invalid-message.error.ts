@@ -1,5 +1,6 @@
 /** Why a message is poison (goes to the dead-letter topic, or a 400 at the ingress). */
-export type InvalidMessageReason = 'not-json' | 'too-large' | 'unknown-type' | 'unsupported-version' | 'invalid-field';
+export type InvalidMessageReason =
+  'not-json' | 'too-large' | 'unknown-type' | 'unsupported-version' | 'invalid-field';
 
 /** One problem, naming the field by its path in the message: `data.amount`, `data.streamIds.2`. */
 export interface InvalidMessageIssue {

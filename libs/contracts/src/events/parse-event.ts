@@ -33,7 +33,11 @@ export function toObject(input: unknown, maxBytes: number): Record<string, unkno
         ? 0
         : Buffer.byteLength(input, 'utf8');
     if (bytes > maxBytes) {
-      throw InvalidMessageError.of('too-large', '', `message is ${bytes} bytes, over the ${maxBytes} byte cap`);
+      throw InvalidMessageError.of(
+        'too-large',
+        '',
+        `message is ${bytes} bytes, over the ${maxBytes} byte cap`,
+      );
     }
     try {
       parsed = JSON.parse(Buffer.isBuffer(input) ? input.toString('utf8') : input);
@@ -71,7 +75,7 @@ export function validateEventObject(
     throw InvalidMessageError.of(
       'unsupported-version',
       `${prefix}schemaVersion`,
-      `${prefix}schemaVersion ${String(plain.schemaVersion).slice(0, 32)} is not supported (only 1)`,
+      `${prefix}schemaVersion ${JSON.stringify(plain.schemaVersion)?.slice(0, 32)} is not supported (only 1)`,
     );
   }
   const envelope = validateClass(EventEnvelopeDto, plain, prefix);

@@ -38,12 +38,11 @@ export function isMoneyAmount(value: unknown): value is number {
 
 /**
  * Exact conversion of a major-unit amount (<= 4 fractional digits) to integer ten-thousandths.
- * Works on the decimal string, not on `amount * 10000` (0.1 * 3 style float error, 1.0005 * 10000
- * = 10004.999999999998). Throws RangeError for amounts outside the money rules.
+ * Works on the decimal string, not on `amount * 10000` (1.005 * 10000 = 10049.999999999998). Throws RangeError for amounts outside the money rules.
  */
 export function toTenThousandths(amount: number): number {
   if (!isMoneyAmount(amount)) {
-    throw new RangeError(`not a money amount (finite, >= 0, <= 4 fractional digits): ${amount}`);
+    throw new RangeError(`not a money amount (finite, >= 0, <= 4 fractional digits): ${String(amount)}`);
   }
   const text = String(amount);
   if (text.includes('e')) {

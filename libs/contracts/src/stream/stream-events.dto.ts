@@ -1,12 +1,12 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoundedText, IsCategory, IsCount, IsLanguageTag, IsSafeId } from '../validation/decorators';
 import {
-  IsBoundedText,
-  IsCategory,
-  IsCount,
-  IsLanguageTag,
-  IsSafeId,
-} from '../validation/decorators';
-import { REASON_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_MAX_COUNT, TITLE_MAX_LENGTH, VIEWER_COUNT_MAX } from '../validation/limits';
+  REASON_MAX_LENGTH,
+  TAG_MAX_LENGTH,
+  TAGS_MAX_COUNT,
+  TITLE_MAX_LENGTH,
+  VIEWER_COUNT_MAX,
+} from '../validation/limits';
 
 /** `stream.started`: a seller went live. */
 export class StreamStartedData {

@@ -1,4 +1,13 @@
-import { IsInt, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
 import { MONEY_MAX_AMOUNT, MONEY_MAX_FRACTION_DIGITS, isMoneyAmount } from '../money/money';
 import { CATEGORY_PATTERN, CURRENCY_PATTERN, LANGUAGE_PATTERN, SAFE_ID_PATTERN } from './limits';
 

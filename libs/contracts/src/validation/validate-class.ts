@@ -1,6 +1,7 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
 import { InvalidMessageIssue } from '../events/invalid-message.error';
+import { CompiledValidator } from './compiled-validator';
 
 /**
  * Tolerant reader: properties without a decorator are stripped from the result (whitelist) but
@@ -19,8 +20,34 @@ export interface ValidatedClass<T> {
   issues: InvalidMessageIssue[];
 }
 
-/** plainToInstance + validateSync; `prefix` names where `plain` sits in the message ("data."). */
+const compiled = new Map<ClassConstructor<object>, CompiledValidator<object> | null>();
+
+function compiledFor<T extends object>(cls: ClassConstructor<T>): CompiledValidator<T> | null {
+  let validator = compiled.get(cls);
+  if (validator === undefined) {
+    validator = CompiledValidator.compile(cls);
+    compiled.set(cls, validator);
+  }
+  return validator as CompiledValidator<T> | null;
+}
+
+/**
+ * Validates `plain` against the decorators of `cls`. Valid input takes the compiled fast path;
+ * invalid input (or a class the fast path cannot run) goes through plainToInstance +
+ * validateSync, whose errors become the issues. `prefix` names where `plain` sits ("data.").
+ */
 export function validateClass<T extends object>(
+  cls: ClassConstructor<T>,
+  plain: object,
+  prefix: string,
+): ValidatedClass<T> {
+  const fast = compiledFor(cls)?.validate(plain as Record<string, unknown>);
+  if (fast) return { value: fast, issues: [] };
+  return validateClassSlow(cls, plain, prefix);
+}
+
+/** Plain class-validator: plainToInstance + validateSync (also the fast path's reference). */
+export function validateClassSlow<T extends object>(
   cls: ClassConstructor<T>,
   plain: object,
   prefix: string,
@@ -49,5 +76,7 @@ export function flattenErrors(errors: readonly ValidationError[], prefix: string
 function renamed(message: string, property: string, path: string): string {
   if (property === path) return message;
   const at = message.search(new RegExp(`\\b${property.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
-  return at === -1 ? `${path}: ${message}` : message.slice(0, at) + path + message.slice(at + property.length);
+  return at === -1
+    ? `${path}: ${message}`
+    : message.slice(0, at) + path + message.slice(at + property.length);
 }
