@@ -6,7 +6,7 @@
  * now (when the replay ends, if paced by --speed) unless --keep-time. Invalid lines are skipped
  * and counted. --speed 1 = real time, 10 = ten times faster; default: as fast as possible.
  */
-import { DEFAULT_TOPICS } from '@app/contracts';
+import { DEFAULT_PARTITIONS, DEFAULT_TOPICS } from '@app/contracts';
 import { KafkaSink, replayEventLog, summarizeEventLog } from '@app/simulator';
 import { Presets, SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const sink = new KafkaSink({
     brokers: (values.brokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     topic: values.topic ?? DEFAULT_TOPICS.raw,
+    // idempotent: a fresh broker gets the topic with the pipeline's partitioning, not an auto-created one
+    createTopicPartitions: DEFAULT_PARTITIONS.raw,
   });
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());

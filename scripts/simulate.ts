@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       brokers: { type: 'string' },
       topic: { type: 'string' },
-      'create-topic': { type: 'boolean', default: false },
+      'create-topic': { type: 'boolean', default: true },
       help: { type: 'boolean', default: false },
     },
   });

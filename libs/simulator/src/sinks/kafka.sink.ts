@@ -1,5 +1,5 @@
 import { NowcastEvent, partitionKeyOf } from '@app/contracts';
-import { CompressionTypes, Kafka, Message, Producer, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, Message, Partitioners, Producer, logLevel } from 'kafkajs';
 import { EventSink } from './event-sink';
 
 export interface KafkaSinkOptions {
@@ -31,7 +31,11 @@ export class KafkaSink implements EventSink {
       brokers: options.brokers,
       logLevel: logLevel.WARN,
     }));
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.maxBatch = options.maxBatch ?? 2_000;
   }
 
