@@ -1,0 +1,49 @@
+import { InProcessVectorStore } from './in-process-vector-store.adapter';
+import { describeVectorStoreConformance } from './vector-store.conformance';
+
+describeVectorStoreConformance('InProcessVectorStore (exact search)', (dimension) =>
+  Promise.resolve({ store: new InProcessVectorStore({ dimension }), dispose: () => Promise.resolve() }),
+);
+
+// Threshold 0 builds the HNSW graph at the first upsert and routes every search through it, so
+// the same contract proves updates, deletes and filters on the graph path.
+describeVectorStoreConformance('InProcessVectorStore (HNSW for every search)', (dimension) =>
+  Promise.resolve({
+    store: new InProcessVectorStore({ dimension, exactSearchThreshold: 0, initialCapacity: 2 }),
+    dispose: () => Promise.resolve(),
+  }),
+);
+
+describe('InProcessVectorStore planner details', () => {
+  it('returns a point once when several postings of an indexed array field hold it', async () => {
+    const store = new InProcessVectorStore({ dimension: 2, indexedFields: ['tags'] });
+    await store.upsert([
+      { id: 'both', vector: [1, 0], payload: { tags: ['a', 'b'] } },
+      { id: 'a-only', vector: [0.5, 0.5], payload: { tags: ['a'] } },
+      { id: 'none', vector: [1, 0.1], payload: { tags: ['c'] } },
+    ]);
+    const hits = await store.search({
+      vector: [1, 0],
+      limit: 5,
+      filter: { must: [{ key: 'tags', match: { any: ['a', 'b'] } }] },
+    });
+    expect(hits.map((h) => h.id)).toEqual(['both', 'a-only']);
+    expect(await store.count({ must: [{ key: 'tags', match: { any: ['a', 'b'] } }] })).toBe(2);
+  });
+
+  it('auto threshold builds the graph only past max(2000, 25 * sqrt(n)) points', async () => {
+    const store = new InProcessVectorStore({ dimension: 2 });
+    const points = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => ({
+        id: `p${from + i}`,
+        vector: [1, (from + i) / 1000],
+        payload: {},
+      }));
+    await store.upsert(points(0, 2000));
+    expect(store.stats()).toMatchObject({ annActive: false, exactSearchThreshold: 2000 });
+    await store.upsert([{ id: 'north', vector: [0, 1], payload: {} }]);
+    expect(store.stats().annActive).toBe(true);
+    const [best] = await store.search({ vector: [0, 1], limit: 1 });
+    expect(best.id).toBe('north');
+  });
+});
