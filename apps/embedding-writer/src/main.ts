@@ -1,4 +1,5 @@
 import { APP_CONFIG } from '@app/config';
+import { GrpcHealthServer, ShutdownState, beginShutdownOnSignals } from '@app/health';
 import { logBootFailure } from '@app/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -16,10 +17,16 @@ async function bootstrap(): Promise<void> {
     },
   );
   app.useLogger(app.get(Logger));
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  // readiness (HTTP and gRPC) flips the moment the signal arrives: Nest runs the global health
+  // module's own destroy hook last, after the consumers have drained
+  beginShutdownOnSignals(app.get(ShutdownState), signals);
   // exit 0 after a clean shutdown (the default re-raises the signal: exit code 143)
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  app.enableShutdownHooks(signals, { useProcessExit: true });
   const config = app.get<EmbeddingWriterConfig>(APP_CONFIG);
   await app.listen(config.common.port, '0.0.0.0');
+  // grpc.health.v1 for Kubernetes' gRPC probes; closed by the health module on shutdown
+  await app.get(GrpcHealthServer).listen({ serviceName: SERVICE_NAME, port: config.common.grpcPort });
 }
 
 bootstrap().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DependencyCheck } from './dependency.check';
+import { GrpcHealthServer } from './grpc-health.server';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 import { ShutdownState } from './shutdown.state';
@@ -28,8 +29,9 @@ const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
 
 /**
  * `GET /health/live` (the process) and `GET /health/ready` (every registered dependency, 503
- * when one is down or shutdown has begun). Global: feature modules inject ReadinessRegistry to
- * add checks and ShutdownState to follow shutdown.
+ * when one is down or shutdown has begun), and GrpcHealthServer (grpc.health.v1, started by
+ * main.ts on GRPC_PORT). Global: feature modules inject ReadinessRegistry to add checks and
+ * ShutdownState to follow shutdown.
  */
 @Module({})
 export class HealthModule {
@@ -51,8 +53,9 @@ export class HealthModule {
           },
         },
         ShutdownState,
+        GrpcHealthServer,
       ],
-      exports: [ReadinessRegistry, ShutdownState],
+      exports: [ReadinessRegistry, ShutdownState, GrpcHealthServer],
     };
   }
 }

@@ -1,4 +1,6 @@
 export * from './dependency.check';
+export * from './grpc-health.client';
+export * from './grpc-health.server';
 export * from './health.controller';
 export * from './health.module';
 export * from './kafka.check';

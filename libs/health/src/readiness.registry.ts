@@ -16,6 +16,7 @@ export class ReadinessRegistry implements OnApplicationShutdown {
   private readonly checks = new Map<string, DependencyCheck>();
   // a slow dependency must not pile up probes: concurrent callers share the running one
   private readonly running = new Map<string, Promise<CheckOutcome>>();
+  private readonly listeners = new Set<(outcomes: readonly CheckOutcome[]) => void>();
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -28,9 +29,20 @@ export class ReadinessRegistry implements OnApplicationShutdown {
     return [...this.checks.keys()];
   }
 
-  /** Runs every check in parallel, each bounded by the timeout; never rejects. */
-  runAll(): Promise<CheckOutcome[]> {
-    return Promise.all([...this.checks.values()].map((check) => this.run(check)));
+  /**
+   * Runs every check in parallel, each bounded by the timeout; never rejects. Listeners get the
+   * outcomes of every run, whoever asked (HTTP probe, gRPC poll), so each view stays current.
+   */
+  async runAll(): Promise<CheckOutcome[]> {
+    const outcomes = await Promise.all([...this.checks.values()].map((check) => this.run(check)));
+    for (const listener of this.listeners) listener(outcomes);
+    return outcomes;
+  }
+
+  /** Follows every completed runAll. Returns an unsubscribe. */
+  onOutcomes(listener: (outcomes: readonly CheckOutcome[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private run(check: DependencyCheck): Promise<CheckOutcome> {
