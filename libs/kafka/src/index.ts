@@ -1,0 +1,17 @@
+export * from './batch.types';
+export { KAFKA_BATCH_TRANSPORT, KafkaBatchContext } from './batch-server.base';
+export type { BatchServerEvents, BatchServerStatus } from './batch-server.base';
+export * from './batching.producer';
+export * from './kafka-batch-server.options';
+export * from './kafka-batch.client';
+export * from './kafka-batch.server';
+export * from './kafka-connection.options';
+export { LingerBatcher, ProducerBufferFullError, ProducerClosedError } from './linger.batcher';
+export type { LingerBatcherOptions } from './linger.batcher';
+export type { TransactionalOptions, TransactionOutcome } from './partition.transactions';
+export { retryDelayMs } from './retry.backoff';
+export * from './topic-bootstrap.admin';
+export * from './in-process/in-process.bus';
+export * from './in-process/in-process.producer';
+export * from './in-process/in-process-batch.server';
+export { requireTransaction } from './batch-transaction.guard';

@@ -1,0 +1,62 @@
+import { RetryBackoffOptions, TransportObserver } from './batch.types';
+import { KafkaConnectionOptions } from './kafka-connection.options';
+import { TransactionalOptions } from './partition.transactions';
+
+export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
+  groupId: string;
+  /** Topics to consume; default: the topics of the registered `@EventPattern` handlers. */
+  topics?: string[];
+  /** Where a group without committed offsets starts. Default true: a pipeline must not skip history. */
+  fromBeginning?: boolean;
+  /** Longest the broker holds a fetch waiting for minBytes, ms. Default 5 (kafkajs: 5000) = latency floor. */
+  maxWaitTimeMs?: number;
+  /** Bytes the broker waits for before answering a fetch. Default 1. */
+  minBytes?: number;
+  /** Bytes per fetch response. Default 10 MiB. */
+  maxBytes?: number;
+  /** Bytes per partition per fetch. Default 1 MiB. */
+  maxBytesPerPartition?: number;
+  /** Batches (of different partitions) handled at the same time. Default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Group session timeout, ms. Default 30000. */
+  sessionTimeoutMs?: number;
+  /** How long the group waits for members to rejoin during a rebalance, ms. Default 60000. */
+  rebalanceTimeoutMs?: number;
+  /** Heartbeat period, also while a handler runs, ms. Default 3000 (must be well under sessionTimeoutMs). */
+  heartbeatIntervalMs?: number;
+  /** READ_COMMITTED (default true): never see aborted or open transactions' messages. */
+  readCommitted?: boolean;
+  /** Run every batch in a Kafka transaction (read-process-write); see PartitionTransactions. */
+  transactional?: TransactionalOptions;
+  /** Backoff between redeliveries of a failing batch. */
+  retryBackoff?: Partial<RetryBackoffOptions>;
+  observer?: TransportObserver;
+}
+
+type Defaulted =
+  | 'fromBeginning'
+  | 'maxWaitTimeMs'
+  | 'minBytes'
+  | 'maxBytes'
+  | 'maxBytesPerPartition'
+  | 'partitionsConsumedConcurrently'
+  | 'sessionTimeoutMs'
+  | 'rebalanceTimeoutMs'
+  | 'heartbeatIntervalMs'
+  | 'readCommitted';
+
+export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
+  Required<Pick<KafkaBatchServerOptions, Defaulted>>;
+
+export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions, Defaulted>> = {
+  fromBeginning: true,
+  maxWaitTimeMs: 5,
+  minBytes: 1,
+  maxBytes: 10 * 1024 * 1024,
+  maxBytesPerPartition: 1024 * 1024,
+  partitionsConsumedConcurrently: 1,
+  sessionTimeoutMs: 30_000,
+  rebalanceTimeoutMs: 60_000,
+  heartbeatIntervalMs: 3_000,
+  readCommitted: true,
+};

@@ -1,0 +1,271 @@
+import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { BatchTransaction, KafkaBatch, TransportHealth } from './batch.types';
+import { BatchServerBase, partitionKey } from './batch-server.base';
+import {
+  KAFKA_BATCH_SERVER_DEFAULTS,
+  KafkaBatchServerOptions,
+  ResolvedKafkaBatchServerOptions,
+} from './kafka-batch-server.options';
+import { createKafka } from './kafka-connection.options';
+import { decodeMessage, lagOf, nextOffset } from './message.codec';
+import { PartitionTransactions } from './partition.transactions';
+import { retryDelayMs } from './retry.backoff';
+
+/**
+ * Nest transport strategy on kafkajs `eachBatch`: `@EventPattern('<topic>')` handlers get one
+ * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved
+ * (in transactional mode: with the transaction). A failing batch is never skipped: nothing is
+ * committed, the partition is sought back to the batch start and paused for an exponential backoff,
+ * then the same batch is delivered again.
+ */
+export class KafkaBatchServer extends BatchServerBase {
+  private readonly options: ResolvedKafkaBatchServerOptions;
+  private kafka: Kafka | null = null;
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private transactions: PartitionTransactions | null = null;
+  private topics: string[] = [];
+  private running = false;
+  private joined = false;
+  private crashed = false;
+  private assigned: { topic: string; partitions: number[] }[] = [];
+  private pausedByUser = false;
+  private readonly backoffTimers = new Map<
+    string,
+    { topic: string; partition: number; timer: NodeJS.Timeout }
+  >();
+
+  constructor(options: KafkaBatchServerOptions) {
+    super(options.retryBackoff, options.observer);
+    this.options = { ...KAFKA_BATCH_SERVER_DEFAULTS, ...stripUndefined(options) };
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      async (error: unknown) => {
+        // Fail fast at boot (unknown topic, unreachable broker, bad credentials) and leave nothing open.
+        await this.close().catch(() => undefined);
+        callback(error);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    for (const { timer } of this.backoffTimers.values()) clearTimeout(timer);
+    this.backoffTimers.clear();
+    // kafkajs stops fetching, waits for the in-flight batches (which commit themselves), leaves the group.
+    await this.consumer?.disconnect();
+    await this.transactions?.closeAll();
+    await this.admin?.disconnect();
+    this.joined = false;
+    this.setStatus('disconnected');
+  }
+
+  unwrap<T>(): T {
+    if (!this.kafka || !this.consumer) throw new Error('KafkaBatchServer is not listening');
+    return { kafka: this.kafka, consumer: this.consumer } as unknown as T;
+  }
+
+  /** Backpressure: stop fetching every subscribed topic (the in-flight batch finishes). */
+  pause(): void {
+    this.pausedByUser = true;
+    if (this.running) this.consumer?.pause(this.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.pausedByUser = false;
+    if (!this.running || !this.consumer) return;
+    this.consumer.resume(this.topics.map((topic) => ({ topic })));
+    // Partitions still backing off after a failure stay paused until their timer fires.
+    for (const { topic, partition } of this.backoffTimers.values())
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+  }
+
+  health(): TransportHealth {
+    const assignedKeys = new Set(
+      this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))),
+    );
+    return {
+      joined: this.joined && !this.crashed,
+      crashed: this.crashed,
+      lastBatchAt: this.lastBatchAt,
+      assigned: this.assigned,
+      lag: [...this.lags].filter(([key]) => assignedKeys.has(key)).map(([, lag]) => lag),
+      paused: this.pausedByUser,
+      failing: [...this.failures].filter(([key]) => assignedKeys.has(key)).map(([, failure]) => failure),
+    };
+  }
+
+  private async start(): Promise<void> {
+    this.setStatus('connecting');
+    this.topics = this.resolveTopics(this.options.topics);
+    const kafka = createKafka(this.options, 'consumer');
+    this.kafka = kafka;
+    const consumer = kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs,
+      minBytes: this.options.minBytes,
+      maxBytes: this.options.maxBytes,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs,
+      readUncommitted: !this.options.readCommitted,
+      allowAutoTopicCreation: false,
+      retry: this.options.retry,
+    });
+    this.consumer = consumer;
+    this.watchGroup(consumer);
+    if (this.options.transactional) {
+      const admin = kafka.admin();
+      this.admin = admin;
+      await admin.connect();
+      this.transactions = new PartitionTransactions(
+        kafka,
+        this.options.groupId,
+        this.options.transactional,
+        (topic, partition) => this.fetchCommittedOffset(admin, topic, partition),
+      );
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
+    this.running = true;
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    if (this.pausedByUser) this.pause();
+  }
+
+  private watchGroup(consumer: Consumer): void {
+    const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.crashed = false;
+      this.assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({
+        topic,
+        partitions,
+      }));
+      this.setStatus('connected');
+      void this.transactions?.retainOnly(this.assigned);
+    });
+    consumer.on(REBALANCING, () => this.setStatus('rebalancing'));
+    consumer.on(CRASH, ({ payload }) => {
+      // kafkajs restarts the consumer itself when `restart` is true; otherwise this member is gone for good.
+      this.joined = false;
+      this.crashed = !payload.restart;
+      this.setStatus('crashed');
+      this.reportError(payload.error);
+    });
+    consumer.on(STOP, () => {
+      this.joined = false;
+    });
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning() || payload.isStale() || batch.isEmpty()) return;
+    const { topic, partition } = batch;
+    const lastMessage = batch.messages[batch.messages.length - 1];
+    const firstOffset = batch.firstOffset() ?? batch.messages[0].offset;
+    // lastOffset() includes trailing control records (transaction markers), which must be passed too.
+    const next = nextOffset(batch.lastOffset());
+    const started = Date.now();
+    const keepAlive = setInterval(
+      () => void payload.heartbeat().catch(() => undefined),
+      this.options.heartbeatIntervalMs,
+    );
+    try {
+      if (this.transactions) {
+        const outcome = await this.transactions.runBatch(topic, partition, firstOffset, next, (transaction) =>
+          this.runHandler(this.toKafkaBatch(payload, transaction)),
+        );
+        if (!outcome.committed) {
+          // A previous owner committed these offsets after we read them: continue from there.
+          this.consumer?.seek({ topic, partition, offset: outcome.resumeAt });
+          this.failures.delete(partitionKey(topic, partition));
+          return;
+        }
+        payload.resolveOffset(lastMessage.offset); // advances kafkajs' fetch position (offsets are in the transaction)
+      } else {
+        await this.runHandler(this.toKafkaBatch(payload));
+        payload.resolveOffset(lastMessage.offset);
+        await this.commit(payload, topic, partition, next);
+      }
+      this.recordSuccess(
+        topic,
+        partition,
+        batch.messages.length,
+        Date.now() - started,
+        lagOf(batch.highWatermark, next),
+      );
+    } catch (error) {
+      this.redeliverLater(topic, partition, firstOffset, error);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /**
+   * The handler's effects are done: a failed commit is reported, not retried by re-running the
+   * handler (the next batch's commit covers this one; a crash before that redelivers it).
+   */
+  private async commit(
+    payload: EachBatchPayload,
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<void> {
+    try {
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    } catch (error) {
+      this.reportError(error, topic, partition);
+    }
+  }
+
+  private redeliverLater(topic: string, partition: number, firstOffset: string, error: unknown): void {
+    const attempts = this.recordFailure(topic, partition, error);
+    const delayMs = retryDelayMs(attempts, this.retryBackoff);
+    this.logger.warn(
+      `Batch ${topic}[${partition}]@${firstOffset} failed (attempt ${attempts}), redelivering in ${delayMs} ms`,
+    );
+    if (!this.running || !this.consumer) return;
+    this.consumer.seek({ topic, partition, offset: firstOffset });
+    const key = partitionKey(topic, partition);
+    const previous = this.backoffTimers.get(key);
+    if (previous) clearTimeout(previous.timer);
+    if (!this.pausedByUser) this.consumer.pause([{ topic, partitions: [partition] }]);
+    const timer = setTimeout(() => {
+      this.backoffTimers.delete(key);
+      if (this.running && !this.pausedByUser) this.consumer?.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    this.backoffTimers.set(key, { topic, partition, timer });
+  }
+
+  private toKafkaBatch(payload: EachBatchPayload, transaction?: BatchTransaction): KafkaBatch {
+    const { batch } = payload;
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages.map(decodeMessage),
+      highWatermark: batch.highWatermark,
+      // A rebalance reported by the heartbeat is handled by kafkajs after the batch; the handler just finishes.
+      heartbeat: () => payload.heartbeat().catch(() => undefined),
+      ...(transaction ? { transaction } : {}),
+    };
+  }
+
+  private async fetchCommittedOffset(admin: Admin, topic: string, partition: number): Promise<string | null> {
+    const [offsets] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+    const offset = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined || BigInt(offset) < 0n ? null : offset;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,209 @@
+import { Kafka, Message, Partitioners, Producer, Transaction } from 'kafkajs';
+import { BatchTransaction, OutboundMessage } from './batch.types';
+import { toKafkaMessage } from './message.codec';
+
+export interface TransactionalOptions {
+  /** transactionalId = `${prefix}-${topic}-${partition}`: stable per input partition, unique per service. */
+  transactionalIdPrefix: string;
+  /** Broker aborts a transaction left open longer than this, ms (kafkajs default 60000). */
+  transactionTimeoutMs?: number;
+  /** A batch's sends are held back up to this many messages, then sent into the open transaction. Default 2500. */
+  maxBufferedMessages?: number;
+}
+
+/**
+ * Collects a batch's sends. They go to the broker in one request just before the commit, or earlier
+ * in chunks of `maxBufferedMessages` to bound memory; either way they stay invisible to read-committed
+ * consumers until the transaction commits, and are discarded if it aborts.
+ */
+export class BufferedTransaction implements BatchTransaction {
+  private buffered: { topic: string; messages: Message[] }[] = [];
+  private bufferedCount = 0;
+  private sending: Promise<void> = Promise.resolve();
+  private ended = false;
+
+  constructor(
+    private readonly transaction: Transaction,
+    private readonly maxBufferedMessages: number,
+  ) {}
+
+  send(topic: string, messages: OutboundMessage[]): void {
+    if (this.ended) throw new Error('This batch has ended: its transaction no longer accepts messages');
+    let entry = this.buffered.find((candidate) => candidate.topic === topic);
+    if (!entry) {
+      entry = { topic, messages: [] };
+      this.buffered.push(entry);
+    }
+    for (const message of messages) entry.messages.push(toKafkaMessage(message));
+    this.bufferedCount += messages.length;
+    if (this.bufferedCount >= this.maxBufferedMessages) this.sendBuffered();
+  }
+
+  /** Sends what is left and waits for every send of this batch; rethrows the first failure. */
+  async finish(): Promise<void> {
+    this.ended = true;
+    this.sendBuffered();
+    await this.sending;
+  }
+
+  /** Stops accepting sends (the batch failed); waits for sends in flight so the abort comes after them. */
+  async discard(): Promise<void> {
+    this.ended = true;
+    this.buffered = [];
+    await this.sending.catch(() => undefined);
+  }
+
+  private sendBuffered(): void {
+    if (this.bufferedCount === 0) return;
+    const topicMessages = this.buffered;
+    this.buffered = [];
+    this.bufferedCount = 0;
+    // Chained so chunks reach the broker in send order; a failure surfaces in finish().
+    this.sending = this.sending.then(() =>
+      this.transaction.sendBatch({ topicMessages, acks: -1 }).then(() => undefined),
+    );
+    this.sending.catch(() => undefined);
+  }
+}
+
+/** A committed batch, or a batch skipped because its offsets were already committed by a previous owner. */
+export type TransactionOutcome = { committed: true } | { committed: false; resumeAt: string };
+
+interface PartitionProducer {
+  producer: Producer;
+  connected: Promise<void>;
+  /** Committed offset re-read after this producer fenced earlier owners. */
+  verified: boolean;
+}
+
+/**
+ * Read-process-write transactions without KIP-447 (kafkajs sends no consumer group metadata with
+ * its offsets, so the broker cannot fence by group generation). Classic zombie fencing instead:
+ * one transactional producer per INPUT topic-partition with a stable transactionalId. Whoever owns
+ * the partition now initialises that id, which aborts a previous owner's open transaction and makes
+ * its later commits fail (fenced epoch). Because kafkajs read the committed offset before this
+ * fencing happened, the first batch after (re)creating a producer re-reads the committed offset and
+ * skips ahead if a previous owner's last transaction committed in between.
+ */
+export class PartitionTransactions {
+  private readonly producers = new Map<string, PartitionProducer>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly consumerGroupId: string,
+    private readonly options: TransactionalOptions,
+    private readonly fetchCommittedOffset: (topic: string, partition: number) => Promise<string | null>,
+  ) {}
+
+  async runBatch(
+    topic: string,
+    partition: number,
+    firstOffset: string,
+    nextOffset: string,
+    work: (transaction: BatchTransaction) => Promise<void>,
+  ): Promise<TransactionOutcome> {
+    const entry = this.acquire(topic, partition);
+    let transaction: Transaction | null = null;
+    let handlerFailed = false;
+    try {
+      await entry.connected;
+      transaction = await entry.producer.transaction(); // the first call initialises the id: fences older owners
+      if (!entry.verified) {
+        const committed = await this.fetchCommittedOffset(topic, partition);
+        entry.verified = true;
+        if (committed !== null && BigInt(committed) > BigInt(firstOffset)) {
+          await transaction.abort();
+          return { committed: false, resumeAt: committed };
+        }
+      }
+      const buffer = new BufferedTransaction(transaction, this.options.maxBufferedMessages ?? 2_500);
+      try {
+        await work(buffer);
+      } catch (error) {
+        handlerFailed = true;
+        await buffer.discard();
+        throw error;
+      }
+      await buffer.finish();
+      await transaction.sendOffsets({
+        consumerGroupId: this.consumerGroupId,
+        topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+      });
+      await transaction.commit();
+      return { committed: true };
+    } catch (error) {
+      await this.abandon(topic, partition, transaction, handlerFailed);
+      throw error;
+    }
+  }
+
+  /** Drop producers of partitions no longer assigned (a later owner fences them anyway). */
+  async retainOnly(assigned: { topic: string; partitions: number[] }[]): Promise<void> {
+    const keep = new Set(
+      assigned.flatMap(({ topic, partitions }) => partitions.map((p) => this.key(topic, p))),
+    );
+    const dropped = [...this.producers.keys()].filter((key) => !keep.has(key));
+    await Promise.all(dropped.map((key) => this.discard(key)));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.producers.keys()].map((key) => this.discard(key)));
+  }
+
+  transactionalId(topic: string, partition: number): string {
+    return `${this.options.transactionalIdPrefix}-${topic}-${partition}`;
+  }
+
+  private acquire(topic: string, partition: number): PartitionProducer {
+    const key = this.key(topic, partition);
+    let entry = this.producers.get(key);
+    if (!entry) {
+      const producer = this.kafka.producer({
+        transactionalId: this.transactionalId(topic, partition),
+        transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      entry = { producer, connected: producer.connect(), verified: false };
+      // A failed connect is surfaced by runBatch; do not leave an unhandled rejection behind.
+      entry.connected.catch(() => undefined);
+      this.producers.set(key, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * After a handler error the transaction aborts cleanly and the producer is kept. After a broker-side
+   * error (fenced, timeout, ambiguous commit) the producer is replaced: the new one fences, then the
+   * committed offset is re-read, which also settles whether an ambiguous commit went through.
+   */
+  private async abandon(
+    topic: string,
+    partition: number,
+    transaction: Transaction | null,
+    handlerFailed: boolean,
+  ): Promise<void> {
+    if (handlerFailed && transaction?.isActive()) {
+      try {
+        await transaction.abort();
+        return;
+      } catch {
+        // fall through: replace the producer
+      }
+    }
+    await this.discard(this.key(topic, partition));
+  }
+
+  private async discard(key: string): Promise<void> {
+    const entry = this.producers.get(key);
+    if (!entry) return;
+    this.producers.delete(key);
+    await entry.producer.disconnect().catch(() => undefined);
+  }
+
+  private key(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+}
