@@ -5,8 +5,10 @@ import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
 
 const libs = [
+  'api-auth',
   'config',
   'contracts',
+  'evaluation',
   'health',
   'kafka',
   'observability',

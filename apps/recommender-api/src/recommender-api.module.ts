@@ -4,6 +4,7 @@ import { ObservabilityModule } from '@app/observability';
 import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, recommenderApiEnvSchema } from './config/recommender-api.config';
+import { RecommenderFeaturesModule, RecommenderFeaturesOptions } from './feed/recommender-features.module';
 
 /**
  * Root module of recommender-api. `forRoot` validates the environment once (throwing a
@@ -11,7 +12,8 @@ import { SERVICE_NAME, recommenderApiEnvSchema } from './config/recommender-api.
  */
 @Module({})
 export class RecommenderApiModule {
-  static forRoot(env: EnvSource): DynamicModule {
+  /** `overrides`: benchmarks and tests swap the stream index or skip the Kafka change feeds. */
+  static forRoot(env: EnvSource, overrides: Omit<RecommenderFeaturesOptions, 'config'> = {}): DynamicModule {
     const config = loadConfig(recommenderApiEnvSchema, env);
     return {
       module: RecommenderApiModule,
@@ -28,6 +30,7 @@ export class RecommenderApiModule {
             ],
           }),
         }),
+        RecommenderFeaturesModule.forRoot({ ...overrides, config }),
       ],
     };
   }

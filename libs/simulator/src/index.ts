@@ -7,3 +7,4 @@ export * from './sinks/event-sink';
 export * from './sinks/in-process.sink';
 export * from './sinks/json-lines-file.sink';
 export * from './sinks/kafka.sink';
+export * from './feed-client';

@@ -8,6 +8,7 @@ import {
   redisEnv,
   topicsEnv,
 } from '@app/config';
+import { recommenderEnv } from '../feed/feed.env';
 
 export const SERVICE_NAME = 'recommender-api';
 
@@ -19,6 +20,7 @@ export const recommenderApiEnvSchema = defineEnvSchema({
   topics: topicsEnv(),
   apiKeys: apiKeysEnv(),
   qdrant: qdrantEnv(),
+  recommender: recommenderEnv(),
 });
 
 export type RecommenderApiConfig = ConfigOf<typeof recommenderApiEnvSchema>;

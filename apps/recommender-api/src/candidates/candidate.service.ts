@@ -1,0 +1,136 @@
+import { StreamMetricsSnapshot } from '@app/contracts';
+import { Condition, Filter, Payload, ScoredPoint } from '@app/vector-store';
+import { LiveMetricsCache, liveSignalsOf } from '../live-metrics/live-metrics.cache';
+import { RankingCandidate, UserSignals } from '../ranking/ranking.types';
+import { StreamIndex } from './stream-index';
+
+export interface CandidateQuery {
+  vector: Float32Array | null;
+  user: UserSignals;
+  category?: string;
+  language?: string;
+  excludeSellerIds: ReadonlySet<string>;
+  /** Streams already served in this cursor chain. */
+  excludeStreamIds: ReadonlySet<string>;
+  vectorLimit: number;
+  trendingLimit: number;
+}
+
+export interface CandidateSet {
+  candidates: RankingCandidate[];
+  /** The vector search failed (e.g. Qdrant down) or the index is still catching up. */
+  degraded: boolean;
+}
+
+/** Sellers read from the user's state for source (b); the aggregator keeps them ordered. */
+const MAX_AFFINITY_SELLERS = 50;
+
+/**
+ * The three candidate sources of a feed: (a) vector search with the user's vector and the filters
+ * inside the query, (b) live streams of sellers the user follows or keeps coming back to, (c)
+ * trending live streams. No per-candidate I/O: metrics come from the in-process cache.
+ */
+export class CandidateService {
+  constructor(
+    private readonly index: StreamIndex,
+    private readonly metrics: LiveMetricsCache,
+  ) {}
+
+  async gather(q: CandidateQuery): Promise<CandidateSet> {
+    const out: RankingCandidate[] = [];
+    let degraded = !this.index.ready();
+    if (q.vector && q.vectorLimit > 0) {
+      try {
+        // over-fetch by what this chain already served, which the filter cannot exclude (point ids)
+        const hits = await this.index.store.search({
+          vector: q.vector,
+          filter: liveFilter(q),
+          limit: q.vectorLimit + Math.min(q.excludeStreamIds.size, q.vectorLimit),
+        });
+        for (const hit of hits) {
+          if (q.excludeStreamIds.has(hit.id)) continue;
+          const c = this.fromHit(hit);
+          if (c) out.push(c);
+        }
+      } catch {
+        degraded = true;
+      }
+    }
+    for (const sellerId of affinitySellers(q.user)) {
+      if (q.excludeSellerIds.has(sellerId)) continue;
+      for (const streamId of this.metrics.liveStreamsOf(sellerId)) {
+        if (q.excludeStreamIds.has(streamId)) continue;
+        const s = this.metrics.getLive(streamId);
+        if (s && matches(s, q)) out.push(fromSnapshot(s));
+      }
+    }
+    for (const s of this.metrics.trending({
+      category: q.category,
+      language: q.language,
+      excludeSellerIds: q.excludeSellerIds,
+      excludeStreamIds: q.excludeStreamIds,
+      limit: q.trendingLimit,
+    })) {
+      out.push(fromSnapshot(s));
+    }
+    return { candidates: out, degraded };
+  }
+
+  /** A vector hit with its live metrics; the metrics cache has the last word on liveness. */
+  fromHit(hit: ScoredPoint): RankingCandidate | null {
+    const known = this.metrics.get(hit.id);
+    if (known) return { ...fromSnapshot(known), similarity: hit.score };
+    const p: Payload = hit.payload ?? {};
+    if (p.live !== true || typeof p.sellerId !== 'string') return null;
+    return {
+      streamId: hit.id,
+      sellerId: p.sellerId,
+      title: typeof p.title === 'string' ? p.title : '',
+      category: typeof p.category === 'string' ? p.category : '',
+      language: typeof p.language === 'string' ? p.language : '',
+      startedAt: typeof p.startedAt === 'number' ? p.startedAt : 0,
+      live: true,
+      similarity: hit.score,
+    };
+  }
+}
+
+export function fromSnapshot(s: StreamMetricsSnapshot): RankingCandidate {
+  return {
+    streamId: s.streamId,
+    sellerId: s.sellerId,
+    title: s.title,
+    category: s.category,
+    language: s.language,
+    startedAt: s.startedAt,
+    live: s.live,
+    metrics: liveSignalsOf(s),
+  };
+}
+
+/** live = true, category, language, and not one of the excluded sellers: inside the one query. */
+export function liveFilter(q: Pick<CandidateQuery, 'category' | 'language' | 'excludeSellerIds'>): Filter {
+  const must: Condition[] = [{ key: 'live', match: { value: true } }];
+  if (q.category !== undefined) must.push({ key: 'category', match: { value: q.category } });
+  if (q.language !== undefined) must.push({ key: 'language', match: { value: q.language } });
+  const filter: Filter = { must };
+  if (q.excludeSellerIds.size > 0)
+    return { ...filter, must_not: [{ key: 'sellerId', match: { any: [...q.excludeSellerIds] } }] };
+  return filter;
+}
+
+function matches(s: StreamMetricsSnapshot, q: CandidateQuery): boolean {
+  return (
+    (q.category === undefined || s.category === q.category) &&
+    (q.language === undefined || s.language === q.language)
+  );
+}
+
+function affinitySellers(user: UserSignals): Set<string> {
+  const sellers = new Set<string>(user.follows);
+  const byWeight = [...user.sellerWeights].sort((a, b) => b[1] - a[1]).slice(0, MAX_AFFINITY_SELLERS);
+  for (const [sellerId] of byWeight) sellers.add(sellerId);
+  for (const [sellerId, n] of user.sellerSessions)
+    if (n > 1 && sellers.size < 2 * MAX_AFFINITY_SELLERS) sellers.add(sellerId);
+  return sellers;
+}

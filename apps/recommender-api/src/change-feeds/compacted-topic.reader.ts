@@ -1,0 +1,117 @@
+import { KafkaConnectionOptions, createKafka } from '@app/kafka';
+import { Logger } from '@nestjs/common';
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+
+export interface CompactedRecord {
+  key: string;
+  /** null = tombstone. */
+  value: Buffer | null;
+  /** Record timestamp (producer create time), epoch ms. */
+  timestamp: number;
+}
+
+export interface CompactedTopicReaderOptions {
+  kafka: KafkaConnectionOptions;
+  topic: string;
+  /** Prefix of the throwaway group (a UUID is appended; nothing is committed). */
+  groupIdPrefix: string;
+  /** Longest the broker holds an empty fetch, ms: the latency floor of the cache it feeds. */
+  maxWaitTimeMs?: number;
+}
+
+/**
+ * Reads a compacted change feed (metrics, watermarks) from the beginning of EVERY partition with a
+ * throwaway consumer group and no commits, so each API replica holds the whole state in memory.
+ * Caught up once every partition reached the high watermark it had at start (readiness).
+ */
+export class CompactedTopicReader {
+  private readonly logger = new Logger(CompactedTopicReader.name);
+  private readonly groupId: string;
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private readonly targets = new Map<number, number>();
+  private running = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly options: CompactedTopicReaderOptions,
+    private readonly apply: (records: readonly CompactedRecord[]) => void,
+  ) {
+    this.groupId = `${options.groupIdPrefix}-${randomUUID()}`;
+  }
+
+  get caughtUp(): boolean {
+    return this.running && this.targets.size === 0;
+  }
+
+  async start(): Promise<void> {
+    const kafka = createKafka(this.options.kafka, this.options.groupIdPrefix);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    for (const p of await this.admin.fetchTopicOffsets(this.options.topic)) {
+      if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
+    }
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 5,
+      allowAutoTopicCreation: false,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+    this.running = true;
+    this.notify();
+  }
+
+  /** Resolves true once caught up, false after `timeoutMs`. */
+  waitUntilCaughtUp(timeoutMs: number): Promise<boolean> {
+    if (this.caughtUp) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer?.disconnect();
+    this.consumer = null;
+    if (this.admin) {
+      await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
+      await this.admin.disconnect();
+      this.admin = null;
+    }
+  }
+
+  private onBatch({ batch }: EachBatchPayload): Promise<void> {
+    const records: CompactedRecord[] = [];
+    for (const m of batch.messages) {
+      if (!m.key) continue;
+      records.push({ key: m.key.toString('utf8'), value: m.value, timestamp: Number(m.timestamp) });
+    }
+    try {
+      this.apply(records);
+    } catch (error) {
+      // a bad record must not stop the cache: it is counted/skipped by `apply`; this is a bug guard
+      this.logger.error(`applying ${this.options.topic} records failed: ${(error as Error).message}`);
+    }
+    const last = batch.messages.at(-1);
+    const target = this.targets.get(batch.partition);
+    if (last && target !== undefined && Number(last.offset) + 1 >= target) {
+      this.targets.delete(batch.partition);
+      this.notify();
+    }
+    return Promise.resolve();
+  }
+
+  private notify(): void {
+    if (!this.caughtUp) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

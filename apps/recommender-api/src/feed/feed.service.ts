@@ -1,0 +1,106 @@
+import { BadRequestException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CandidateService } from '../candidates/candidate.service';
+import { WatermarkTracker } from '../freshness/watermark.tracker';
+import { RankingService } from '../ranking/ranking.service';
+import { RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
+import { UserStateRepository } from '../user-state/user-state.repository';
+import { InvalidCursorError, decodeCursor, encodeCursor } from './feed-cursor';
+import { FeedItemDto, FeedQueryDto, FeedResponseDto } from './feed.dto';
+
+export interface FeedSettings {
+  defaultLimit: number;
+  deadlineMs: number;
+  vectorCandidates: number;
+  trendingCandidates: number;
+  minAsOfWaitMs: number;
+}
+
+/**
+ * GET /v1/users/{id}/feed: one pipelined Redis read for the user, candidates from the vector
+ * index + the user's sellers + trending, the pure ranker, a cursor of what the chain served.
+ */
+export class FeedService {
+  constructor(
+    private readonly users: UserStateRepository,
+    private readonly candidates: CandidateService,
+    private readonly ranking: RankingService,
+    private readonly freshness: WatermarkTracker,
+    private readonly profile: RankingProfile,
+    private readonly settings: FeedSettings,
+  ) {}
+
+  async feed(userId: string, query: FeedQueryDto, preferredLanguage?: string): Promise<FeedResponseDto> {
+    let served: string[];
+    try {
+      served = decodeCursor(query.cursor);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestException([error.message]);
+      throw error;
+    }
+    const limit = query.limit ?? this.settings.defaultLimit;
+    let stale = false;
+    if (query.minAsOf !== undefined) {
+      stale = !(await this.freshness.waitFor(query.minAsOf, this.settings.minAsOfWaitMs));
+    }
+    const state = await this.users.read(userId, this.settings.deadlineMs);
+    const cold =
+      state.vector === null && state.signals.sellerWeights.size === 0 && state.signals.follows.size === 0;
+    const excludeStreamIds = new Set(served);
+    const excludeSellerIds = new Set(query.excludeSellerIds ?? []);
+    const base = {
+      vector: state.vector,
+      user: state.signals,
+      category: query.category,
+      excludeSellerIds,
+      excludeStreamIds,
+      vectorLimit: this.settings.vectorCandidates,
+      trendingLimit: Math.max(this.settings.trendingCandidates, limit * 2),
+    };
+    let gathered = await this.candidates.gather({ ...base, language: query.language });
+    if (cold && query.language === undefined && preferredLanguage !== undefined) {
+      // language-aware cold start (no state: new user, or Redis down): only the viewer's language
+      // (Accept-Language) when a full page of it is live, else it is merged with the rest
+      const own = await this.candidates.gather({ ...base, language: preferredLanguage });
+      gathered =
+        own.candidates.length >= limit
+          ? own
+          : { candidates: [...own.candidates, ...gathered.candidates], degraded: gathered.degraded };
+    }
+    const ranked = this.ranking.rank({
+      candidates: gathered.candidates,
+      user: state.signals,
+      profile: this.profile,
+      now: Date.now(),
+      limit,
+    });
+    const uniqueLive = new Set(gathered.candidates.filter((c) => c.live).map((c) => c.streamId)).size;
+    const chain = [...served, ...ranked.map((r) => r.candidate.streamId)];
+    return {
+      items: ranked.map(toItem),
+      asOf: this.freshness.asOf(),
+      generatedAt: Date.now(),
+      requestId: randomUUID(),
+      rankingProfile: this.profile.name,
+      nextCursor: ranked.length > 0 && uniqueLive > ranked.length ? encodeCursor(chain) : null,
+      stale,
+      degraded: state.degraded || gathered.degraded,
+    };
+  }
+}
+
+export function toItem(item: RankedItem): FeedItemDto {
+  const reasons: Partial<Record<RankingSignal, number>> = {};
+  for (const [signal, value] of Object.entries(item.reasons) as [RankingSignal, number][])
+    reasons[signal] = round(value);
+  return {
+    streamId: item.candidate.streamId,
+    sellerId: item.candidate.sellerId,
+    title: item.candidate.title,
+    category: item.candidate.category,
+    score: round(item.score),
+    reasons,
+  };
+}
+
+const round = (x: number): number => Math.round(x * 1e4) / 1e4 || 0;

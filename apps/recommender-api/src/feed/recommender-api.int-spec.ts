@@ -1,0 +1,334 @@
+import { EnvSource } from '@app/config';
+import { createKafka } from '@app/kafka';
+import { testInfra, uniqueName } from '@app/testing';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import type { Consumer } from 'kafkajs';
+import { createServer } from 'node:net';
+import { UpstreamFixture, axisVector, bootRecommender } from '../test-support/recommender-app.harness';
+import { streamSnapshot } from '../test-support/stream-snapshot.factory';
+
+const DIM = 16;
+const READ = { 'x-api-key': 'r1' };
+const ADMIN = { 'x-api-key': 'a1' };
+
+interface FeedBody {
+  items: {
+    streamId: string;
+    sellerId: string;
+    category: string;
+    score: number;
+    reasons: Record<string, number>;
+  }[];
+  asOf: number | null;
+  requestId: string;
+  rankingProfile: string;
+  nextCursor: string | null;
+  stale: boolean;
+  degraded: boolean;
+}
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('recommender-api over HTTP (real Kafka and Redis)', () => {
+  const infra = testInfra();
+  const prefix = `${uniqueName('rec')}:`;
+  const topics = {
+    metrics: uniqueName('metrics'),
+    embeddings: uniqueName('emb'),
+    watermarks: uniqueName('wm'),
+    raw: uniqueName('raw'),
+  };
+  const env: EnvSource = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    REDIS_URL: infra.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    TOPIC_METRICS_STREAMS: topics.metrics,
+    TOPIC_EMBEDDINGS_STREAMS: topics.embeddings,
+    TOPIC_WATERMARKS: topics.watermarks,
+    TOPIC_RAW: topics.raw,
+    API_KEYS: 'read:r1,r2;admin:a1',
+    EMBEDDING_DIMENSION: String(DIM),
+    RATE_LIMIT_MAX: '100000',
+    FEED_MAX_PER_SELLER: '1',
+    ERASURE_WAIT_MS: '5000',
+  };
+  const redis = new Redis(infra.redisUrl, { keyPrefix: prefix });
+  const upstream = new UpstreamFixture(infra.kafkaBrokers, topics, redis, DIM);
+  let app: NestFastifyApplication;
+
+  const get = async (url: string, headers: Record<string, string> = READ) => {
+    const r = await app.inject({ method: 'GET', url, headers });
+    return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown>, headers: r.headers };
+  };
+  const feed = async (url: string, headers: Record<string, string> = READ) =>
+    (await get(url, headers)).body as unknown as FeedBody;
+
+  beforeAll(async () => {
+    await upstream.start();
+    // 12 live streams: 4 categories x 2 languages, sellers s0..s11, vectors on distinct axes
+    for (let i = 0; i < 12; i++) {
+      await upstream.stream(
+        streamSnapshot(`st${i}`, {
+          sellerId: `s${i}`,
+          category: ['cards', 'coins', 'comics', 'watches'][i % 4],
+          language: i < 8 ? 'en' : 'de',
+          title: i % 4 === 3 ? `vintage watches ${i}` : `show ${i}`,
+          engagementScore: 100 - i,
+          viewers: 100 - i,
+          startedAt: Date.now() - 60 * 60_000,
+        }),
+        axisVector(DIM, i),
+      );
+    }
+    await upstream.watermark('metrics-aggregator', 5_000);
+    await upstream.watermark('embedding-writer', 4_000);
+    await upstream.user('loyal', { vector: axisVector(DIM, 0), sellers: { s7: 20 }, follows: [] });
+    app = await bootRecommender(env);
+    await until(async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await upstream.stop();
+    redis.disconnect();
+  });
+
+  describe('auth', () => {
+    it('401 without or with an unknown key, 403 for the wrong scope, every key of a scope works', async () => {
+      expect((await get('/v1/streams/trending', {})).status).toBe(401);
+      expect((await get('/v1/streams/trending', { 'x-api-key': 'nope' })).status).toBe(401);
+      expect((await get('/v1/streams/trending', ADMIN)).status).toBe(403);
+      expect((await get('/v1/streams/trending', { 'x-api-key': 'r2' })).status).toBe(200);
+      const del = await app.inject({ method: 'DELETE', url: '/v1/users/u1', headers: READ });
+      expect(del.statusCode).toBe(403);
+    });
+
+    it('health stays unauthenticated', async () => {
+      expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    });
+  });
+
+  describe('streams', () => {
+    it('GET /v1/streams/{id}: live, seller, metrics and lifetime totals; 404 unknown; 400 bad id', async () => {
+      const ok = await get('/v1/streams/st1');
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ streamId: 'st1', live: true, sellerId: 's1', category: 'coins' });
+      expect(ok.body.lifetime).toMatchObject({ uniqueViewers: 20 });
+      expect((await get('/v1/streams/nope')).status).toBe(404);
+      const bad = await get('/v1/streams/bad%20id');
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body.message)).toContain('streamId');
+    });
+
+    it('trending by engagement, filtered; limit validated', async () => {
+      const all = await get('/v1/streams/trending?limit=3');
+      expect((all.body.items as { streamId: string }[]).map((i) => i.streamId)).toEqual([
+        'st0',
+        'st1',
+        'st2',
+      ]);
+      const de = await get('/v1/streams/trending?language=de&category=cards');
+      expect((de.body.items as { streamId: string }[]).map((i) => i.streamId)).toEqual(['st8']);
+      const bad = await get('/v1/streams/trending?limit=0');
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body.message)).toContain('limit');
+      const unknown = await get('/v1/streams/trending?foo=1');
+      expect(unknown.status).toBe(400);
+      expect(JSON.stringify(unknown.body.message)).toContain('foo');
+    });
+
+    it('similar: live streams other than itself; 404 unknown', async () => {
+      const similar = await get('/v1/streams/st0/similar?limit=5');
+      expect(similar.status).toBe(200);
+      const ids = (similar.body.items as { streamId: string }[]).map((i) => i.streamId);
+      expect(ids).toHaveLength(5);
+      expect(ids).not.toContain('st0');
+      expect((await get('/v1/streams/nope/similar')).status).toBe(404);
+    });
+
+    it('search: q required, answers live streams', async () => {
+      const found = await get('/v1/streams/search?q=vintage%20watches&limit=3');
+      expect(found.status).toBe(200);
+      expect((found.body.items as unknown[]).length).toBeGreaterThan(0);
+      const missing = await get('/v1/streams/search');
+      expect(missing.status).toBe(400);
+      expect(JSON.stringify(missing.body.message)).toContain('q');
+    });
+  });
+
+  describe('feed', () => {
+    it('ranks the seller a loyal user keeps coming back to first, explains it, echoes ids', async () => {
+      const body = await feed('/v1/users/loyal/feed?limit=5');
+      expect(body.items[0].streamId).toBe('st7');
+      expect(body.items[0].reasons.repeat).toBeGreaterThan(0);
+      expect(body.items).toHaveLength(5);
+      expect(body.rankingProfile).toBe('balanced');
+      expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.asOf).toBe(4_000);
+      expect(body.degraded).toBe(false);
+      expect(body.stale).toBe(false);
+    });
+
+    it('applies category, language and excluded sellers', async () => {
+      const body = await feed('/v1/users/loyal/feed?category=coins&language=en&excludeSellerIds=s1');
+      expect(body.items.map((i) => i.streamId)).toEqual(['st5']);
+    });
+
+    it('pages without repeats until the live set is exhausted', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = '';
+      for (let page = 0; page < 10 && cursor !== null; page++) {
+        const body: FeedBody = await feed(`/v1/users/loyal/feed?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...body.items.map((i) => i.streamId));
+        cursor = body.nextCursor;
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(new Set(seen).size).toBe(12);
+    });
+
+    it('gives a brand-new user trending in their language', async () => {
+      const body = await feed('/v1/users/newcomer/feed?limit=4', {
+        ...READ,
+        'accept-language': 'de-DE,de;q=0.9',
+      });
+      expect(body.items.map((i) => i.streamId)).toEqual(['st8', 'st9', 'st10', 'st11']);
+    });
+
+    it('400 naming the field for bad parameters, never 5xx', async () => {
+      const cases: [string, string][] = [
+        ['/v1/users/u1/feed?limit=1000', 'limit'],
+        ['/v1/users/u1/feed?limit=abc', 'limit'],
+        ['/v1/users/u1/feed?cursor=%21%21', 'cursor'],
+        ['/v1/users/u1/feed?language=ENGLISH', 'language'],
+        ['/v1/users/u1/feed?minAsOf=-5', 'minAsOf'],
+        ['/v1/users/u%20x/feed', 'userId'],
+      ];
+      for (const [url, field] of cases) {
+        const r = await get(url);
+        expect({ url, status: r.status }).toEqual({ url, status: 400 });
+        expect(JSON.stringify(r.body.message)).toContain(field);
+      }
+      expect((await get('/v1/nope')).status).toBe(404);
+    });
+
+    it('reflects an ended stream at once (read-your-writes of the change feed)', async () => {
+      await upstream.stream(
+        streamSnapshot('st7', { sellerId: 's7', live: false, endReason: 'ended' }),
+        axisVector(DIM, 7),
+      );
+      await until(
+        async () => !(await feed('/v1/users/loyal/feed?limit=12')).items.some((i) => i.streamId === 'st7'),
+        5_000,
+      );
+      expect((await get('/v1/streams/st7')).body).toMatchObject({ live: false, endReason: 'ended' });
+    });
+
+    it('minAsOf: waits for the watermark, else answers stale within the bound', async () => {
+      const later = feed('/v1/users/loyal/feed?minAsOf=6000');
+      await upstream.watermark('embedding-writer', 7_000);
+      await upstream.watermark('metrics-aggregator', 7_000);
+      const body = await later;
+      expect(body.stale).toBe(false);
+      expect(body.asOf).toBeGreaterThanOrEqual(6_000);
+      const stale = await feed(`/v1/users/loyal/feed?minAsOf=${Date.now() + 60_000}`);
+      expect(stale.stale).toBe(true);
+    });
+  });
+
+  describe('erasure', () => {
+    let consumer: Consumer;
+
+    afterAll(async () => {
+      await consumer?.disconnect();
+    });
+
+    it('produces user.erased and answers 200 once the user state is gone', async () => {
+      await upstream.user('leaver', { vector: axisVector(DIM, 3), sellers: { s3: 5 }, follows: ['s3'] });
+      // stands in for the aggregator and the writer: erases the user's keys on user.erased
+      consumer = createKafka({ brokers: infra.kafkaBrokers }, 't').consumer({
+        groupId: uniqueName('erasure'),
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: topics.raw, fromBeginning: true });
+      const erased: string[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const event = JSON.parse(message.value!.toString()) as { type: string; data: { userId: string } };
+          if (event.type !== 'user.erased') return;
+          erased.push(event.data.userId);
+          const u = event.data.userId;
+          await redis.del(
+            `emb:user:${u}`,
+            `agg:u:${u}:sellers`,
+            `agg:u:${u}:seller-counts`,
+            `agg:u:${u}:follows`,
+          );
+        },
+      });
+      const r = await app.inject({ method: 'DELETE', url: '/v1/users/leaver', headers: ADMIN });
+      expect(r.statusCode).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ userId: 'leaver', reflected: true });
+      expect(erased).toContain('leaver');
+      expect(await redis.exists('emb:user:leaver')).toBe(0);
+    });
+  });
+
+  describe('rate limit and degraded mode', () => {
+    it('429 with Retry-After once a key exceeds its limit; other keys unaffected', async () => {
+      const limited = await bootRecommender(
+        { ...env, RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' },
+        { changeFeeds: false },
+      );
+      try {
+        const hit = () => limited.inject({ method: 'GET', url: '/v1/streams/trending', headers: READ });
+        expect((await hit()).statusCode).toBe(200);
+        expect((await hit()).statusCode).toBe(200);
+        const third = await hit();
+        expect(third.statusCode).toBe(429);
+        expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        const other = await limited.inject({
+          method: 'GET',
+          url: '/v1/streams/trending',
+          headers: { 'x-api-key': 'r2' },
+        });
+        expect(other.statusCode).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('answers from what it has with degraded: true when Redis is down', async () => {
+      const down = await bootRecommender({ ...env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+      try {
+        await until(
+          async () =>
+            (await down.inject({ method: 'GET', url: '/v1/streams/st0', headers: READ })).statusCode === 200,
+        );
+        const r = await down.inject({ method: 'GET', url: '/v1/users/loyal/feed?limit=3', headers: READ });
+        expect(r.statusCode).toBe(200);
+        const body = JSON.parse(r.body) as FeedBody;
+        expect(body.degraded).toBe(true);
+        expect(body.items.map((i) => i.streamId)).toEqual(['st0', 'st1', 'st2']);
+      } finally {
+        await down.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { rankingProfile } from './ranking-profiles';
+import { RankingService } from './ranking.service';
+import { EMPTY_USER_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
+
+const NOW = 1_700_000_000_000;
+const caps = { maxPerSeller: 2, maxPerCategory: 10 };
+const balanced = rankingProfile('balanced', caps);
+
+function candidate(id: string, overrides: Partial<RankingCandidate> = {}): RankingCandidate {
+  return {
+    streamId: id,
+    sellerId: `seller-${id}`,
+    title: `show ${id}`,
+    category: 'cards',
+    language: 'en',
+    startedAt: NOW - 30 * 60_000,
+    live: true,
+    metrics: { viewers: 20, viewerVelocity: 0, bidsPerMin: 1, chatsPerMin: 5, gmvPerMin: 10 },
+    ...overrides,
+  };
+}
+
+function user(overrides: Partial<UserSignals> = {}): UserSignals {
+  return { ...EMPTY_USER_SIGNALS, ...overrides };
+}
+
+const ids = (items: { candidate: RankingCandidate }[]): string[] => items.map((i) => i.candidate.streamId);
+const service = new RankingService();
+
+describe('RankingService', () => {
+  it('puts the seller a loyal viewer keeps coming back to first, over a bigger similar show', () => {
+    const loyal = user({
+      sellerWeights: new Map([['seller-a', 12]]),
+      sellerSessions: new Map([['seller-a', 9]]),
+    });
+    const items = service.rank({
+      candidates: [
+        candidate('a', {
+          metrics: { viewers: 3, viewerVelocity: 0, bidsPerMin: 0, chatsPerMin: 0, gmvPerMin: 0 },
+        }),
+        candidate('b', {
+          similarity: 0.8,
+          metrics: { viewers: 800, viewerVelocity: 30, bidsPerMin: 20, chatsPerMin: 80, gmvPerMin: 900 },
+        }),
+      ],
+      user: loyal,
+      profile: balanced,
+      now: NOW,
+      limit: 10,
+    });
+    expect(ids(items)).toEqual(['a', 'b']);
+    expect(items[0].reasons.repeat).toBeGreaterThan(1.5);
+  });
+
+  it('reports each signal contribution, summing to the score', () => {
+    const [item] = service.rank({
+      candidates: [candidate('a', { similarity: 0.5 })],
+      user: user({ follows: new Set(['seller-a']) }),
+      profile: balanced,
+      now: NOW,
+      limit: 1,
+    });
+    const sum = Object.values(item.reasons).reduce((a, b) => a + b, 0);
+    expect(item.score).toBeCloseTo(sum, 12);
+    expect(item.reasons.follow).toBe(1);
+    expect(item.reasons.similarity).toBeCloseTo(0.5, 12);
+  });
+
+  it('holds the per-seller and per-category caps on a page', () => {
+    const candidates = Array.from({ length: 30 }, (_, i) =>
+      candidate(`s${String(i).padStart(2, '0')}`, {
+        sellerId: `seller-${i % 3}`,
+        category: i % 2 === 0 ? 'cards' : 'sneakers',
+        similarity: 1 - i / 100,
+      }),
+    );
+    const items = service.rank({
+      candidates,
+      user: EMPTY_USER_SIGNALS,
+      profile: rankingProfile('balanced', { maxPerSeller: 2, maxPerCategory: 3 }),
+      now: NOW,
+      limit: 20,
+    });
+    const count = (key: (c: RankingCandidate) => string) => {
+      const m = new Map<string, number>();
+      for (const { candidate: c } of items) m.set(key(c), (m.get(key(c)) ?? 0) + 1);
+      return Math.max(...m.values());
+    };
+    expect(items.length).toBe(6);
+    expect(count((c) => c.sellerId)).toBeLessThanOrEqual(2);
+    expect(count((c) => c.category)).toBeLessThanOrEqual(3);
+  });
+
+  it('never returns an ended stream, however strong its signals', () => {
+    const items = service.rank({
+      candidates: [
+        candidate('ended', { live: false, similarity: 1 }),
+        candidate('live', { similarity: 0.1 }),
+      ],
+      user: user({ follows: new Set(['seller-ended']) }),
+      profile: balanced,
+      now: NOW,
+      limit: 10,
+    });
+    expect(ids(items)).toEqual(['live']);
+  });
+
+  it('sinks a stream shown and ignored, but not one that was clicked', () => {
+    const shown = new Map([
+      ['a', { impressions: 4, clicks: 0, lastShownAt: NOW - 60_000 }],
+      ['b', { impressions: 4, clicks: 2, lastShownAt: NOW - 60_000 }],
+    ]);
+    const items = service.rank({
+      candidates: [
+        candidate('a', { similarity: 0.6 }),
+        candidate('b', { similarity: 0.5 }),
+        candidate('c', { similarity: 0.4 }),
+      ],
+      user: user({ shown }),
+      profile: balanced,
+      now: NOW,
+      limit: 10,
+    });
+    expect(ids(items)).toEqual(['b', 'c', 'a']);
+    expect(items[2].reasons.shownIgnored).toBeLessThan(0);
+    expect(items[0].reasons.shownIgnored).toBe(0);
+  });
+
+  it('changes order with the profile as documented', () => {
+    const watched = candidate('watched', {
+      similarity: 0.2,
+      metrics: { viewers: 10, viewerVelocity: 0, bidsPerMin: 0, chatsPerMin: 1, gmvPerMin: 0 },
+    });
+    const similarNew = candidate('similar', {
+      similarity: 0.9,
+      startedAt: NOW - 60_000,
+      metrics: { viewers: 10, viewerVelocity: 0, bidsPerMin: 0, chatsPerMin: 1, gmvPerMin: 0 },
+    });
+    const hot = candidate('hot', {
+      similarity: 0.1,
+      metrics: { viewers: 1000, viewerVelocity: 50, bidsPerMin: 30, chatsPerMin: 100, gmvPerMin: 2000 },
+    });
+    const u = user({
+      sellerWeights: new Map([['seller-watched', 5]]),
+      sellerSessions: new Map([['seller-watched', 6]]),
+    });
+    const order = (name: string) =>
+      ids(
+        service.rank({
+          candidates: [watched, similarNew, hot],
+          user: u,
+          profile: rankingProfile(name, caps),
+          now: NOW,
+          limit: 3,
+        }),
+      );
+    expect(order('balanced')[0]).toBe('watched');
+    expect(order('discovery')[0]).toBe('similar');
+    expect(order('popular')[0]).toBe('hot');
+  });
+
+  it('is deterministic: ties broken by stream id, same input same output', () => {
+    const candidates = ['c', 'a', 'b'].map((id) => candidate(id, { sellerId: 'same-seller' }));
+    const run = () =>
+      ids(
+        service.rank({
+          candidates,
+          user: EMPTY_USER_SIGNALS,
+          profile: rankingProfile('balanced', { maxPerSeller: 5, maxPerCategory: 5 }),
+          now: NOW,
+          limit: 3,
+        }),
+      );
+    expect(run()).toEqual(['a', 'b', 'c']);
+    expect(run()).toEqual(run());
+  });
+
+  it('rejects an unknown profile name', () => {
+    expect(() => rankingProfile('nope', caps)).toThrow(/unknown ranking profile/);
+  });
+});

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import {
+  LiveSignals,
+  RANKING_SIGNALS,
+  RankedItem,
+  RankingCandidate,
+  RankingProfile,
+  RankingSignal,
+  ShownRecord,
+  UserSignals,
+} from './ranking.types';
+
+/** Freshness decays with this time constant (e^-1) after a stream starts, ms. */
+export const FRESHNESS_TAU_MS = 10 * 60_000;
+/** An ignored impression stops counting against a stream with this time constant, ms. */
+export const IGNORED_TAU_MS = 30 * 60_000;
+/** A click forgives this many impressions. */
+const IMPRESSIONS_PER_CLICK = 3;
+/** Sessions with a seller at which the "keeps coming back" count saturates. */
+const SESSIONS_SATURATION = 10;
+
+export interface RankRequest {
+  candidates: readonly RankingCandidate[];
+  user: UserSignals;
+  profile: RankingProfile;
+  /** Epoch ms (freshness, impression decay). */
+  now: number;
+  limit: number;
+}
+
+/**
+ * The feed ranker: pure and deterministic. Every signal is a feature in [0, 1] times its profile
+ * weight; the score is their sum (shown-and-ignored subtracted); `reasons` lists each term. Then a
+ * greedy pass in score order keeps at most `maxPerSeller` / `maxPerCategory` per page (an item
+ * skipped by a cap is not lost: it can lead the next page). Non-live candidates never appear.
+ */
+@Injectable()
+export class RankingService {
+  rank(request: RankRequest): RankedItem[] {
+    const { user, profile, now } = request;
+    const maxSeller = maxValue(user.sellerWeights);
+    const maxCategory = maxValue(user.categoryWeights);
+    // signed weights in RANKING_SIGNALS order; scoring allocates nothing per candidate, the
+    // reasons object is built only for the items that make the page (hot path: ~150 candidates)
+    const weights = RANKING_SIGNALS.map(
+      (signal) => (signal === 'shownIgnored' ? -1 : 1) * profile.weights[signal],
+    );
+    const scored: { candidate: RankingCandidate; score: number }[] = [];
+    for (const candidate of dedupe(request.candidates)) {
+      if (!candidate.live) continue;
+      const f = this.features(candidate, user, now, maxSeller, maxCategory);
+      let score = 0;
+      for (let i = 0; i < RANKING_SIGNALS.length; i++) score += weights[i] * f[RANKING_SIGNALS[i]];
+      scored.push({ candidate, score });
+    }
+    scored.sort((a, b) => b.score - a.score || compareIds(a.candidate.streamId, b.candidate.streamId));
+    return applyCaps(scored, profile.caps, request.limit).map(({ candidate, score }) => {
+      const f = this.features(candidate, user, now, maxSeller, maxCategory);
+      const reasons = {} as Record<RankingSignal, number>;
+      // `|| 0` turns -0 (a zero penalty) into 0 in the reasons
+      RANKING_SIGNALS.forEach((signal, i) => (reasons[signal] = weights[i] * f[signal] || 0));
+      return { candidate, score, reasons };
+    });
+  }
+
+  features(
+    c: RankingCandidate,
+    user: UserSignals,
+    now: number,
+    maxSeller = maxValue(user.sellerWeights),
+    maxCategory = maxValue(user.categoryWeights),
+  ): Record<RankingSignal, number> {
+    const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(c.sellerId) ?? 0) / maxSeller : 0;
+    const sessions = user.sellerSessions.get(c.sellerId) ?? 0;
+    const comesBack = Math.min(1, Math.log1p(sessions) / Math.log1p(SESSIONS_SATURATION));
+    const m: LiveSignals = c.metrics ?? {
+      viewers: 0,
+      viewerVelocity: 0,
+      bidsPerMin: 0,
+      chatsPerMin: 0,
+      gmvPerMin: 0,
+    };
+    return {
+      similarity: clamp01(c.similarity ?? 0),
+      repeat: 0.5 * sellerWeight + 0.5 * comesBack,
+      follow: user.follows.has(c.sellerId) ? 1 : 0,
+      category: maxCategory > 0 ? (user.categoryWeights.get(c.category) ?? 0) / maxCategory : 0,
+      viewers: Math.min(1, Math.log1p(Math.max(0, m.viewers)) / Math.log1p(1000)),
+      velocity: Math.max(0, Math.tanh(m.viewerVelocity / 20)),
+      bids: saturate(m.bidsPerMin, 5),
+      chats: saturate(m.chatsPerMin, 20),
+      gmv: saturate(m.gmvPerMin, 200),
+      freshness: Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS),
+      shownIgnored: ignoredPenalty(user.shown.get(c.streamId), now),
+    };
+  }
+}
+
+function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
+  if (!shown) return 0;
+  const ignored = shown.impressions - IMPRESSIONS_PER_CLICK * shown.clicks;
+  if (ignored <= 0) return 0;
+  return (1 - Math.exp(-ignored / 2)) * Math.exp(-Math.max(0, now - shown.lastShownAt) / IGNORED_TAU_MS);
+}
+
+function applyCaps<T extends { candidate: RankingCandidate }>(
+  sorted: T[],
+  caps: RankingProfile['caps'],
+  limit: number,
+): T[] {
+  const out: T[] = [];
+  const perSeller = new Map<string, number>();
+  const perCategory = new Map<string, number>();
+  for (const item of sorted) {
+    if (out.length >= limit) break;
+    const { sellerId, category } = item.candidate;
+    const s = perSeller.get(sellerId) ?? 0;
+    const k = perCategory.get(category) ?? 0;
+    if (s >= caps.maxPerSeller || k >= caps.maxPerCategory) continue;
+    perSeller.set(sellerId, s + 1);
+    perCategory.set(category, k + 1);
+    out.push(item);
+  }
+  return out;
+}
+
+/** One entry per stream; the best similarity any source found wins. */
+function dedupe(candidates: readonly RankingCandidate[]): RankingCandidate[] {
+  const byId = new Map<string, RankingCandidate>();
+  for (const c of candidates) {
+    const seen = byId.get(c.streamId);
+    if (!seen) byId.set(c.streamId, c);
+    else if ((c.similarity ?? -Infinity) > (seen.similarity ?? -Infinity))
+      byId.set(c.streamId, { ...seen, ...c });
+  }
+  return [...byId.values()];
+}
+
+function maxValue(map: ReadonlyMap<string, number>): number {
+  let max = 0;
+  for (const v of map.values()) if (v > max) max = v;
+  return max;
+}
+
+const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+/** x / (x + half): 0.5 at `half`, saturating towards 1. */
+const saturate = (x: number, half: number): number => (x <= 0 ? 0 : x / (x + half));
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

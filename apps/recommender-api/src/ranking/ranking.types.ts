@@ -1,0 +1,90 @@
+/** The signals a feed score is made of; each item's `reasons` holds each one's contribution. */
+export const RANKING_SIGNALS = [
+  'similarity',
+  'repeat',
+  'follow',
+  'category',
+  'viewers',
+  'velocity',
+  'bids',
+  'chats',
+  'gmv',
+  'freshness',
+  'shownIgnored',
+] as const;
+export type RankingSignal = (typeof RANKING_SIGNALS)[number];
+
+/** Weight per signal; `shownIgnored` is subtracted (a positive weight sinks ignored streams). */
+export type RankingWeights = Readonly<Record<RankingSignal, number>>;
+
+/** Live metrics of a candidate (from the metrics change feed); rates per minute over ~1-5 min. */
+export interface LiveSignals {
+  viewers: number;
+  /** Change of viewers per minute (negative when shrinking). */
+  viewerVelocity: number;
+  bidsPerMin: number;
+  chatsPerMin: number;
+  /** Major currency units per minute (a signal, not money). */
+  gmvPerMin: number;
+}
+
+export interface RankingCandidate {
+  streamId: string;
+  sellerId: string;
+  title: string;
+  category: string;
+  language: string;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Only live candidates are ever ranked; an ended stream is dropped whatever its score. */
+  live: boolean;
+  /** Cosine(user vector, stream vector) when the vector search found it, else undefined. */
+  similarity?: number;
+  metrics?: LiveSignals;
+}
+
+export interface ShownRecord {
+  impressions: number;
+  clicks: number;
+  /** Epoch ms of the last impression. */
+  lastShownAt: number;
+}
+
+/** What the ranker knows of the user (all optional: a new user has none of it). */
+export interface UserSignals {
+  /** Decayed engagement per seller (any positive scale: the ranker divides by the max). */
+  sellerWeights: ReadonlyMap<string, number>;
+  /** Sessions per seller (the "keeps coming back" count). */
+  sellerSessions: ReadonlyMap<string, number>;
+  follows: ReadonlySet<string>;
+  /** Decayed engagement per category (any positive scale). */
+  categoryWeights: ReadonlyMap<string, number>;
+  shown: ReadonlyMap<string, ShownRecord>;
+}
+
+export const EMPTY_USER_SIGNALS: UserSignals = {
+  sellerWeights: new Map(),
+  sellerSessions: new Map(),
+  follows: new Set(),
+  categoryWeights: new Map(),
+  shown: new Map(),
+};
+
+export interface DiversityCaps {
+  /** At most this many items of one seller per page. */
+  maxPerSeller: number;
+  /** At most this many items of one category per page. */
+  maxPerCategory: number;
+}
+
+export interface RankingProfile {
+  name: string;
+  weights: RankingWeights;
+  caps: DiversityCaps;
+}
+
+export interface RankedItem {
+  candidate: RankingCandidate;
+  score: number;
+  reasons: Record<RankingSignal, number>;
+}

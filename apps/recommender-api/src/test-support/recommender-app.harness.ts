@@ -1,0 +1,121 @@
+import { EnvSource } from '@app/config';
+import { StreamMetricsSnapshot } from '@app/contracts';
+import { createKafka } from '@app/kafka';
+import { encodeStreamVectorRecord, float32ToBuffer } from '@app/vector-store';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
+import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { RecommenderApiModule } from '../recommender-api.module';
+import { RecommenderFeaturesOptions } from '../feed/recommender-features.module';
+
+export { axisVector } from './vectors';
+
+/** Boots the recommender as main.ts does (Fastify), without listening: requests go through inject. */
+export async function bootRecommender(
+  env: EnvSource,
+  overrides: Omit<RecommenderFeaturesOptions, 'config'> = {},
+): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [RecommenderApiModule.forRoot(env, overrides)],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+    logger: false,
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** Writes the upstream services' records the way they do: change feeds in Kafka, user state in Redis. */
+export class UpstreamFixture {
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+
+  constructor(
+    private readonly brokers: string[],
+    readonly topics: { metrics: string; embeddings: string; watermarks: string; raw: string },
+    private readonly redis: Redis,
+    private readonly dimension: number,
+  ) {}
+
+  async start(): Promise<void> {
+    const kafka = createKafka({ brokers: this.brokers }, 'recommender-test');
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await this.admin.createTopics({
+      topics: Object.values(this.topics).map((topic) => ({ topic, numPartitions: 2 })),
+      waitForLeaders: true,
+    });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await this.producer.connect();
+  }
+
+  async stop(): Promise<void> {
+    await this.producer?.disconnect();
+    await this.admin?.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);
+    await this.admin?.disconnect();
+  }
+
+  async stream(s: StreamMetricsSnapshot, vector: Float32Array): Promise<void> {
+    await this.send(this.topics.metrics, s.streamId, JSON.stringify(s));
+    const payload = {
+      live: s.live,
+      sellerId: s.sellerId,
+      category: s.category,
+      language: s.language,
+      title: s.title,
+      startedAt: s.startedAt,
+    };
+    await this.send(
+      this.topics.embeddings,
+      s.streamId,
+      s.live
+        ? encodeStreamVectorRecord({
+            streamId: s.streamId,
+            vector,
+            payload,
+            eventTime: s.lastEventAt,
+            publishedAt: Date.now(),
+          })
+        : null,
+    );
+  }
+
+  async watermark(source: string, eventTime: number): Promise<void> {
+    await this.send(
+      this.topics.watermarks,
+      `${source}:t:0`,
+      JSON.stringify({ source, topic: 't', partition: 0, eventTime, updatedAt: Date.now() }),
+    );
+  }
+
+  /** The aggregator's and writer's per-user keys (docs/key-layout.md). */
+  async user(
+    userId: string,
+    state: {
+      vector?: Float32Array;
+      sellers?: Record<string, number>;
+      follows?: string[];
+      shown?: Record<string, [number, number]>;
+    },
+  ): Promise<void> {
+    const base = `agg:u:${userId}:`;
+    const p = this.redis.pipeline();
+    if (state.vector) p.set(`emb:user:${userId}`, float32ToBuffer(state.vector));
+    for (const [seller, w] of Object.entries(state.sellers ?? {})) {
+      p.zadd(`${base}sellers`, w, seller);
+      p.hset(`${base}seller-counts`, seller, Math.round(w));
+    }
+    if (state.follows?.length) p.sadd(`${base}follows`, ...state.follows);
+    for (const [streamId, [impressions, clicks]] of Object.entries(state.shown ?? {})) {
+      p.zadd(`${base}shown`, Date.now(), streamId);
+      p.hset(`${base}shown-counts`, `i:${streamId}`, impressions, `c:${streamId}`, clicks);
+    }
+    await p.exec();
+  }
+
+  private async send(topic: string, key: string, value: string | null): Promise<void> {
+    await this.producer!.send({ topic, messages: [{ key, value }] });
+  }
+}

@@ -1,0 +1,266 @@
+import { InProcessVectorStore, clusteredSpace, float32ToBuffer, seededRandom } from '@app/vector-store';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { NestFactory } from '@nestjs/core';
+import { LiveMetricsCache } from '../apps/recommender-api/src/live-metrics/live-metrics.cache';
+import { RecommenderApiModule } from '../apps/recommender-api/src/recommender-api.module';
+import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-snapshot.factory';
+
+/**
+ * Feed queries over HTTP at concurrency 32 (issue 8 target: >= 3,000 req/s, p99 <= 20 ms):
+ *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
+ *     [--dim 128] [--connections 32] [--duration 10] [--runs 3]
+ * The API runs in a child process (as deployed: its own event loop), with the in-process stream
+ * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
+ * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
+ * (deleted afterwards). autocannon drives random users' feeds from this process.
+ */
+const SELLERS_PER_STREAM = 0.2; // 10k streams -> 2k sellers
+const CATEGORIES = Array.from({ length: 24 }, (_, i) => `cat-${i}`);
+const LANGUAGES = ['en', 'en', 'en', 'de', 'fr', 'es'];
+
+interface Shape {
+  streams: number;
+  users: number;
+  dim: number;
+}
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+}
+
+function streamOf(i: number, shape: Shape, now: number) {
+  const sellers = Math.max(1, Math.round(shape.streams * SELLERS_PER_STREAM));
+  const r = seededRandom(i + 1);
+  return {
+    id: `st${i}`,
+    sellerId: `s${i % sellers}`,
+    category: CATEGORIES[i % CATEGORIES.length],
+    language: LANGUAGES[i % LANGUAGES.length],
+    viewers: Math.floor(r() * 500),
+    startedAt: now - Math.floor(r() * 3 * 3_600_000),
+  };
+}
+
+/** Child: boots the API on a free port with the stores filled, reports the port over IPC. */
+async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<void> {
+  const now = Date.now();
+  const store = new InProcessVectorStore({ dimension: shape.dim });
+  const space = clusteredSpace({ dimension: shape.dim, clusters: 64, spread: 0.05, seed: 7 });
+  const vectors = space.sample(shape.streams, 11);
+  const points = [];
+  for (let i = 0; i < shape.streams; i++) {
+    const s = streamOf(i, shape, now);
+    points.push({
+      id: s.id,
+      vector: vectors[i],
+      payload: {
+        live: true,
+        sellerId: s.sellerId,
+        category: s.category,
+        language: s.language,
+        title: `show ${i}`,
+        startedAt: s.startedAt,
+      },
+    });
+  }
+  await store.upsert(points);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    RecommenderApiModule.forRoot(
+      {
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_MAX: '0',
+        PORT: '0',
+        EMBEDDING_DIMENSION: String(shape.dim),
+      },
+      { streamIndex: { store, ready: () => true }, changeFeeds: false },
+    ),
+    new FastifyAdapter(),
+    { logger: false },
+  );
+  const cache = app.get(LiveMetricsCache);
+  for (let i = 0; i < shape.streams; i++) {
+    const s = streamOf(i, shape, now);
+    cache.apply(
+      streamSnapshot(s.id, {
+        sellerId: s.sellerId,
+        category: s.category,
+        language: s.language,
+        viewers: s.viewers,
+        engagementScore: s.viewers / 10,
+        startedAt: s.startedAt,
+      }),
+    );
+  }
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+  process.on('message', (message: string) => {
+    // 'cpu': report this process's CPU time so far (us), to divide by the requests served
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system });
+    } else void app.close().then(() => process.exit(0));
+  });
+}
+
+/** 100k users' state in Redis, the aggregator's and writer's layout, pipelined 1,000 users at a time. */
+async function writeUsers(redis: Redis, shape: Shape): Promise<void> {
+  const space = clusteredSpace({ dimension: shape.dim, clusters: 64, spread: 0.05, seed: 7 });
+  const sellers = Math.max(1, Math.round(shape.streams * SELLERS_PER_STREAM));
+  const now = Date.now();
+  for (let start = 0; start < shape.users; start += 1_000) {
+    const count = Math.min(1_000, shape.users - start);
+    const vectors = space.sample(count, 1_000 + start);
+    const p = redis.pipeline();
+    for (let j = 0; j < count; j++) {
+      const u = start + j;
+      const r = seededRandom(u + 99);
+      const base = `agg:u:u${u}:`;
+      p.set(`emb:user:u${u}`, float32ToBuffer(vectors[j]));
+      const sellerArgs: (string | number)[] = [];
+      for (let k = 0; k < 8; k++) {
+        const seller = `s${Math.floor(r() * sellers)}`;
+        sellerArgs.push(Math.round(r() * 100) / 10, seller);
+        p.hset(`${base}seller-counts`, seller, 1 + Math.floor(r() * 10));
+      }
+      p.zadd(`${base}sellers`, ...sellerArgs);
+      p.sadd(`${base}follows`, `s${Math.floor(r() * sellers)}`, `s${Math.floor(r() * sellers)}`);
+      p.zadd(
+        `${base}categories`,
+        3,
+        CATEGORIES[u % CATEGORIES.length],
+        1,
+        CATEGORIES[(u + 5) % CATEGORIES.length],
+      );
+      for (let k = 0; k < 5; k++) {
+        const streamId = `st${Math.floor(r() * shape.streams)}`;
+        p.zadd(`${base}shown`, now - Math.floor(r() * 600_000), streamId);
+        p.hset(`${base}shown-counts`, `i:${streamId}`, 1 + Math.floor(r() * 3));
+      }
+    }
+    await p.exec();
+  }
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  const raw = new Redis(redis.options.port ?? 6379, redis.options.host ?? '127.0.0.1');
+  do {
+    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5_000);
+    cursor = next;
+    if (keys.length > 0) await raw.unlink(...keys);
+  } while (cursor !== '0');
+  raw.disconnect();
+}
+
+function load(
+  port: number,
+  users: number,
+  connections: number,
+  duration: number,
+): Promise<autocannon.Result> {
+  let n = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [
+      {
+        method: 'GET',
+        // a different user each request (a prime stride walks all of them)
+        setupRequest: (request) => ({
+          ...request,
+          path: `/v1/users/u${(n++ * 7_919) % users}/feed?limit=20`,
+        }),
+      },
+    ],
+  });
+}
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const shape: Shape = {
+    streams: Number(arg(args, 'streams', '10000')),
+    users: Number(arg(args, 'users', '100000')),
+    dim: Number(arg(args, 'dim', '128')),
+  };
+  const redisUrl = arg(args, 'redis', 'redis://127.0.0.1:6379');
+  const connections = Number(arg(args, 'connections', '32'));
+  const duration = Number(arg(args, 'duration', '10'));
+  const runs = Number(arg(args, 'runs', '3'));
+  const prefix = `bench-feed-${randomUUID().slice(0, 8)}:`;
+  const redis = new Redis(redisUrl, { keyPrefix: prefix });
+  let child: ChildProcess | null = null;
+  try {
+    const t0 = Date.now();
+    await writeUsers(redis, shape);
+    const usersWrittenMs = Date.now() - t0;
+    child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix })], {
+      execArgv: ['-r', '@swc-node/register'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child!.once('message', (m: { port: number }) => resolve(m.port));
+      child!.once('exit', (code) => reject(new Error(`feed server exited with ${code}`)));
+    });
+    await load(port, shape.users, connections, 3); // warm-up (JIT, HNSW caches)
+    const cpu = (): Promise<number> =>
+      new Promise((resolve) => {
+        child!.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
+        child!.send('cpu');
+      });
+    const results: autocannon.Result[] = [];
+    const cpuPerRequestUs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = await cpu();
+      const result = await load(port, shape.users, connections, duration);
+      cpuPerRequestUs.push(Math.round((await cpu()) - before) / Math.max(1, result.requests.total));
+      results.push(result);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return {
+      shape: { ...shape, connections, durationSec: duration, runs },
+      usersWrittenMs,
+      reqPerSec: {
+        median: median(results.map((r) => r.requests.average)),
+        runs: results.map((r) => r.requests.average),
+      },
+      latencyMs: {
+        p50: median(results.map((r) => r.latency.p50)),
+        p99: median(results.map((r) => r.latency.p99)),
+        p99Runs: results.map((r) => r.latency.p99),
+      },
+      // server CPU per request: comparable across machine loads, unlike req/s on a shared box
+      serverCpuPerRequestUs: { median: median(cpuPerRequestUs), runs: cpuPerRequestUs.map(Math.round) },
+      loadAverage1m: loadavg()[0],
+      non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+      errors: results.reduce((a, r) => a + r.errors, 0),
+      targets: { reqPerSec: 3000, p99Ms: 20 },
+    };
+  } finally {
+    if (child && child.exitCode === null) {
+      child.send('stop');
+      await new Promise((resolve) => child!.once('exit', resolve));
+    }
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  }
+}
+
+if (require.main === module && process.argv[2] === '--feed-bench-server') {
+  const { shape, redisUrl, prefix } = JSON.parse(process.argv[3]) as {
+    shape: Shape;
+    redisUrl: string;
+    prefix: string;
+  };
+  serve(shape, redisUrl, prefix).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

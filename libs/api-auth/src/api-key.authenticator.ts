@@ -1,0 +1,41 @@
+import { API_KEY_SCOPES, ApiKeyScope, ApiKeys } from '@app/config';
+
+export interface Principal {
+  /** Rate-limit bucket: the key itself (never logged), or `open` when no keys are configured. */
+  bucket: string;
+  scopes: ReadonlySet<ApiKeyScope>;
+}
+
+const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set<ApiKeyScope>(API_KEY_SCOPES);
+
+/**
+ * X-API-Key -> scopes. Several keys per scope (rotation: add the new key, move clients, drop the
+ * old one). A key may be listed under several scopes; `admin` does not imply the others (list
+ * the key under each scope it needs). With no keys configured everything is open: allowed only
+ * outside production, which ApiKeyGuard enforces at boot.
+ */
+export class ApiKeyAuthenticator {
+  private readonly scopesByKey = new Map<string, Set<ApiKeyScope>>();
+
+  constructor(keys: ApiKeys) {
+    for (const [scope, set] of keys) {
+      for (const key of set) {
+        const scopes = this.scopesByKey.get(key) ?? new Set<ApiKeyScope>();
+        scopes.add(scope);
+        this.scopesByKey.set(key, scopes);
+      }
+    }
+  }
+
+  get open(): boolean {
+    return this.scopesByKey.size === 0;
+  }
+
+  /** Null for a missing or unknown key (401). */
+  authenticate(key: string | undefined): Principal | null {
+    if (this.open) return { bucket: 'open', scopes: ALL_SCOPES };
+    if (key === undefined) return null;
+    const scopes = this.scopesByKey.get(key);
+    return scopes ? { bucket: key, scopes } : null;
+  }
+}
