@@ -1,11 +1,13 @@
 import { APP_CONFIG } from '@app/config';
-import { GrpcHealthServer, ShutdownState, beginShutdownOnSignals } from '@app/health';
+import { GrpcHealthServer, ReadinessRegistry, ShutdownState, beginShutdownOnSignals } from '@app/health';
 import { logBootFailure } from '@app/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { MetricsAggregatorConfig, SERVICE_NAME } from './config/metrics-aggregator.config';
 import { MetricsAggregatorModule } from './metrics-aggregator.module';
+import { aggregatorConsumerCheck } from './stream-metrics/consumer-readiness';
+import { AGGREGATOR_TRANSPORT, AggregatorTransport } from './stream-metrics/stream-metrics.module';
 
 // The one place that reads process.env: the root module validates it once.
 async function bootstrap(): Promise<void> {
@@ -17,6 +19,10 @@ async function bootstrap(): Promise<void> {
     },
   );
   app.useLogger(app.get(Logger));
+  // the enriched-topic consumer (KafkaBatchServer) runs as this app's microservice
+  const transport = app.get<AggregatorTransport>(AGGREGATOR_TRANSPORT);
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  app.get(ReadinessRegistry).register(aggregatorConsumerCheck(() => transport.health()));
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   // readiness (HTTP and gRPC) flips the moment the signal arrives: Nest runs the global health
   // module's own destroy hook last, after the consumers have drained
@@ -24,6 +30,7 @@ async function bootstrap(): Promise<void> {
   // exit 0 after a clean shutdown (the default re-raises the signal: exit code 143)
   app.enableShutdownHooks(signals, { useProcessExit: true });
   const config = app.get<MetricsAggregatorConfig>(APP_CONFIG);
+  await app.startAllMicroservices();
   await app.listen(config.common.port, '0.0.0.0');
   // grpc.health.v1 for Kubernetes' gRPC probes; closed by the health module on shutdown
   await app.get(GrpcHealthServer).listen({ serviceName: SERVICE_NAME, port: config.common.grpcPort });

@@ -1,18 +1,28 @@
 import { ConfigModule, EnvSource, loadConfig } from '@app/config';
 import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule, kafkaCheck, redisCheck } from '@app/health';
+import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
 import { ObservabilityModule } from '@app/observability';
 import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
+import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
 
 /**
  * Root module of metrics-aggregator. `forRoot` validates the environment once (throwing a
- * ConfigValidationError that lists every bad variable) and wires the shared libs from it.
+ * ConfigValidationError that lists every bad variable) and wires the shared libs and the
+ * aggregator's features (StreamMetricsModule) from it.
  */
 @Module({})
 export class MetricsAggregatorModule {
   static forRoot(env: EnvSource): DynamicModule {
     const config = loadConfig(metricsAggregatorEnvSchema, env);
+    const connection = {
+      brokers: [...config.kafka.brokers],
+      clientId: config.kafka.clientId,
+      ssl: config.kafka.ssl,
+      sasl: config.kafka.sasl,
+    };
+    const names = config.topics.names;
     return {
       module: MetricsAggregatorModule,
       imports: [
@@ -27,6 +37,31 @@ export class MetricsAggregatorModule {
               kafkaCheck({ ...config.kafka, brokers: [...config.kafka.brokers] }, DEFAULT_CHECK_TIMEOUT_MS),
             ],
           }),
+        }),
+        StreamMetricsModule.forRoot({
+          settings: config.aggregator.settings,
+          topics: {
+            enriched: names.enriched,
+            raw: names.raw,
+            deadLetter: names.deadLetter,
+            metricsStreams: names.metricsStreams,
+            stateFollows: names.stateFollows,
+            watermarks: names.watermarks,
+          },
+          groupId: config.aggregator.groupId,
+          source: SERVICE_NAME,
+          storage: config.aggregator.storage,
+          // read committed: the enricher writes in transactions; batches of two partitions overlap
+          // (one folds while Redis runs the other's script)
+          createTransport: () =>
+            new KafkaBatchServer({
+              ...connection,
+              groupId: config.aggregator.groupId,
+              readCommitted: true,
+              maxWaitTimeMs: 5,
+              partitionsConsumedConcurrently: 2,
+            }),
+          createProducer: () => new BatchingProducer({ ...connection, lingerMs: 2, maxBatchMessages: 500 }),
         }),
       ],
     };

@@ -1,0 +1,284 @@
+import { EnrichedEvent } from '@app/contracts';
+import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
+import { BatchApplier } from '../aggregation/batch-applier';
+import { BatchFoldService, OffsetEvent } from '../aggregation/batch-fold.service';
+import { expiredEventId } from '../liveness/expired-event-id';
+import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
+import { AggregateStateRepository, StreamState } from './aggregate-state.repository';
+
+export interface ConformanceSubject {
+  repository: AggregateStateRepository;
+  close(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 10, 26, 12);
+const TOPIC = 'enriched';
+
+/**
+ * The behaviour every AggregateStateRepository must have. Run by the in-memory twin's unit spec
+ * and the Redis implementation's int-spec, with a fresh (empty) repository per test.
+ */
+export function describeAggregateStateConformance(
+  name: string,
+  create: (settings: AggregatorSettings) => Promise<ConformanceSubject>,
+): void {
+  describe(`${name} (AggregateStateRepository conformance)`, () => {
+    const settings: AggregatorSettings = { ...DEFAULT_AGGREGATOR_SETTINGS, trendingTopK: 3 };
+    let subject: ConformanceSubject;
+    let repo: AggregateStateRepository;
+    let fold: BatchFoldService;
+    let f: EnrichedEventFactory;
+    let nextOffset: Map<number, number>;
+
+    beforeEach(async () => {
+      subject = await create(settings);
+      repo = subject.repository;
+      fold = new BatchFoldService(settings);
+      f = new EnrichedEventFactory('c');
+      nextOffset = new Map();
+    });
+    afterEach(() => subject.close());
+
+    const withOffsets = (events: EnrichedEvent[], partition = 0): OffsetEvent[] => {
+      const start = nextOffset.get(partition) ?? 0;
+      nextOffset.set(partition, start + events.length);
+      return events.map((event, i) => ({ offset: String(start + i), event }));
+    };
+    const apply = (messages: OffsetEvent[], partition = 0) =>
+      new BatchApplier(fold, repo).apply(TOPIC, partition, messages);
+
+    const showEvents = (): EnrichedEvent[] => [
+      f.started('s1', T0, 'seller-1', 'watches', 'en'),
+      f.event('view.started', T0 + 1_000, { userId: 'u1', streamId: 's1' }),
+      f.event('view.started', T0 + 2_000, { userId: 'u2', streamId: 's1' }),
+      f.event('chat.message', T0 + 3_000, { userId: 'u1', streamId: 's1' }),
+      f.event('bid.placed', T0 + 4_000, {
+        userId: 'u2',
+        streamId: 's1',
+        auctionId: 'a1',
+        amount: 10.5,
+        currency: 'EUR',
+      }),
+      f.event('bid.placed', T0 + 4_500, {
+        userId: 'u2',
+        streamId: 's1',
+        auctionId: 'a1',
+        amount: 11,
+        currency: 'EUR',
+      }),
+      f.event('purchase.completed', T0 + 5_000, {
+        userId: 'u2',
+        streamId: 's1',
+        amount: 0.1,
+        currency: 'EUR',
+      }),
+      f.event('purchase.completed', T0 + 5_100, {
+        userId: 'u1',
+        streamId: 's1',
+        amount: 0.2,
+        currency: 'EUR',
+      }),
+      f.event('giveaway.entered', T0 + 6_000, { userId: 'u1', streamId: 's1' }),
+      f.event('view.ended', T0 + 7_000, { userId: 'u2', streamId: 's1' }),
+    ];
+
+    it('applies exact lifetime totals, viewers and trending', async () => {
+      const { outcome } = await apply(withOffsets(showEvents()));
+      expect(outcome?.status).toBe('applied');
+      const [s] = await repo.readStreams(['s1']);
+      expect(s).toMatchObject({
+        live: true,
+        sellerId: 'seller-1',
+        category: 'watches',
+        chats: 1,
+        bids: 2,
+        purchases: 2,
+        giveaways: 1,
+        gmv: { EUR: 3000 },
+        uniqueViewers: 2,
+        viewers: 1,
+        peakViewers: 1,
+        startedAt: T0,
+        lastEventAt: T0 + 7_000,
+      });
+      expect(s?.score).toBeGreaterThan(0);
+      expect((await repo.readTrending({ kind: 'all' }, 10)).map(([id]) => id)).toEqual(['s1']);
+      expect(
+        await repo.readTrending({ kind: 'category-language', category: 'watches', language: 'en' }, 10),
+      ).toHaveLength(1);
+      expect(await repo.readLive()).toEqual(['s1']);
+      expect(await repo.readSeller('seller-1')).toEqual({ live: true, streamId: 's1', followers: [] });
+      expect(await repo.readProgress(TOPIC, 0)).toEqual({ offset: '9', maxEventTime: T0 + 7_000 });
+    });
+
+    it('applies a redelivered batch once, and only the new part of an overlapping one', async () => {
+      const messages = withOffsets(showEvents());
+      await apply(messages.slice(0, 6));
+      const again = await apply(messages.slice(0, 6));
+      expect(again.update).toBeNull();
+      const overlapping = await apply(messages);
+      expect(overlapping.outcome?.status).toBe('applied');
+      const [s] = await repo.readStreams(['s1']);
+      expect(s).toMatchObject({ chats: 1, bids: 2, purchases: 2, gmv: { EUR: 3000 }, uniqueViewers: 2 });
+    });
+
+    it('refuses a fold against an outdated offset and reports duplicates', async () => {
+      const messages = withOffsets(showEvents());
+      const update = fold.fold(TOPIC, 0, messages.slice(0, 5), { offset: null, maxEventTime: 0 });
+      if (!update) throw new Error('nothing folded');
+      await apply(messages.slice(0, 3));
+      expect(await repo.applyBatch(update)).toEqual({
+        status: 'conflict',
+        progress: { offset: '2', maxEventTime: T0 + 2_000 },
+      });
+      await apply(messages);
+      expect(await repo.applyBatch(update)).toEqual({ status: 'duplicate' });
+    });
+
+    it('gives the same counts and decayed rates however the events are batched', async () => {
+      const events = showEvents();
+      const one = withOffsets(events, 0);
+      await apply(one, 0);
+      // The same events as stream s2 on partition 2, in three batches.
+      const g = new EnrichedEventFactory('g');
+      const copy = events.map((e) =>
+        g.enrich({
+          ...e,
+          data: { ...e.data, ...('streamId' in e.data ? { streamId: 's2' } : {}) },
+        } as EnrichedEvent),
+      );
+      const parts = withOffsets(copy, 2);
+      for (const part of [parts.slice(0, 4), parts.slice(4, 5), parts.slice(5)]) await apply(part, 2);
+      const [a, b] = await repo.readStreams(['s1', 's2']);
+      if (!a || !b) throw new Error('missing stream');
+      const exact = ({
+        rates: _r,
+        score: _s,
+        velocity: _v,
+        peakViewers: _p,
+        id: _i,
+        partition: _q,
+        ...rest
+      }: StreamState) => rest;
+      expect(exact(b)).toEqual(exact(a));
+      // the peak is sampled at batch ends: finer batches can only see a higher one
+      expect(b.peakViewers).toBeGreaterThanOrEqual(a.peakViewers);
+      b.rates.forEach((v, i) => expect(v).toBeCloseTo(a.rates[i], 9));
+      expect(b.score).toBeCloseTo(a.score, 9);
+      expect(b.velocity).toBeCloseTo(a.velocity, 9);
+    });
+
+    it('drops a stream from trending, live and its seller when it ends or is removed', async () => {
+      await apply(withOffsets([...showEvents(), f.started('s2', T0 + 100, 'seller-2', 'sneakers', 'de')]));
+      await apply(withOffsets([f.event('stream.ended', T0 + 8_000, { streamId: 's1' })]));
+      expect((await repo.readTrending({ kind: 'all' }, 10)).map(([id]) => id)).toEqual(['s2']);
+      expect(await repo.readTrending({ kind: 'category', category: 'watches' }, 10)).toEqual([]);
+      expect(await repo.readSeller('seller-1')).toMatchObject({ live: false });
+      const [s1] = await repo.readStreams(['s1']);
+      expect(s1).toMatchObject({
+        live: false,
+        endReason: 'ended',
+        endedAt: T0 + 8_000,
+        viewers: 0,
+        chats: 1,
+      });
+      await apply(withOffsets([f.event('stream.removed', T0 + 9_000, { streamId: 's2', reason: 'policy' })]));
+      expect(await repo.readLive()).toEqual([]);
+      expect(await repo.readTrending({ kind: 'all' }, 10)).toEqual([]);
+      expect((await repo.readStreams(['s2']))[0]?.endReason).toBe('removed');
+    });
+
+    it('expires a stream only when the expiry matches its last activity', async () => {
+      await apply(
+        withOffsets([f.started('s1', T0), f.event('stream.heartbeat', T0 + 5_000, { streamId: 's1' })]),
+      );
+      expect(await repo.leaseHolders(TOPIC, 0, T0 + 5_000, 10)).toEqual([
+        { streamId: 's1', lastActivityAt: T0 + 5_000 },
+      ]);
+      expect(await repo.leaseHolders(TOPIC, 0, T0 + 4_999, 10)).toEqual([]);
+      const stale = expiredEventId('s1', T0);
+      await apply(withOffsets([f.event('stream.expired', T0 + 65_000, { streamId: 's1' }, stale)]));
+      expect((await repo.readStreams(['s1']))[0]?.live).toBe(true);
+      const id = expiredEventId('s1', T0 + 5_000);
+      await apply(withOffsets([f.event('stream.expired', T0 + 65_000, { streamId: 's1' }, id)]));
+      expect((await repo.readStreams(['s1']))[0]).toMatchObject({ live: false, endReason: 'expired' });
+      expect(await repo.leaseHolders(TOPIC, 0, T0 + 100_000, 10)).toEqual([]);
+      expect(await repo.readTrending({ kind: 'all' }, 10)).toEqual([]);
+    });
+
+    it('keeps per-user engagement, follows and feedback, and erases them', async () => {
+      await apply(
+        withOffsets([
+          ...showEvents(),
+          f.event('seller.followed', T0 + 8_000, { userId: 'u1', sellerId: 'seller-1' }),
+          f.event('seller.followed', T0 + 8_000, { userId: 'u1', sellerId: 'seller-9' }),
+          f.event('seller.unfollowed', T0 + 8_500, { userId: 'u1', sellerId: 'seller-9' }),
+          f.event('rec.impression', T0 + 9_000, { userId: 'u1', requestId: 'r1', streamIds: ['s1', 's7'] }),
+          f.event('rec.clicked', T0 + 9_500, { userId: 'u1', requestId: 'r1', streamId: 's1' }),
+        ]),
+      );
+      await apply(withOffsets([f.event('view.ended', T0 + 61_000, { userId: 'u1', streamId: 's1' })]));
+      const u1 = await repo.readUser('u1');
+      expect(u1.follows).toEqual(['seller-1']);
+      expect(u1.recent[0]).toEqual(['s1', T0 + 61_000]);
+      expect(u1.sellers.map(([id]) => id)).toEqual(['seller-1']);
+      expect(u1.categories.map(([id]) => id)).toEqual(['watches']);
+      expect(u1.sellerCounts).toEqual({
+        'seller-1:chats': 1,
+        'seller-1:purchases': 1,
+        'seller-1:watchMs': 60_000,
+      });
+      expect(u1.shownCounts).toEqual({ 'i:s1': 1, 'i:s7': 1, 'c:s1': 1 });
+      expect(u1.shown.map(([id]) => id).sort()).toEqual(['s1', 's7']);
+      expect((await repo.readSeller('seller-1')).followers).toEqual(['u1']);
+      const erased = await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 3), 3);
+      expect(erased.outcome).toEqual({ status: 'applied', erasedFollows: [['u1', 'seller-1']] });
+      expect(await repo.readUser('u1')).toEqual({
+        streams: [],
+        sellers: [],
+        categories: [],
+        recent: [],
+        sellerCounts: {},
+        shown: [],
+        shownCounts: {},
+        follows: [],
+      });
+      expect((await repo.readSeller('seller-1')).followers).toEqual([]);
+      expect((await repo.readStreams(['s1']))[0]?.uniqueViewers).toBe(2);
+    });
+
+    it('keeps trending to top-K and late events out of the windows', async () => {
+      const events = ['a', 'b', 'c', 'd'].map((id, i) => f.started(id, T0 + i));
+      await apply(
+        withOffsets([
+          ...events,
+          ...['a', 'b', 'c', 'd'].map((id, i) =>
+            f.event('view.started', T0 + 10 + i, { userId: `v${i}`, streamId: id }),
+          ),
+        ]),
+      );
+      expect(await repo.readTrending({ kind: 'all' }, 10)).toHaveLength(3);
+      await apply(withOffsets([f.event('chat.message', T0 + 600_000, { userId: 'x', streamId: 'a' })]));
+      const before = (await repo.readStreams(['a']))[0];
+      const late = await apply(
+        withOffsets([f.event('chat.message', T0 + 1_000, { userId: 'y', streamId: 'a' })]),
+      );
+      expect(late.update?.lateEvents).toBe(1);
+      const after = (await repo.readStreams(['a']))[0];
+      expect(after?.chats).toBe(2);
+      expect(after?.rates).toEqual(before?.rates);
+    });
+
+    it('stores watermarks and deletes everything', async () => {
+      await apply(withOffsets(showEvents()));
+      await repo.writeWatermarks([{ topic: TOPIC, partition: 2, eventTime: T0, updatedAt: T0 + 1 }]);
+      expect(await repo.readWatermarks()).toEqual([
+        { topic: TOPIC, partition: 2, eventTime: T0, updatedAt: T0 + 1 },
+      ]);
+      expect(await repo.deleteAll()).toBeGreaterThan(0);
+      expect(await repo.readStreams(['s1'])).toEqual([null]);
+      expect(await repo.readProgress(TOPIC, 0)).toEqual({ offset: null, maxEventTime: 0 });
+      expect(await repo.readWatermarks()).toEqual([]);
+    });
+  });
+}

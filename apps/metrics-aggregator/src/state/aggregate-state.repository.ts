@@ -1,0 +1,146 @@
+import { AggregatorSettings, WINDOW_TAUS_MS } from '../aggregation/aggregator.settings';
+import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/batch-update';
+
+/** One stream's stored state (docs/key-layout.md `agg:s:<streamId>`). Times epoch ms. */
+export interface StreamState {
+  id: string;
+  live: boolean;
+  sellerId: string | null;
+  title: string | null;
+  category: string | null;
+  language: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  endReason: 'ended' | 'removed' | 'expired' | null;
+  lastHeartbeatAt: number;
+  lastActivityAt: number;
+  lastEventAt: number;
+  viewers: number;
+  peakViewers: number;
+  uniqueViewers: number;
+  chats: number;
+  bids: number;
+  purchases: number;
+  giveaways: number;
+  /** Integer ten-thousandths per currency. */
+  gmv: Record<string, number>;
+  /** Time the decayed sums are kept at (0 = none yet). */
+  rt: number;
+  /** Decayed sums, metric-major 9 x 3 (decay.ts). */
+  rates: number[];
+  velocity: number;
+  score: number;
+  partition: number | null;
+}
+
+/** Scope of a trending sorted set. */
+export type TrendingScope =
+  | { kind: 'all' }
+  | { kind: 'category'; category: string }
+  | { kind: 'language'; language: string }
+  | { kind: 'category-language'; category: string; language: string };
+
+export interface UserState {
+  /** Members by score, highest first: [member, score]. */
+  streams: [string, number][];
+  sellers: [string, number][];
+  categories: [string, number][];
+  /** Most recent first: [streamId, last engagement ms]. */
+  recent: [string, number][];
+  sellerCounts: Record<string, number>;
+  shown: [string, number][];
+  shownCounts: Record<string, number>;
+  follows: string[];
+}
+
+export interface SellerState {
+  live: boolean;
+  streamId: string | null;
+  followers: string[];
+}
+
+export interface LeaseHolder {
+  streamId: string;
+  lastActivityAt: number;
+}
+
+/** Published per input partition after the change feed was flushed (docs/key-layout.md). */
+export interface Watermark {
+  topic: string;
+  partition: number;
+  /** Event time up to which the partition is applied and flushed, epoch ms. */
+  eventTime: number;
+  /** Wall clock of the publication, epoch ms (idle partitions: see the key-layout doc). */
+  updatedAt: number;
+}
+
+/**
+ * The aggregator's state. `applyBatch` is atomic with the partition offset: a batch whose last
+ * offset is not above the stored one changes nothing; a fold made against an outdated offset is
+ * refused (conflict) so the caller re-reads and folds again.
+ */
+export interface AggregateStateRepository {
+  readProgress(topic: string, partition: number): Promise<PartitionProgress>;
+  applyBatch(update: BatchUpdate): Promise<ApplyOutcome>;
+  readStreams(ids: string[]): Promise<(StreamState | null)[]>;
+  readTrending(scope: TrendingScope, limit: number): Promise<[string, number][]>;
+  readLive(): Promise<string[]>;
+  readUser(userId: string): Promise<UserState>;
+  readSeller(sellerId: string): Promise<SellerState>;
+  /** Live streams of the partition whose last activity is at or before `before`. */
+  leaseHolders(topic: string, partition: number, before: number, limit: number): Promise<LeaseHolder[]>;
+  writeWatermarks(watermarks: Watermark[]): Promise<void>;
+  readWatermarks(): Promise<Watermark[]>;
+  /** Deletes every key of this state (rebuild). */
+  deleteAll(): Promise<number>;
+}
+
+export const AGGREGATE_STATE_REPOSITORY = Symbol('AGGREGATE_STATE_REPOSITORY');
+
+/** What the apply logic needs from the settings (also the Lua script's ARGV[3]). */
+export interface ApplySettings {
+  viewerLeaseMs: number;
+  topK: number;
+  endedTtlSec: number;
+  userRecentMax: number;
+  userSellersMax: number;
+  userCategoriesMax: number;
+  userShownMax: number;
+  watchCapMs: number;
+  watchWeight: number;
+  epochMs: number;
+  userHalfLifeMs: number;
+  taus: number[];
+  weights: AggregatorSettings['scoreWeights'];
+}
+
+export function applySettingsOf(settings: AggregatorSettings): ApplySettings {
+  return {
+    viewerLeaseMs: settings.viewerLeaseMs,
+    topK: settings.trendingTopK,
+    endedTtlSec: settings.endedTtlSec,
+    userRecentMax: settings.userRecentMax,
+    userSellersMax: settings.userSellersMax,
+    userCategoriesMax: settings.userCategoriesMax,
+    userShownMax: settings.userShownMax,
+    watchCapMs: settings.watchCapMs,
+    watchWeight: settings.engagementWeights.watchPerMinute,
+    epochMs: settings.userDecayEpochMs,
+    userHalfLifeMs: settings.userHalfLifeMs,
+    taus: [...WINDOW_TAUS_MS],
+    weights: settings.scoreWeights,
+  };
+}
+
+export function trendingKey(scope: TrendingScope): string {
+  switch (scope.kind) {
+    case 'all':
+      return 'trending:all';
+    case 'category':
+      return `trending:cat:${scope.category}`;
+    case 'language':
+      return `trending:lang:${scope.language}`;
+    case 'category-language':
+      return `trending:cat-lang:${scope.category}:${scope.language}`;
+  }
+}

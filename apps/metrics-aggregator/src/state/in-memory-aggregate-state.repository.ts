@@ -1,0 +1,421 @@
+import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import {
+  ApplyOutcome,
+  BatchUpdate,
+  LifecycleOp,
+  PartitionProgress,
+  StreamDelta,
+  UserDelta,
+} from '../aggregation/batch-update';
+import { RATE_SLOTS } from '../aggregation/decay';
+import { expiredEventId } from '../liveness/expired-event-id';
+import {
+  AggregateStateRepository,
+  ApplySettings,
+  LeaseHolder,
+  SellerState,
+  StreamState,
+  TrendingScope,
+  UserState,
+  Watermark,
+  applySettingsOf,
+  trendingKey,
+} from './aggregate-state.repository';
+import { InMemoryStore } from './in-memory-store';
+import { decodeStreamHash } from './stream-state.codec';
+
+const num = (h: Map<string, string>, field: string): number => Number(h.get(field) ?? '0');
+
+/**
+ * The in-memory twin of RedisAggregateStateRepository for the one-process mode: the same key
+ * model and the same apply logic as apply-batch.lua.ts, step for step (kept in the same order so
+ * a reader can compare them), checked by the shared conformance suite.
+ */
+export class InMemoryAggregateStateRepository implements AggregateStateRepository {
+  private readonly store = new InMemoryStore();
+  private readonly cfg: ApplySettings;
+  private erased: [string, string][] = [];
+  private readonly touchedTrending = new Set<string>();
+  private topic = '';
+  private partition = 0;
+
+  constructor(settings: AggregatorSettings) {
+    this.cfg = applySettingsOf(settings);
+  }
+
+  readProgress(topic: string, partition: number): Promise<PartitionProgress> {
+    const h = this.store.hashes.get(`offset:${topic}:${partition}`);
+    return Promise.resolve({
+      offset: h?.get('offset') ?? null,
+      maxEventTime: h ? num(h, 'maxEventTime') : 0,
+    });
+  }
+
+  applyBatch(u: BatchUpdate): Promise<ApplyOutcome> {
+    const okey = `offset:${u.topic}:${u.partition}`;
+    const prog = this.store.hashes.get(okey);
+    const stored = prog?.get('offset');
+    if (stored !== undefined && BigInt(stored) >= BigInt(u.lastOffset))
+      return Promise.resolve({ status: 'duplicate' });
+    if ((stored ?? '') !== u.expectOffset) {
+      return Promise.resolve({
+        status: 'conflict',
+        progress: { offset: stored ?? null, maxEventTime: prog ? num(prog, 'maxEventTime') : 0 },
+      });
+    }
+    this.topic = u.topic;
+    this.partition = u.partition;
+    this.erased = [];
+    this.touchedTrending.clear();
+    for (const d of u.streams) this.applyStream(d);
+    for (const d of u.users) this.applyUser(d);
+    for (const k of this.touchedTrending) this.store.ztrim(k, this.cfg.topK);
+    const h = this.store.hash(okey);
+    h.set('offset', u.lastOffset);
+    h.set('maxEventTime', String(Math.max(num(h, 'maxEventTime'), u.maxEventTime)));
+    return Promise.resolve({ status: 'applied', erasedFollows: this.erased });
+  }
+
+  readStreams(ids: string[]): Promise<(StreamState | null)[]> {
+    return Promise.resolve(
+      ids.map((id) => {
+        const h = this.store.hashes.get(`s:${id}`);
+        return h ? decodeStreamHash(id, Object.fromEntries(h)) : null;
+      }),
+    );
+  }
+
+  readTrending(scope: TrendingScope, limit: number): Promise<[string, number][]> {
+    return Promise.resolve(this.store.zsorted(trendingKey(scope)).reverse().slice(0, limit));
+  }
+
+  readLive(): Promise<string[]> {
+    return Promise.resolve(this.store.zsorted('live').map(([id]) => id));
+  }
+
+  readUser(userId: string): Promise<UserState> {
+    const base = `u:${userId}:`;
+    const desc = (key: string): [string, number][] => this.store.zsorted(base + key).reverse();
+    const counts = (key: string): Record<string, number> =>
+      Object.fromEntries([...(this.store.hashes.get(base + key) ?? [])].map(([k, v]) => [k, Number(v)]));
+    return Promise.resolve({
+      streams: desc('streams'),
+      sellers: desc('sellers'),
+      categories: desc('categories'),
+      recent: desc('recent'),
+      sellerCounts: counts('seller-counts'),
+      shown: desc('shown'),
+      shownCounts: counts('shown-counts'),
+      follows: [...(this.store.sets.get(`${base}follows`) ?? [])].sort(),
+    });
+  }
+
+  readSeller(sellerId: string): Promise<SellerState> {
+    const h = this.store.hashes.get(`seller:${sellerId}`);
+    return Promise.resolve({
+      live: h?.get('live') === '1',
+      streamId: h?.get('streamId') ?? null,
+      followers: [...(this.store.sets.get(`seller:${sellerId}:followers`) ?? [])].sort(),
+    });
+  }
+
+  leaseHolders(topic: string, partition: number, before: number, limit: number): Promise<LeaseHolder[]> {
+    return Promise.resolve(
+      this.store
+        .zsorted(`lease:${topic}:${partition}`)
+        .filter(([, score]) => score <= before)
+        .slice(0, limit)
+        .map(([streamId, lastActivityAt]) => ({ streamId, lastActivityAt })),
+    );
+  }
+
+  writeWatermarks(watermarks: Watermark[]): Promise<void> {
+    const h = this.store.hash('watermarks');
+    for (const w of watermarks) {
+      h.set(`${w.topic}:${w.partition}`, JSON.stringify({ eventTime: w.eventTime, updatedAt: w.updatedAt }));
+    }
+    return Promise.resolve();
+  }
+
+  readWatermarks(): Promise<Watermark[]> {
+    return Promise.resolve(
+      [...(this.store.hashes.get('watermarks') ?? [])].map(([field, json]) => {
+        const cut = field.lastIndexOf(':');
+        const { eventTime, updatedAt } = JSON.parse(json) as { eventTime: number; updatedAt: number };
+        return { topic: field.slice(0, cut), partition: Number(field.slice(cut + 1)), eventTime, updatedAt };
+      }),
+    );
+  }
+
+  deleteAll(): Promise<number> {
+    const keys = this.store.keys();
+    for (const key of keys) this.store.del(key);
+    return Promise.resolve(keys.length);
+  }
+
+  private trendKeys(cat: string, lang: string): string[] {
+    return [
+      trendingKey({ kind: 'all' }),
+      trendingKey({ kind: 'category', category: cat }),
+      trendingKey({ kind: 'language', language: lang }),
+      trendingKey({ kind: 'category-language', category: cat, language: lang }),
+    ];
+  }
+
+  private removeTrending(id: string, cat: string | undefined, lang: string | undefined): void {
+    if (cat === undefined || lang === undefined) return;
+    for (const k of this.trendKeys(cat, lang)) this.store.zsets.get(k)?.delete(id);
+  }
+
+  private endStream(id: string, s: string, t: number, reason: string): void {
+    const h = this.store.hash(s);
+    if (h.get('live') !== '1') return;
+    h.set('live', '0');
+    h.set('endedAt', String(t));
+    h.set('endReason', reason);
+    h.set('viewers', '0');
+    h.set('score', '0');
+    h.set('velocity', '0');
+    this.removeTrending(id, h.get('category'), h.get('language'));
+    this.store.zsets.get('live')?.delete(id);
+    this.store.zsets.get(`lease:${this.topic}:${this.partition}`)?.delete(id);
+    const sellerId = h.get('sellerId');
+    if (sellerId !== undefined) {
+      const seller = this.store.hash(`seller:${sellerId}`);
+      if (seller.get('streamId') === id) seller.set('live', '0');
+    }
+    this.store.del(`${s}:viewers`);
+  }
+
+  private applyLife(id: string, s: string, op: LifecycleOp): void {
+    const h = this.store.hash(s);
+    switch (op.op) {
+      case 'start':
+        if (h.get('live') === '1') this.removeTrending(id, h.get('category'), h.get('language'));
+        for (const [k, v] of Object.entries({
+          live: '1',
+          sellerId: op.sellerId,
+          title: op.title,
+          category: op.category,
+          language: op.language,
+          startedAt: String(op.t),
+          topic: this.topic,
+          partition: String(this.partition),
+        }))
+          h.set(k, v);
+        h.delete('endedAt');
+        h.delete('endReason');
+        this.store.zset('live').set(id, op.t);
+        this.store.zset(`lease:${this.topic}:${this.partition}`).set(id, op.t);
+        this.store.hash(`seller:${op.sellerId}`).set('live', '1');
+        this.store.hash(`seller:${op.sellerId}`).set('streamId', id);
+        return;
+      case 'update':
+        if (
+          h.get('live') === '1' &&
+          ((op.category !== undefined && op.category !== h.get('category')) ||
+            (op.language !== undefined && op.language !== h.get('language')))
+        )
+          this.removeTrending(id, h.get('category'), h.get('language'));
+        if (op.title !== undefined) h.set('title', op.title);
+        if (op.category !== undefined) h.set('category', op.category);
+        if (op.language !== undefined) h.set('language', op.language);
+        return;
+      case 'end':
+        this.endStream(id, s, op.t, op.reason);
+        return;
+      case 'expire': {
+        const last = Math.max(num(h, 'lastActivityAt'), op.actBefore);
+        if (op.eventId === expiredEventId(id, last)) this.endStream(id, s, op.t, 'expired');
+        return;
+      }
+    }
+  }
+
+  private applyStream(d: StreamDelta): void {
+    const { store, cfg } = this;
+    const id = d.id;
+    const s = `s:${id}`;
+    for (const op of d.life) this.applyLife(id, s, op);
+    const h = store.hash(s);
+    const live = h.get('live') === '1';
+    // lastActivityAt is the latest non-late activity whatever the state; only live streams hold a lease
+    if (d.act > num(h, 'lastActivityAt')) h.set('lastActivityAt', String(d.act));
+    if (live && d.act > 0) store.zaddGt(`lease:${this.topic}:${this.partition}`, id, d.act);
+    if (d.hb > num(h, 'lastHeartbeatAt')) h.set('lastHeartbeatAt', String(d.hb));
+    let lastEventAt = num(h, 'lastEventAt');
+    if (d.last > lastEventAt) {
+      lastEventAt = d.last;
+      h.set('lastEventAt', String(d.last));
+    }
+    for (const field of ['chats', 'bids', 'purchases', 'giveaways'] as const) {
+      if (d[field] > 0) store.hincr(s, field, d[field]);
+    }
+    for (const [cur, amount] of Object.entries(d.gmv)) store.hincr(s, `gmv:${cur}`, amount);
+    const rates = [...d.rates];
+    const vkey = `${s}:viewers`;
+    if (live) {
+      for (const [user, activity, ended] of d.presence) {
+        if (activity > 0) store.zaddGt(vkey, user, activity);
+        const score = store.zsets.get(vkey)?.get(user);
+        if (ended > 0 && score !== undefined && score <= ended) store.zsets.get(vkey)?.delete(user);
+      }
+    }
+    for (const [user, t, late] of d.viewers) {
+      const uv = store.set(`${s}:uv`);
+      if (uv.has(user)) continue;
+      uv.add(user);
+      store.hincr(s, 'uniqueViewers', 1);
+      if (late === 0) for (let w = 0; w < 3; w++) rates[18 + w] += Math.exp(-(d.T - t) / cfg.taus[w]);
+    }
+    for (const [user, t, late] of d.bidders) {
+      const ub = store.set(`${s}:ub`);
+      if (ub.has(user)) continue;
+      ub.add(user);
+      if (late === 0) for (let w = 0; w < 3; w++) rates[6 + w] += Math.exp(-(d.T - t) / cfg.taus[w]);
+    }
+    const t0 = num(h, 'rt');
+    const merged = Array.from({ length: RATE_SLOTS }, (_, i) => num(h, `r${i}`));
+    if (d.T > 0) {
+      for (let i = 0; i < RATE_SLOTS; i++) {
+        const tau = cfg.taus[i % 3];
+        merged[i] =
+          d.T >= t0
+            ? merged[i] * Math.exp(-(d.T - t0) / tau) + rates[i]
+            : merged[i] + rates[i] * Math.exp(-(t0 - d.T) / tau);
+        h.set(`r${i}`, String(merged[i]));
+      }
+      h.set('rt', String(Math.max(t0, d.T)));
+    }
+    if (!live) return;
+    const viewersZ = store.zsets.get(vkey);
+    if (viewersZ) {
+      for (const [user, score] of viewersZ)
+        if (score < lastEventAt - cfg.viewerLeaseMs) viewersZ.delete(user);
+    }
+    const viewers = viewersZ?.size ?? 0;
+    const peak = Math.max(num(h, 'peakViewers'), viewers);
+    const perMin = (i: number): number => (merged[i] * 60_000) / cfg.taus[i % 3];
+    const velocity = perMin(21) - perMin(24);
+    const W = cfg.weights;
+    const score =
+      W.viewers * viewers +
+      W.chats * perMin(1) +
+      W.bids * perMin(4) +
+      W.uniqueBidders * perMin(7) +
+      W.purchases * perMin(10) +
+      W.gmv * perMin(13) +
+      W.giveaways * perMin(16) +
+      W.newViewers * perMin(19) +
+      W.velocity * velocity;
+    h.set('viewers', String(viewers));
+    h.set('peakViewers', String(peak));
+    h.set('velocity', String(velocity));
+    h.set('score', String(score));
+    const cat = h.get('category');
+    const lang = h.get('language');
+    if (cat !== undefined && lang !== undefined) {
+      for (const k of this.trendKeys(cat, lang)) {
+        store.zset(k).set(id, score);
+        this.touchedTrending.add(k);
+      }
+    }
+  }
+
+  private eraseUser(id: string): void {
+    const base = `u:${id}:`;
+    for (const seller of this.store.sets.get(`${base}follows`) ?? []) {
+      this.store.sets.get(`seller:${seller}:followers`)?.delete(id);
+      this.erased.push([id, seller]);
+    }
+    for (const [sid] of this.store.zsorted(`${base}recent`)) {
+      this.store.zsets.get(`s:${sid}:viewers`)?.delete(id);
+      this.store.sets.get(`s:${sid}:uv`)?.delete(id);
+      this.store.sets.get(`s:${sid}:ub`)?.delete(id);
+    }
+    for (const k of [
+      'streams',
+      'sellers',
+      'categories',
+      'recent',
+      'seller-counts',
+      'watching',
+      'shown',
+      'shown-counts',
+      'follows',
+    ])
+      this.store.del(base + k);
+  }
+
+  private applyUser(d: UserDelta): void {
+    const { store, cfg } = this;
+    if (d.erase) this.eraseUser(d.id);
+    const base = `u:${d.id}:`;
+    const counts = `${base}seller-counts`;
+    for (const [sid, w] of Object.entries(d.streams ?? {})) store.zincr(`${base}streams`, sid, w);
+    // trims only when a stream new to the user appeared (as the script: amortized bounds)
+    let grew = false;
+    let grewShown = false;
+    for (const [sid, t] of Object.entries(d.recent ?? {})) {
+      if (!store.zsets.get(`${base}recent`)?.has(sid)) grew = true;
+      store.zaddGt(`${base}recent`, sid, t);
+    }
+    for (const [sel, w] of Object.entries(d.sellers ?? {})) store.zincr(`${base}sellers`, sel, w);
+    for (const [cat, w] of Object.entries(d.categories ?? {})) store.zincr(`${base}categories`, cat, w);
+    for (const [sel, [chats, bids, purchases]] of Object.entries(d.sellerCounts ?? {})) {
+      if (chats > 0) store.hincr(counts, `${sel}:chats`, chats);
+      if (bids > 0) store.hincr(counts, `${sel}:bids`, bids);
+      if (purchases > 0) store.hincr(counts, `${sel}:purchases`, purchases);
+    }
+    const fwdRate = Math.log(2) / cfg.userHalfLifeMs;
+    const wk = `${base}watching`;
+    for (const [sid, start, t, sellerId, category] of d.watch ?? []) {
+      if (start === 1) {
+        if ((store.hashes.get(wk)?.size ?? 0) >= 64) store.del(wk);
+        store.hash(wk).set(sid, String(t));
+        continue;
+      }
+      const started = store.hashes.get(wk)?.get(sid);
+      if (started === undefined) continue;
+      store.hashes.get(wk)?.delete(sid);
+      const dur = Math.min(cfg.watchCapMs, Math.max(0, t - Number(started)));
+      const w = ((cfg.watchWeight * dur) / 60_000) * Math.exp((t - cfg.epochMs) * fwdRate);
+      if (w <= 0) continue;
+      store.zincr(`${base}streams`, sid, w);
+      if (sellerId !== '') {
+        store.zincr(`${base}sellers`, sellerId, w);
+        store.hincr(counts, `${sellerId}:watchMs`, dur);
+      }
+      if (category !== '') store.zincr(`${base}categories`, category, w);
+    }
+    for (const [sid, [impressions, clicks, t]] of Object.entries(d.shown ?? {})) {
+      if (impressions > 0) store.hincr(`${base}shown-counts`, `i:${sid}`, impressions);
+      if (clicks > 0) store.hincr(`${base}shown-counts`, `c:${sid}`, clicks);
+      if (!store.zsets.get(`${base}shown`)?.has(sid)) grewShown = true;
+      store.zaddGt(`${base}shown`, sid, t);
+    }
+    for (const [seller, follow] of d.follows ?? []) {
+      if (follow === 1) {
+        store.set(`${base}follows`).add(seller);
+        store.set(`seller:${seller}:followers`).add(d.id);
+      } else {
+        store.sets.get(`${base}follows`)?.delete(seller);
+        store.sets.get(`seller:${seller}:followers`)?.delete(d.id);
+      }
+    }
+    // one size check (as the script): streams enter through recent; sellers/categories grow slower
+    if (grew && (store.zsets.get(`${base}recent`)?.size ?? 0) > cfg.userRecentMax) {
+      store.ztrim(`${base}streams`, cfg.userRecentMax);
+      store.ztrim(`${base}recent`, cfg.userRecentMax);
+      for (const sel of store.ztrim(`${base}sellers`, cfg.userSellersMax)) {
+        for (const f of ['chats', 'bids', 'purchases', 'watchMs'])
+          store.hashes.get(counts)?.delete(`${sel}:${f}`);
+      }
+      store.ztrim(`${base}categories`, cfg.userCategoriesMax);
+    }
+    for (const sid of grewShown ? store.ztrim(`${base}shown`, cfg.userShownMax) : []) {
+      store.hashes.get(`${base}shown-counts`)?.delete(`i:${sid}`);
+      store.hashes.get(`${base}shown-counts`)?.delete(`c:${sid}`);
+    }
+  }
+}

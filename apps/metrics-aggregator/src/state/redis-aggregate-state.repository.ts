@@ -1,0 +1,220 @@
+import type { Redis, Result } from 'ioredis';
+import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/batch-update';
+import {
+  AggregateStateRepository,
+  LeaseHolder,
+  SellerState,
+  StreamState,
+  TrendingScope,
+  UserState,
+  Watermark,
+  applySettingsOf,
+  trendingKey,
+} from './aggregate-state.repository';
+import { APPLY_BATCH_LUA } from './apply-batch.lua';
+import { decodeStreamHash, pairs } from './stream-state.codec';
+
+/**
+ * The update as the script reads it: empty lists and maps, all-zero rates and false flags are
+ * left out (the script treats them as absent). A shallow pass over the deltas: a JSON.stringify
+ * replacer would visit every number and cost more than it saves.
+ */
+export function toWireJson(update: BatchUpdate): string {
+  const compact = <T extends object>(delta: T): Partial<T> => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(delta)) {
+      if (value === false) continue;
+      if (Array.isArray(value)) {
+        if (value.length === 0 || (key === 'rates' && value.every((v) => v === 0))) continue;
+      } else if (typeof value === 'object' && value !== null) {
+        let empty = true;
+        for (const _ in value) {
+          empty = false;
+          break;
+        }
+        if (empty) continue;
+      }
+      out[key] = value;
+    }
+    return out as Partial<T>;
+  };
+  return JSON.stringify({
+    ...update,
+    streams: update.streams.map(compact),
+    users: update.users.map(compact),
+  });
+}
+
+/** Every key of this state starts with this (after the client's REDIS_KEY_PREFIX). */
+export const KEY_NAMESPACE = 'agg:';
+
+const UNLINK_LUA = "for _, k in ipairs(ARGV) do redis.call('UNLINK', k) end return #ARGV";
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    aggApplyBatch(prefix: string, update: string, settings: string): Result<string[], Context>;
+    aggUnlink(...keys: string[]): Result<number, Context>;
+  }
+}
+
+/**
+ * Redis implementation: one EVALSHA per batch (ioredis defineCommand loads the script once and
+ * falls back to EVAL on NOSCRIPT), reads pipelined. Relative keys go through the client, which
+ * adds its keyPrefix; the script builds keys itself and gets the full prefix as an argument.
+ */
+export class RedisAggregateStateRepository implements AggregateStateRepository {
+  private readonly settingsJson: string;
+  private readonly fullPrefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    settings: AggregatorSettings,
+  ) {
+    this.settingsJson = JSON.stringify(applySettingsOf(settings));
+    this.fullPrefix = `${redis.options.keyPrefix ?? ''}${KEY_NAMESPACE}`;
+    if (typeof (redis as Partial<Redis>).aggApplyBatch !== 'function') {
+      redis.defineCommand('aggApplyBatch', { numberOfKeys: 0, lua: APPLY_BATCH_LUA });
+      redis.defineCommand('aggUnlink', { numberOfKeys: 0, lua: UNLINK_LUA });
+    }
+  }
+
+  async readProgress(topic: string, partition: number): Promise<PartitionProgress> {
+    const [offset, max] = await this.redis.hmget(
+      this.key(`offset:${topic}:${partition}`),
+      'offset',
+      'maxEventTime',
+    );
+    return { offset: offset ?? null, maxEventTime: max === null ? 0 : Number(max) };
+  }
+
+  async applyBatch(update: BatchUpdate): Promise<ApplyOutcome> {
+    const reply = await this.redis.aggApplyBatch(this.fullPrefix, toWireJson(update), this.settingsJson);
+    switch (reply[0]) {
+      case 'duplicate':
+        return { status: 'duplicate' };
+      case 'conflict':
+        return {
+          status: 'conflict',
+          progress: { offset: reply[1] === '' ? null : reply[1], maxEventTime: Number(reply[2]) },
+        };
+      default: {
+        const erasedFollows: [string, string][] = [];
+        for (let i = 1; i + 1 < reply.length; i += 2) erasedFollows.push([reply[i], reply[i + 1]]);
+        return { status: 'applied', erasedFollows };
+      }
+    }
+  }
+
+  async readStreams(ids: string[]): Promise<(StreamState | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.key(`s:${id}`));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, hash], i) => {
+      if (error) throw error;
+      return decodeStreamHash(ids[i], hash as Record<string, string>);
+    });
+  }
+
+  async readTrending(scope: TrendingScope, limit: number): Promise<[string, number][]> {
+    return pairs(await this.redis.zrevrange(this.key(trendingKey(scope)), 0, limit - 1, 'WITHSCORES'));
+  }
+
+  readLive(): Promise<string[]> {
+    return this.redis.zrange(this.key('live'), 0, -1);
+  }
+
+  async readUser(userId: string): Promise<UserState> {
+    const base = this.key(`u:${userId}:`);
+    const replies = await this.redis
+      .pipeline()
+      .zrevrange(`${base}streams`, 0, -1, 'WITHSCORES')
+      .zrevrange(`${base}sellers`, 0, -1, 'WITHSCORES')
+      .zrevrange(`${base}categories`, 0, -1, 'WITHSCORES')
+      .zrevrange(`${base}recent`, 0, -1, 'WITHSCORES')
+      .hgetall(`${base}seller-counts`)
+      .zrevrange(`${base}shown`, 0, -1, 'WITHSCORES')
+      .hgetall(`${base}shown-counts`)
+      .smembers(`${base}follows`)
+      .exec();
+    const value = (i: number): unknown => {
+      const [error, result] = replies?.[i] ?? [new Error('no reply'), null];
+      if (error) throw error;
+      return result;
+    };
+    const counts = (i: number): Record<string, number> =>
+      Object.fromEntries(Object.entries(value(i) as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+    return {
+      streams: pairs(value(0) as string[]),
+      sellers: pairs(value(1) as string[]),
+      categories: pairs(value(2) as string[]),
+      recent: pairs(value(3) as string[]),
+      sellerCounts: counts(4),
+      shown: pairs(value(5) as string[]),
+      shownCounts: counts(6),
+      follows: (value(7) as string[]).sort(),
+    };
+  }
+
+  async readSeller(sellerId: string): Promise<SellerState> {
+    const [[, hash], [, followers]] = ((await this.redis
+      .pipeline()
+      .hgetall(this.key(`seller:${sellerId}`))
+      .smembers(this.key(`seller:${sellerId}:followers`))
+      .exec()) ?? []) as [[unknown, Record<string, string>], [unknown, string[]]];
+    return { live: hash.live === '1', streamId: hash.streamId ?? null, followers: followers.sort() };
+  }
+
+  async leaseHolders(
+    topic: string,
+    partition: number,
+    before: number,
+    limit: number,
+  ): Promise<LeaseHolder[]> {
+    const flat = await this.redis.zrangebyscore(
+      this.key(`lease:${topic}:${partition}`),
+      '-inf',
+      before,
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      limit,
+    );
+    return pairs(flat).map(([streamId, lastActivityAt]) => ({ streamId, lastActivityAt }));
+  }
+
+  async writeWatermarks(watermarks: Watermark[]): Promise<void> {
+    if (watermarks.length === 0) return;
+    const fields = watermarks.flatMap((w) => [
+      `${w.topic}:${w.partition}`,
+      JSON.stringify({ eventTime: w.eventTime, updatedAt: w.updatedAt }),
+    ]);
+    await this.redis.hset(this.key('watermarks'), ...fields);
+  }
+
+  async readWatermarks(): Promise<Watermark[]> {
+    const hash = await this.redis.hgetall(this.key('watermarks'));
+    return Object.entries(hash).map(([field, json]) => {
+      const cut = field.lastIndexOf(':');
+      const { eventTime, updatedAt } = JSON.parse(json) as { eventTime: number; updatedAt: number };
+      return { topic: field.slice(0, cut), partition: Number(field.slice(cut + 1)), eventTime, updatedAt };
+    });
+  }
+
+  async deleteAll(): Promise<number> {
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.fullPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      // SCAN returns full key names: UNLINK them from a script so the client adds no second prefix.
+      if (keys.length > 0) deleted += await this.redis.aggUnlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  private key(relative: string): string {
+    return `${KEY_NAMESPACE}${relative}`;
+  }
+}

@@ -1,0 +1,117 @@
+import { InvalidMessageError, parseEnrichedEvent } from '@app/contracts';
+import { EventProducer, KafkaBatch, OutboundMessage } from '@app/kafka';
+import { AggregatorTopics } from '../aggregation/aggregator-topics';
+import { BatchApplier } from '../aggregation/batch-applier';
+import { OffsetEvent } from '../aggregation/batch-fold.service';
+import { BatchUpdate } from '../aggregation/batch-update';
+import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
+import { AggregateStateRepository } from '../state/aggregate-state.repository';
+import { deadLetterRecord } from './dead-letter.record';
+import { sendChunked } from '../aggregation/send-chunked';
+
+export interface EnrichedBatchHandlerOptions {
+  topics: AggregatorTopics;
+  groupId: string;
+}
+
+/** Counts the handler reports (PipelineMetrics when running in Nest; optional elsewhere). */
+export interface AggregatorCounters {
+  consumed(type: string, n: number): void;
+  deadLettered(type: string, reason: string): void;
+  late(n: number): void;
+  duplicateBatch(): void;
+}
+
+/**
+ * One enriched-topic batch: parse (poison -> dead letters first), fold + apply atomically with
+ * the partition offset, then mark the touched streams for the change feed. Follow-state records
+ * are produced BEFORE the apply (idempotent per key, re-produced in order on redelivery), so a
+ * crash between the two can never lose them; dead letters likewise.
+ */
+export class EnrichedBatchHandler {
+  constructor(
+    private readonly applier: BatchApplier,
+    private readonly repository: AggregateStateRepository,
+    private readonly producer: EventProducer,
+    private readonly changeFeed: ChangeFeedPublisher,
+    private readonly options: EnrichedBatchHandlerOptions,
+    private readonly counters?: AggregatorCounters,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async handle(batch: KafkaBatch): Promise<void> {
+    const events: OffsetEvent[] = [];
+    const deadLetters: OutboundMessage[] = [];
+    for (const message of batch.messages) {
+      try {
+        events.push({ offset: message.offset, event: parseEnrichedEvent(message.value) });
+      } catch (error) {
+        if (!(error instanceof InvalidMessageError)) throw error;
+        deadLetters.push(
+          deadLetterRecord(
+            message,
+            error,
+            { topic: batch.topic, partition: batch.partition, groupId: this.options.groupId },
+            this.clock(),
+          ),
+        );
+        this.counters?.deadLettered('unknown', error.reason);
+      }
+    }
+    if (deadLetters.length > 0) await sendChunked(this.producer, this.options.topics.deadLetter, deadLetters);
+    await this.produceFollowState(events);
+    // The offset guard needs the batch's last offset even when its tail was poison.
+    const last = batch.messages[batch.messages.length - 1];
+    if (events.length === 0 || events[events.length - 1].offset !== last.offset) {
+      events.push({ offset: last.offset, event: null });
+    }
+    const { update, outcome } = await this.applier.apply(batch.topic, batch.partition, events);
+    if (!update || outcome?.status !== 'applied') {
+      this.counters?.duplicateBatch();
+      return;
+    }
+    this.count(events, update);
+    this.changeFeed.markApplied(
+      batch.partition,
+      update.streams.map((s) => s.id),
+      update.maxEventTime,
+      update.streams.some((s) => s.life.length > 0),
+    );
+  }
+
+  private count(events: OffsetEvent[], update: BatchUpdate): void {
+    if (!this.counters) return;
+    const byType = new Map<string, number>();
+    for (const { event } of events) if (event) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+    for (const [type, n] of byType) this.counters.consumed(type, n);
+    if (update.lateEvents > 0) this.counters.late(update.lateEvents);
+  }
+
+  /** seller.followed/unfollowed -> compacted follows topic; user.erased -> tombstones of its follows. */
+  private async produceFollowState(events: OffsetEvent[]): Promise<void> {
+    const records: OutboundMessage[] = [];
+    const followedHere = new Map<string, Set<string>>();
+    for (const { event } of events) {
+      if (!event) continue;
+      if (event.type === 'seller.followed' || event.type === 'seller.unfollowed') {
+        const { userId, sellerId } = event.data;
+        let set = followedHere.get(userId);
+        if (!set) followedHere.set(userId, (set = new Set()));
+        set.add(sellerId);
+        records.push({
+          key: `${userId}:${sellerId}`,
+          value:
+            event.type === 'seller.followed'
+              ? JSON.stringify({ userId, sellerId, followedAt: event.occurredAt })
+              : null,
+        });
+      } else if (event.type === 'user.erased') {
+        const { follows } = await this.repository.readUser(event.data.userId);
+        const all = new Set([...follows, ...(followedHere.get(event.data.userId) ?? [])]);
+        followedHere.delete(event.data.userId);
+        for (const sellerId of all) records.push({ key: `${event.data.userId}:${sellerId}`, value: null });
+      }
+    }
+    if (records.length > 0) await sendChunked(this.producer, this.options.topics.stateFollows, records);
+  }
+}
