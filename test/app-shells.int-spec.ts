@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Test } from '@nestjs/testing';
 import { EnvSource } from '@app/config';
 import { ShutdownState } from '@app/health';
-import { testInfra, uniqueName } from '@app/testing';
+import { freshPipelineTopics, testInfra, uniqueName } from '@app/testing';
 import { EmbeddingWriterModule } from '../apps/embedding-writer/src/embedding-writer.module';
 import { EventEnricherModule } from '../apps/event-enricher/src/event-enricher.module';
 import { MetricsAggregatorModule } from '../apps/metrics-aggregator/src/metrics-aggregator.module';
@@ -54,7 +54,13 @@ async function get(app: NestFastifyApplication, url: string): Promise<{ status: 
 
 describe.each(APPS)('%s shell', (name, forRoot) => {
   const infra = testInfra();
+  // Fresh pipeline topics: readiness of the readers of change feeds means "caught up with them".
+  let topics: Record<string, string> = {};
+  beforeAll(async () => {
+    topics = await freshPipelineTopics(name);
+  });
   const env = (): EnvSource => ({
+    ...topics,
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     REDIS_URL: infra.redisUrl,
     REDIS_KEY_PREFIX: `${uniqueName(name)}:`,
@@ -79,7 +85,12 @@ describe.each(APPS)('%s shell', (name, forRoot) => {
     });
 
     it('is ready with Redis and Kafka up', async () => {
-      const ready = await get(app, '/health/ready');
+      // Readers of change feeds (recommender-api) are ready once caught up, shortly after boot.
+      let ready = await get(app, '/health/ready');
+      for (let attempt = 0; ready.status !== 200 && attempt < 100; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        ready = await get(app, '/health/ready');
+      }
       expect(ready.status).toBe(200);
       const body = JSON.parse(ready.body) as HealthBody;
       expect(body.info?.redis.status).toBe('up');

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { EnvSource, describeEnv, loadConfig, topicsEnv } from '@app/config';
-import { pipelineTopicSpecs } from '../scripts/bootstrap-topics';
+import { EnvSource, describeEnv, loadConfig, pipelineTopicSpecs, topicsEnv } from '@app/config';
 import { DEPLOYED_SERVICES } from '../scripts/service-env-schemas';
 
 interface ComposeService {

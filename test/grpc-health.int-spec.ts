@@ -2,12 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { loadConfig, topicsEnv } from '@app/config';
-import { DEFAULT_TOPICS } from '@app/contracts';
 import { GrpcHealthClient, HealthStatus, LIVENESS_SERVICE } from '@app/health';
-import { ensureTopics } from '@app/kafka';
-import { testInfra, uniqueName } from '@app/testing';
-import { pipelineTopicSpecs } from '../scripts/bootstrap-topics';
+import { freshPipelineTopics, testInfra, uniqueName } from '@app/testing';
 
 const ROOT = join(__dirname, '..');
 const APPS = ['event-enricher', 'metrics-aggregator', 'embedding-writer', 'recommender-api'];
@@ -47,29 +43,6 @@ interface Running {
   output: () => string;
 }
 
-const TOPIC_VARIABLES: Record<keyof typeof DEFAULT_TOPICS, string> = {
-  raw: 'TOPIC_RAW',
-  enriched: 'TOPIC_ENRICHED',
-  deadLetter: 'TOPIC_DEAD_LETTER',
-  metricsStreams: 'TOPIC_METRICS_STREAMS',
-  embeddingsStreams: 'TOPIC_EMBEDDINGS_STREAMS',
-  embeddingsUsers: 'TOPIC_EMBEDDINGS_USERS',
-  stateFollows: 'TOPIC_STATE_FOLLOWS',
-  watermarks: 'TOPIC_WATERMARKS',
-};
-
-/** Fresh, empty pipeline topics of 1 partition, as the bootstrap would create them; returns their env. */
-async function freshTopics(): Promise<Record<string, string>> {
-  const prefix = uniqueName('grpc-health');
-  const env: Record<string, string> = { TOPIC_PARTITIONS: '1' };
-  for (const [role, variable] of Object.entries(TOPIC_VARIABLES)) env[variable] = `${prefix}.${role}`;
-  const { topics } = loadConfig({ topics: topicsEnv() }, env);
-  await ensureTopics({ brokers: testInfra().kafkaBrokers, clientId: prefix }, pipelineTopicSpecs(topics), {
-    replicationFactor: 1,
-  });
-  return env;
-}
-
 async function start(app: string, topics: Record<string, string>): Promise<Running> {
   const infra = testInfra();
   const grpcPort = await freePort();
@@ -104,7 +77,7 @@ describe('main.ts of every app serves grpc.health.v1', () => {
   const running = new Map<string, Running>();
 
   beforeAll(async () => {
-    const topics = await freshTopics();
+    const topics = await freshPipelineTopics('grpc-health');
     for (const app of APPS) running.set(app, await start(app, topics));
     await Promise.all(
       APPS.map(async (app) => {

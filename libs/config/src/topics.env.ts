@@ -1,4 +1,4 @@
-import { DEFAULT_PARTITIONS, DEFAULT_TOPICS, TopicRole } from '@app/contracts';
+import { COMPACTED_TOPICS, DEFAULT_PARTITIONS, DEFAULT_TOPICS, TopicRole } from '@app/contracts';
 import { IsInt, Matches, Max, Min } from 'class-validator';
 import { EnvGroup } from './env-schema';
 import { EnvVar } from './env-var.decorator';
@@ -86,4 +86,32 @@ export function topicsEnv(): EnvGroup<TopicsEnvDto, TopicsConfig> {
       ) as Record<TopicRole, number>,
     }),
   };
+}
+
+/** What the topic bootstrap creates for one stage (structurally a `TopicSpec` of @app/kafka). */
+export interface PipelineTopicSpec {
+  name: string;
+  partitions: number;
+  compacted: boolean;
+  configs?: Record<string, string>;
+}
+
+/** Event topics keep 7 days (the replay/rebuild horizon); dead letters 14 days for triage. */
+const RETENTION_MS: Partial<Record<TopicRole, number>> = {
+  raw: 7 * 24 * 3600_000,
+  enriched: 7 * 24 * 3600_000,
+  deadLetter: 14 * 24 * 3600_000,
+};
+
+/** Every pipeline topic as configured; change feeds and state topics are compacted (last record per key). */
+export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
+  return ROLES.map((role) => {
+    const retentionMs = RETENTION_MS[role];
+    return {
+      name: topics.names[role],
+      partitions: topics.partitions[role],
+      compacted: COMPACTED_TOPICS.includes(role),
+      ...(retentionMs ? { configs: { 'retention.ms': String(retentionMs) } } : {}),
+    };
+  });
 }
