@@ -4,6 +4,7 @@ import { ObservabilityModule } from '@app/observability';
 import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, embeddingWriterEnvSchema } from './config/embedding-writer.config';
+import { EmbeddingWriterFeatureModule } from './writer/embedding-writer-feature.module';
 
 /**
  * Root module of embedding-writer. `forRoot` validates the environment once (throwing a
@@ -28,6 +29,7 @@ export class EmbeddingWriterModule {
             ],
           }),
         }),
+        EmbeddingWriterFeatureModule.forRoot({ ...config, serviceName: SERVICE_NAME }),
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { qdrantEnv, commonEnv, ConfigOf, defineEnvSchema, kafkaEnv, redisEnv, topicsEnv } from '@app/config';
+import { embeddingWriterEnv } from '../writer/embedding-writer.env';
 
 export const SERVICE_NAME = 'embedding-writer';
 
@@ -9,6 +10,7 @@ export const embeddingWriterEnvSchema = defineEnvSchema({
   redis: redisEnv(),
   topics: topicsEnv(),
   qdrant: qdrantEnv(),
+  writer: embeddingWriterEnv(),
 });
 
 export type EmbeddingWriterConfig = ConfigOf<typeof embeddingWriterEnvSchema>;

@@ -1,0 +1,24 @@
+import { ContentEmbeddingProvider } from './content-embedding.provider';
+import { HashingContentEmbeddingProvider } from './hashing-content.provider';
+import { OpenAiContentEmbeddingProvider } from './openai-content.provider';
+
+export type ContentProviderConfig =
+  | { kind: 'hashing'; dimension: number }
+  | { kind: 'openai'; dimension: number; url?: string; model: string; apiKey?: string };
+
+/** The provider chosen by config (EMBEDDING_CONTENT_PROVIDER). */
+export function createContentEmbeddingProvider(config: ContentProviderConfig): ContentEmbeddingProvider {
+  switch (config.kind) {
+    case 'hashing':
+      return new HashingContentEmbeddingProvider(config.dimension);
+    case 'openai':
+      if (!config.url)
+        throw new Error('EMBEDDING_OPENAI_URL is required with EMBEDDING_CONTENT_PROVIDER=openai');
+      return new OpenAiContentEmbeddingProvider({
+        baseUrl: config.url,
+        model: config.model,
+        dimension: config.dimension,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      });
+  }
+}

@@ -1,0 +1,84 @@
+import { EventDataMap, EventType, NowcastEvent, SCHEMA_VERSION } from '@app/contracts';
+import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
+import { dot, isFiniteVector, norm } from '../embedding-math/embedding.math';
+import { DEFAULT_EMBEDDING_MODEL_OPTIONS, EmbeddingModelService } from './embedding-model.service';
+
+let n = 0;
+function event<T extends EventType>(type: T, occurredAt: number, data: EventDataMap[T]): NowcastEvent {
+  return { eventId: `e${++n}`, type, schemaVersion: SCHEMA_VERSION, occurredAt, data } as NowcastEvent;
+}
+const started = (streamId: string, sellerId: string, category: string, at: number) =>
+  event('stream.started', at, {
+    streamId,
+    sellerId,
+    title: `${category} live`,
+    category,
+    tags: [category],
+    language: 'en',
+  });
+
+function feed(model: EmbeddingModelService, events: NowcastEvent[]): void {
+  const content = new HashingContentEmbeddingProvider(model.options.dimension);
+  const tracker = new StreamContentTracker();
+  for (const e of events) {
+    const c = tracker.contentFor(e);
+    model.apply(e, c ? content.embedOne(c) : undefined);
+  }
+}
+
+const log: NowcastEvent[] = [
+  started('st1', 's1', 'watches', 0),
+  started('st2', 's2', 'sneakers', 0),
+  event('view.started', 1000, { userId: 'u1', streamId: 'st1' }),
+  event('view.started', 2000, { userId: 'u1', streamId: 'st2' }),
+  event('bid.placed', 3000, { userId: 'u1', streamId: 'st2', auctionId: 'a1', amount: 10, currency: 'USD' }),
+  event('purchase.completed', 4000, { userId: 'u2', streamId: 'st1', amount: 10, currency: 'USD' }),
+];
+
+describe('EmbeddingModelService', () => {
+  it('moves a user toward the streams they engage with', () => {
+    const model = new EmbeddingModelService();
+    feed(model, log.slice(0, 3));
+    const before = dot(model.users.vectorOf('u1')!, model.streamVector('st2')!);
+    feed(model, log.slice(3, 5));
+    expect(dot(model.users.vectorOf('u1')!, model.streamVector('st2')!)).toBeGreaterThan(before + 0.1);
+  });
+
+  it('publishes unit, finite vectors and drains lifecycle changes first', () => {
+    const model = new EmbeddingModelService();
+    feed(model, log);
+    const urgent = model.drain(false);
+    expect(urgent.streams.map((s) => s.streamId).sort()).toEqual(['st1', 'st2']);
+    expect(urgent.users).toEqual([]);
+    feed(model, [event('stream.ended', 5000, { streamId: 'st1' })]);
+    const all = model.drain(true);
+    const ended = all.streams.find((s) => s.streamId === 'st1');
+    expect(ended).toEqual({ streamId: 'st1', vector: null, payload: null });
+    for (const change of [...all.streams, ...all.users]) {
+      if (change.vector === null) continue;
+      expect(isFiniteVector(change.vector)).toBe(true);
+      expect(norm(change.vector)).toBeCloseTo(1, 5);
+    }
+    expect(all.users.map((u) => u.userId).sort()).toEqual(['u1', 'u2']);
+    expect(model.pending).toBe(0);
+  });
+
+  it('is deterministic: the same events give the same vectors', () => {
+    const a = new EmbeddingModelService();
+    const b = new EmbeddingModelService();
+    feed(a, log);
+    feed(b, log);
+    expect(Array.from(a.users.vectorOf('u1')!)).toEqual(Array.from(b.users.vectorOf('u1')!));
+    expect(Array.from(a.streamVector('st2')!)).toEqual(Array.from(b.streamVector('st2')!));
+  });
+
+  it('erases a user: tombstone, urgent', () => {
+    const model = new EmbeddingModelService({ ...DEFAULT_EMBEDDING_MODEL_OPTIONS, dimension: 16 });
+    feed(model, log);
+    model.drain(true);
+    feed(model, [event('user.erased', 6000, { userId: 'u1' })]);
+    expect(model.drain(false).users).toEqual([{ userId: 'u1', vector: null }]);
+    expect(model.users.vectorOf('u1')).toBeUndefined();
+  });
+});

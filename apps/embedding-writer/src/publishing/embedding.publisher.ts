@@ -1,0 +1,113 @@
+import { EventProducer, OutboundMessage } from '@app/kafka';
+import {
+  VectorPoint,
+  VectorStore,
+  encodeStreamVectorRecord,
+  encodeUserVectorRecord,
+} from '@app/vector-store';
+import { EmbeddingChanges } from '../embedding-model/embedding-model.service';
+import { UserVectorRepository } from './user-vector.repository';
+import { WatermarkRecord, watermarkKey } from './watermark.record';
+
+/**
+ * Messages per producer request: a user record is ~0.7 KB, and Kafka refuses a record batch over
+ * max.message.bytes (1 MiB by default), so a request must stay well below ~1,400 records.
+ */
+export const PUBLISH_BATCH_MESSAGES = 1000;
+
+export interface EmbeddingPublisherTopics {
+  streams: string;
+  users: string;
+  watermarks: string;
+}
+
+/** Qdrant collections, present only when QDRANT_URL is set. */
+export interface QdrantTargets {
+  streams: VectorStore;
+  users: VectorStore;
+}
+
+/**
+ * Writes one flush's changes everywhere at once: the compacted stream and user feeds (tombstone =
+ * null value), user vectors in Redis (one pipeline), and Qdrant when configured. Resolves when
+ * every target acknowledged; rejects if any failed (the caller requeues the changes).
+ */
+export class EmbeddingPublisher {
+  constructor(
+    private readonly producer: EventProducer,
+    private readonly topics: EmbeddingPublisherTopics,
+    private readonly userVectors: UserVectorRepository,
+    private readonly qdrant?: QdrantTargets,
+  ) {}
+
+  async publish(changes: EmbeddingChanges, eventTime: number, now = Date.now()): Promise<void> {
+    const streamMessages: OutboundMessage[] = changes.streams.map((c) => ({
+      key: c.streamId,
+      value:
+        c.vector && c.payload
+          ? encodeStreamVectorRecord({
+              streamId: c.streamId,
+              vector: c.vector,
+              payload: { ...c.payload },
+              eventTime,
+              publishedAt: now,
+            })
+          : null,
+    }));
+    const userMessages: OutboundMessage[] = changes.users.map((c) => ({
+      key: c.userId,
+      value: c.vector
+        ? encodeUserVectorRecord({ userId: c.userId, vector: c.vector, eventTime, publishedAt: now })
+        : null,
+    }));
+    const userUpserts = changes.users.flatMap((c) =>
+      c.vector ? [{ userId: c.userId, vector: c.vector }] : [],
+    );
+    const userDeletes = changes.users.filter((c) => c.vector === null).map((c) => c.userId);
+    const writes: Promise<void>[] = [];
+    writes.push(...this.sendChunked(this.topics.streams, streamMessages));
+    writes.push(...this.sendChunked(this.topics.users, userMessages));
+    writes.push(this.userVectors.write(userUpserts, userDeletes));
+    if (this.qdrant) writes.push(this.writeQdrant(changes, this.qdrant));
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async publishWatermarks(records: readonly WatermarkRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.send(
+      this.topics.watermarks,
+      records.map((r) => ({ key: watermarkKey(r.service, r.topic, r.partition), value: JSON.stringify(r) })),
+    );
+  }
+
+  /** One producer request per PUBLISH_BATCH_MESSAGES messages (the producer never splits a send). */
+  private sendChunked(topic: string, messages: OutboundMessage[]): Promise<void>[] {
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < messages.length; i += PUBLISH_BATCH_MESSAGES) {
+      sends.push(this.producer.send(topic, messages.slice(i, i + PUBLISH_BATCH_MESSAGES)));
+    }
+    return sends;
+  }
+
+  private async writeQdrant(changes: EmbeddingChanges, qdrant: QdrantTargets): Promise<void> {
+    const streamPoints: VectorPoint[] = [];
+    const streamDeletes: string[] = [];
+    for (const c of changes.streams) {
+      if (c.vector && c.payload)
+        streamPoints.push({ id: c.streamId, vector: c.vector, payload: { ...c.payload } });
+      else streamDeletes.push(c.streamId);
+    }
+    const userPoints: VectorPoint[] = changes.users.flatMap((c) =>
+      c.vector ? [{ id: c.userId, vector: c.vector, payload: { userId: c.userId } }] : [],
+    );
+    const userDeletes = changes.users.filter((c) => c.vector === null).map((c) => c.userId);
+    await Promise.all([
+      streamDeletes.length > 0 ? qdrant.streams.delete(streamDeletes) : undefined,
+      streamPoints.length > 0 ? qdrant.streams.upsert(streamPoints) : undefined,
+      userDeletes.length > 0 ? qdrant.users.delete(userDeletes) : undefined,
+      userPoints.length > 0 ? qdrant.users.upsert(userPoints) : undefined,
+    ]);
+  }
+}

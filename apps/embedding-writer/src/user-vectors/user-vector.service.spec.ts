@@ -1,0 +1,45 @@
+import { dot, norm } from '../embedding-math/embedding.math';
+import { UserVectorService } from './user-vector.service';
+
+const HOUR = 3600_000;
+const x = Float32Array.from([1, 0, 0]);
+const y = Float32Array.from([0, 1, 0]);
+
+describe('UserVectorService', () => {
+  it('weights engagements by action: a purchase outweighs a view', () => {
+    const users = new UserVectorService(3, HOUR);
+    users.engage('u', 'view.started', x, 0);
+    users.engage('u', 'purchase.completed', y, 0);
+    const v = users.vectorOf('u')!;
+    // weights 1 and 5: direction (1, 5) / sqrt(26)
+    expect(v[0]).toBeCloseTo(1 / Math.sqrt(26), 6);
+    expect(v[1]).toBeCloseTo(5 / Math.sqrt(26), 6);
+    expect(norm(v)).toBeCloseTo(1, 6);
+  });
+
+  it('decays older engagements with the half-life (event time)', () => {
+    const users = new UserVectorService(3, HOUR);
+    users.engage('u', 'view.started', x, 0);
+    users.engage('u', 'view.started', y, 2 * HOUR);
+    const v = users.vectorOf('u')!;
+    // x decayed to 1/4 after two half-lives: direction (0.25, 1)
+    expect(v[0] / v[1]).toBeCloseTo(0.25, 6);
+  });
+
+  it('moves toward what the user engages with', () => {
+    const users = new UserVectorService(3, HOUR);
+    users.engage('u', 'view.started', x, 0);
+    const before = dot(users.vectorOf('u')!, y);
+    users.engage('u', 'bid.placed', y, 60_000);
+    expect(dot(users.vectorOf('u')!, y)).toBeGreaterThan(before + 0.5);
+  });
+
+  it('stays finite over very long gaps and forgets erased users', () => {
+    const users = new UserVectorService(3, 1);
+    users.engage('u', 'view.started', x, 0);
+    users.engage('u', 'view.started', y, 1e15);
+    expect(Array.from(users.vectorOf('u')!)).toEqual([0, 1, 0]);
+    expect(users.erase('u')).toBe(true);
+    expect(users.vectorOf('u')).toBeUndefined();
+  });
+});

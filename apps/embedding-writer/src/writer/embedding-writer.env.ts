@@ -1,0 +1,172 @@
+import { EnvGroup, EnvVar, IsUrlWithProtocol, ToBoolean, ToNumber } from '@app/config';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+
+export const CONTENT_PROVIDERS = ['hashing', 'openai'] as const;
+export type ContentProviderKind = (typeof CONTENT_PROVIDERS)[number];
+
+/** The embedding-writer's own variables (see apps/embedding-writer/README.md for the model). */
+export class EmbeddingWriterEnvDto {
+  @EnvVar({ description: 'Consumer group on the enriched topic (single active instance).' })
+  @IsString()
+  @IsNotEmpty()
+  EMBEDDING_GROUP_ID!: string;
+
+  @EnvVar({
+    description:
+      'Rebuild the in-memory model at each start by re-reading the enriched topic from its beginning (a fresh group per boot); false = resume from the committed offsets with an empty model.',
+  })
+  @ToBoolean()
+  @IsBoolean()
+  EMBEDDING_REBUILD_ON_START!: boolean;
+
+  @EnvVar({ description: 'Vector dimension of every embedding.' })
+  @ToNumber()
+  @IsInt()
+  @Min(8)
+  @Max(4096)
+  EMBEDDING_DIMENSION!: number;
+
+  @EnvVar({ description: "Half-life of a user's engagements in their vector, seconds of event time." })
+  @ToNumber()
+  @IsNumber()
+  @Min(1)
+  EMBEDDING_USER_HALF_LIFE_SEC!: number;
+
+  @EnvVar({ description: "Half-life of a stream's live-audience context, seconds of event time." })
+  @ToNumber()
+  @IsNumber()
+  @Min(1)
+  EMBEDDING_AUDIENCE_HALF_LIFE_SEC!: number;
+
+  @EnvVar({ description: 'SGD learning rate of the seller co-engagement model (item2vec).' })
+  @ToNumber()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  EMBEDDING_LEARNING_RATE!: number;
+
+  @EnvVar({
+    description: 'Co-engagement window: two engagements of one user further apart do not pair, seconds.',
+  })
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC!: number;
+
+  @EnvVar({
+    description:
+      'Coalescing interval of non-lifecycle vector updates, ms (bounds how far the watermark trails).',
+  })
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  EMBEDDING_COALESCE_MS!: number;
+
+  @EnvVar({
+    description: 'Redis key prefix of user vectors: <REDIS_KEY_PREFIX><this><userId> holds float32 LE bytes.',
+  })
+  @Matches(/^[A-Za-z0-9:._-]*$/, { message: '$property may only hold letters, digits and : . _ -' })
+  EMBEDDING_USER_KEY_PREFIX!: string;
+
+  @EnvVar({
+    description:
+      'Content embedding provider: hashing (in-process) | openai (OpenAI-compatible /v1/embeddings).',
+  })
+  @IsIn(CONTENT_PROVIDERS)
+  EMBEDDING_CONTENT_PROVIDER!: ContentProviderKind;
+
+  @EnvVar({ description: 'Base URL of the OpenAI-compatible embedding service (provider openai).' })
+  @IsOptional()
+  @IsUrlWithProtocol(['http:', 'https:'])
+  EMBEDDING_OPENAI_URL?: string;
+
+  @EnvVar({ description: 'Model name sent to the embedding service (provider openai).' })
+  @IsString()
+  @IsNotEmpty()
+  EMBEDDING_OPENAI_MODEL!: string;
+
+  @EnvVar({ description: 'API key of the embedding service (provider openai).', secret: true })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  EMBEDDING_OPENAI_API_KEY?: string;
+
+  @EnvVar({ description: 'Qdrant collection of stream vectors (when QDRANT_URL is set).' })
+  @IsString()
+  @IsNotEmpty()
+  EMBEDDING_QDRANT_STREAMS_COLLECTION!: string;
+
+  @EnvVar({ description: 'Qdrant collection of user vectors (when QDRANT_URL is set).' })
+  @IsString()
+  @IsNotEmpty()
+  EMBEDDING_QDRANT_USERS_COLLECTION!: string;
+}
+
+export interface EmbeddingWriterSettings {
+  groupId: string;
+  rebuildOnStart: boolean;
+  dimension: number;
+  userHalfLifeMs: number;
+  audienceHalfLifeMs: number;
+  learningRate: number;
+  coEngagementWindowMs: number;
+  coalesceMs: number;
+  userKeyPrefix: string;
+  contentProvider: ContentProviderKind;
+  openai: { url?: string; model: string; apiKey?: string };
+  qdrantCollections: { streams: string; users: string };
+}
+
+export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingWriterSettings> {
+  return {
+    dto: EmbeddingWriterEnvDto,
+    defaults: {
+      EMBEDDING_GROUP_ID: 'embedding-writer',
+      EMBEDDING_REBUILD_ON_START: 'true',
+      EMBEDDING_DIMENSION: '128',
+      EMBEDDING_USER_HALF_LIFE_SEC: String(3 * 24 * 3600),
+      EMBEDDING_AUDIENCE_HALF_LIFE_SEC: '600',
+      EMBEDDING_LEARNING_RATE: '0.05',
+      EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),
+      EMBEDDING_COALESCE_MS: '100',
+      EMBEDDING_USER_KEY_PREFIX: 'emb:user:',
+      EMBEDDING_CONTENT_PROVIDER: 'hashing',
+      EMBEDDING_OPENAI_MODEL: 'text-embedding-3-small',
+      EMBEDDING_QDRANT_STREAMS_COLLECTION: 'nowcast_streams',
+      EMBEDDING_QDRANT_USERS_COLLECTION: 'nowcast_users',
+    },
+    toConfig: (dto) => ({
+      groupId: dto.EMBEDDING_GROUP_ID,
+      rebuildOnStart: dto.EMBEDDING_REBUILD_ON_START,
+      dimension: dto.EMBEDDING_DIMENSION,
+      userHalfLifeMs: dto.EMBEDDING_USER_HALF_LIFE_SEC * 1000,
+      audienceHalfLifeMs: dto.EMBEDDING_AUDIENCE_HALF_LIFE_SEC * 1000,
+      learningRate: dto.EMBEDDING_LEARNING_RATE,
+      coEngagementWindowMs: dto.EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC * 1000,
+      coalesceMs: dto.EMBEDDING_COALESCE_MS,
+      userKeyPrefix: dto.EMBEDDING_USER_KEY_PREFIX,
+      contentProvider: dto.EMBEDDING_CONTENT_PROVIDER,
+      openai: {
+        ...(dto.EMBEDDING_OPENAI_URL ? { url: dto.EMBEDDING_OPENAI_URL } : {}),
+        model: dto.EMBEDDING_OPENAI_MODEL,
+        ...(dto.EMBEDDING_OPENAI_API_KEY ? { apiKey: dto.EMBEDDING_OPENAI_API_KEY } : {}),
+      },
+      qdrantCollections: {
+        streams: dto.EMBEDDING_QDRANT_STREAMS_COLLECTION,
+        users: dto.EMBEDDING_QDRANT_USERS_COLLECTION,
+      },
+    }),
+  };
+}

@@ -1,0 +1,70 @@
+import { BatchingProducer } from '@app/kafka';
+import { RedisClient } from '@app/redis';
+import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import {
+  DEFAULT_EMBEDDING_MODEL_OPTIONS,
+  EmbeddingModelOptions,
+  EmbeddingModelService,
+} from '../embedding-model/embedding-model.service';
+import {
+  EmbeddingPublisher,
+  PUBLISH_BATCH_MESSAGES,
+  EmbeddingPublisherTopics,
+} from '../publishing/embedding.publisher';
+import { UserVectorRepository } from '../publishing/user-vector.repository';
+import { EmbeddingWriterService } from './embedding-writer.service';
+
+export interface EmbeddingWriterStackOptions {
+  brokers: string[];
+  redis: RedisClient;
+  topics: EmbeddingPublisherTopics & { deadLetter: string };
+  userKeyPrefix: string;
+  coalesceMs: number;
+  consumerGroup: string;
+  model?: Partial<EmbeddingModelOptions>;
+}
+
+export interface EmbeddingWriterStack {
+  writer: EmbeddingWriterService;
+  users: UserVectorRepository;
+  producer: BatchingProducer;
+  /** Stops the timer, flushes, closes the producer (not the Redis client: the caller owns it). */
+  close(): Promise<void>;
+}
+
+/**
+ * The writer without Nest (hashing content provider, no Qdrant): what the integration tests and
+ * the benchmark drive through a real KafkaBatchServer.
+ */
+export function createEmbeddingWriterStack(options: EmbeddingWriterStackOptions): EmbeddingWriterStack {
+  const model = new EmbeddingModelService({ ...DEFAULT_EMBEDDING_MODEL_OPTIONS, ...options.model });
+  const producer = new BatchingProducer({
+    brokers: options.brokers,
+    clientId: `${options.consumerGroup}-publisher`,
+    maxBatchMessages: PUBLISH_BATCH_MESSAGES,
+  });
+  const users = new UserVectorRepository(options.redis, options.userKeyPrefix);
+  const publisher = new EmbeddingPublisher(producer, options.topics, users);
+  const writer = new EmbeddingWriterService(
+    model,
+    new HashingContentEmbeddingProvider(model.options.dimension),
+    publisher,
+    producer,
+    {
+      serviceName: 'embedding-writer',
+      coalesceMs: options.coalesceMs,
+      deadLetterTopic: options.topics.deadLetter,
+      consumerGroup: options.consumerGroup,
+    },
+  );
+  writer.start();
+  return {
+    writer,
+    users,
+    producer,
+    close: async () => {
+      await writer.stop();
+      await producer.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './embedding-record.codec';
+export * from './stream.replica';
