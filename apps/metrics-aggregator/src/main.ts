@@ -1,12 +1,17 @@
 import { APP_CONFIG } from '@app/config';
-import { GrpcHealthServer, ReadinessRegistry, ShutdownState, beginShutdownOnSignals } from '@app/health';
+import {
+  GrpcHealthServer,
+  ReadinessRegistry,
+  ShutdownState,
+  beginShutdownOnSignals,
+  kafkaConsumerCheck,
+} from '@app/health';
 import { logBootFailure } from '@app/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { MetricsAggregatorConfig, SERVICE_NAME } from './config/metrics-aggregator.config';
 import { MetricsAggregatorModule } from './metrics-aggregator.module';
-import { aggregatorConsumerCheck } from './stream-metrics/consumer-readiness';
 import { AGGREGATOR_TRANSPORT, AggregatorTransport } from './stream-metrics/stream-metrics.module';
 
 // The one place that reads process.env: the root module validates it once.
@@ -22,7 +27,7 @@ async function bootstrap(): Promise<void> {
   // the enriched-topic consumer (KafkaBatchServer) runs as this app's microservice
   const transport = app.get<AggregatorTransport>(AGGREGATOR_TRANSPORT);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-  app.get(ReadinessRegistry).register(aggregatorConsumerCheck(() => transport.health()));
+  app.get(ReadinessRegistry).register(kafkaConsumerCheck('aggregator-consumer', () => transport.health()));
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   // readiness (HTTP and gRPC) flips the moment the signal arrives: Nest runs the global health
   // module's own destroy hook last, after the consumers have drained

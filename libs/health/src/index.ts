@@ -7,3 +7,4 @@ export * from './kafka.check';
 export * from './readiness.registry';
 export * from './redis.check';
 export * from './shutdown.state';
+export * from './kafka-consumer.check';

@@ -1,5 +1,5 @@
 import { TransportHealth } from '@app/kafka';
-import { aggregatorConsumerCheck } from './consumer-readiness';
+import { kafkaConsumerCheck } from './kafka-consumer.check';
 
 const healthy: TransportHealth = {
   joined: true,
@@ -11,17 +11,20 @@ const healthy: TransportHealth = {
   failing: [],
 };
 
-describe('aggregatorConsumerCheck', () => {
+describe('kafkaConsumerCheck', () => {
   it('is ready when joined, with partitions and lag', async () => {
-    await expect(aggregatorConsumerCheck(() => healthy).check()).resolves.toEqual({ partitions: 2, lag: 3 });
+    await expect(kafkaConsumerCheck('consumer', () => healthy).check()).resolves.toEqual({
+      partitions: 2,
+      lag: 3,
+    });
   });
 
   it('is not ready when not joined or stuck retrying', async () => {
-    await expect(aggregatorConsumerCheck(() => ({ ...healthy, joined: false })).check()).rejects.toThrow(
-      'not joined',
-    );
+    await expect(
+      kafkaConsumerCheck('consumer', () => ({ ...healthy, joined: false })).check(),
+    ).rejects.toThrow('not joined');
     const failing = [{ topic: 't', partition: 1, attempts: 3, lastError: 'Redis down' }];
-    await expect(aggregatorConsumerCheck(() => ({ ...healthy, failing })).check()).rejects.toThrow(
+    await expect(kafkaConsumerCheck('consumer', () => ({ ...healthy, failing })).check()).rejects.toThrow(
       't[1]: Redis down',
     );
   });
