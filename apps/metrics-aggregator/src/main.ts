@@ -6,7 +6,7 @@ import {
   beginShutdownOnSignals,
   kafkaConsumerCheck,
 } from '@app/health';
-import { logBootFailure } from '@app/observability';
+import { PipelineMetrics, logBootFailure } from '@app/observability';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -27,6 +27,7 @@ async function bootstrap(): Promise<void> {
   // the enriched-topic consumer (KafkaBatchServer) runs as this app's microservice
   const transport = app.get<AggregatorTransport>(AGGREGATOR_TRANSPORT);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  transport.observe(app.get(PipelineMetrics).transportObserver());
   app.get(ReadinessRegistry).register(kafkaConsumerCheck('aggregator-consumer', () => transport.health()));
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   // readiness (HTTP and gRPC) flips the moment the signal arrives: Nest runs the global health

@@ -89,4 +89,19 @@ export class PipelineMetrics {
   setLag(topic: string, partition: number, lag: number): void {
     this.consumerLag.set({ topic, partition: String(partition) }, lag);
   }
+
+  /**
+   * A transport observer (structurally @app/kafka's TransportObserver): batch time and lag per
+   * partition for every batch a consumer handled.
+   */
+  transportObserver(): {
+    onBatch(topic: string, partition: number, size: number, durationMs: number, lag: number): void;
+  } {
+    return {
+      onBatch: (topic, partition, _size, durationMs, lag) => {
+        this.batchSeconds.observe({ topic }, durationMs / 1000);
+        this.setLag(topic, partition, lag);
+      },
+    };
+  }
 }

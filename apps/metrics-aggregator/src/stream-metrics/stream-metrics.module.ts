@@ -1,4 +1,4 @@
-import { EventProducer, TransportHealth } from '@app/kafka';
+import { EventProducer, TransportHealth, TransportObserver } from '@app/kafka';
 import { PipelineMetrics } from '@app/observability';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import {
@@ -28,6 +28,7 @@ import { enrichedEventsConsumer } from './enriched-events.consumer';
 /** The consumer transport (KafkaBatchServer or its in-process twin): main.ts connects it. */
 export interface AggregatorTransport extends CustomTransportStrategy {
   health(): TransportHealth;
+  observe(observer: TransportObserver): void;
 }
 
 export const AGGREGATOR_TRANSPORT = Symbol('AGGREGATOR_TRANSPORT');
