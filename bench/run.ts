@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const name = argv.find((arg) => !arg.startsWith('-'));
   if (!name || !available().includes(name)) {
-    console.error(`usage: npm run bench -- <name> [--out file.json] [args]\nbenchmarks: ${available().join(', ')}`);
+    console.error(
+      `usage: npm run bench -- <name> [--out file.json] [args]\nbenchmarks: ${available().join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }

@@ -3,16 +3,22 @@ import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule, kafkaCheck, redisCheck } from '
 import { ObservabilityModule } from '@app/observability';
 import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
-import { SERVICE_NAME, eventEnricherEnvSchema } from './config/event-enricher.config';
+import { EventEnricherConfig, SERVICE_NAME, eventEnricherEnvSchema } from './config/event-enricher.config';
+import { EnrichmentModule } from './enrichment/enrichment.module';
+import { IngressModule } from './ingress/ingress.module';
 
 /**
  * Root module of event-enricher. `forRoot` validates the environment once (throwing a
- * ConfigValidationError that lists every bad variable) and wires the shared libs from it.
+ * ConfigValidationError that lists every bad variable) and wires the shared libs from it;
+ * `forConfig` takes an already validated config (main.ts needs it before the app exists).
  */
 @Module({})
 export class EventEnricherModule {
   static forRoot(env: EnvSource): DynamicModule {
-    const config = loadConfig(eventEnricherEnvSchema, env);
+    return EventEnricherModule.forConfig(loadConfig(eventEnricherEnvSchema, env));
+  }
+
+  static forConfig(config: EventEnricherConfig): DynamicModule {
     return {
       module: EventEnricherModule,
       imports: [
@@ -28,6 +34,8 @@ export class EventEnricherModule {
             ],
           }),
         }),
+        EnrichmentModule.forRoot(config, { state: 'redis' }),
+        IngressModule.forRoot(config),
       ],
     };
   }

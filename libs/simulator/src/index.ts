@@ -8,3 +8,4 @@ export * from './sinks/in-process.sink';
 export * from './sinks/json-lines-file.sink';
 export * from './sinks/kafka.sink';
 export * from './feed-client';
+export * from './sinks/http.sink';

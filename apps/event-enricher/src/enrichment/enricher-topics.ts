@@ -1,0 +1,29 @@
+import { ensureTopics } from '@app/kafka';
+import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
+
+/** max.message.bytes of the enriched and dead-letter topics (a record batch, not one event), bytes. */
+export const OUTPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Creates the enricher's topics if missing (idempotent; existing ones are left alone). One raw batch
+ * (up to ENRICHER_MAX_BYTES_PER_PARTITION) becomes one transactional record batch per output
+ * partition, and enrichment makes events larger: above the broker's 1 MiB default, hence the
+ * larger max.message.bytes of the output topics.
+ */
+export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<void> {
+  const { kafka, topics } = config;
+  await ensureTopics(
+    {
+      brokers: [...kafka.brokers],
+      clientId: kafka.clientId,
+      ssl: kafka.ssl,
+      sasl: kafka.sasl,
+      retry: { retries: 2 },
+    },
+    (['raw', 'enriched', 'deadLetter'] as const).map((role) => ({
+      name: topics.names[role],
+      partitions: topics.partitions[role],
+      ...(role === 'raw' ? {} : { configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) } }),
+    })),
+  );
+}

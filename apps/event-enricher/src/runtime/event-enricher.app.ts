@@ -1,0 +1,87 @@
+import { APP_CONFIG } from '@app/config';
+import { ReadinessRegistry, ShutdownState } from '@app/health';
+import { KafkaBatchServer, retryDelayMs } from '@app/kafka';
+import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { consumerReadinessCheck } from '../enrichment/consumer-readiness';
+import { TRANSACTION_CHUNK_MESSAGES } from '../enrichment/enrich-batch.service';
+import { ensureEnricherTopics } from '../enrichment/enricher-topics';
+import type { EnricherFeatureConfig } from './enricher-feature.config';
+
+export interface EventEnricherApp {
+  app: NestFastifyApplication;
+  consumer: KafkaBatchServer;
+}
+
+/** The raw-topic consumer: transactional per input partition, read committed. */
+export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatchServer {
+  const { kafka, enricher } = config;
+  return new KafkaBatchServer({
+    brokers: [...kafka.brokers],
+    clientId: kafka.clientId,
+    ssl: kafka.ssl,
+    sasl: kafka.sasl,
+    groupId: enricher.groupId,
+    readCommitted: true,
+    transactional: {
+      transactionalIdPrefix: enricher.transactionalIdPrefix,
+      maxBufferedMessages: TRANSACTION_CHUNK_MESSAGES,
+    },
+    maxWaitTimeMs: enricher.maxWaitMs,
+    partitionsConsumedConcurrently: enricher.partitionsConcurrently,
+    maxBytesPerPartition: enricher.maxBytesPerPartition,
+  });
+}
+
+/**
+ * One event-enricher process: the Fastify HTTP app (ingress, health, metrics; body limit from
+ * config, so Fastify answers 413 itself) with the raw-topic consumer attached as a Nest
+ * microservice. Not started: call `startEventEnricherApp`.
+ */
+export async function createEventEnricherApp(
+  root: DynamicModule,
+  config: EnricherFeatureConfig,
+): Promise<EventEnricherApp> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    root,
+    new FastifyAdapter({ bodyLimit: config.ingress.bodyLimitBytes }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  const consumer = createEnricherConsumer(config);
+  app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
+  app.get(ReadinessRegistry).register(consumerReadinessCheck(() => consumer.health()));
+  return { app, consumer };
+}
+
+/**
+ * Serves HTTP first (health and metrics answer, readiness says "consumer not joined"), then creates
+ * the topics if missing (retried with backoff while Kafka is unreachable: an outage must not crash
+ * the boot), then starts consuming. `port` 0 picks a free one (tests).
+ */
+export async function startEventEnricherApp(
+  { app }: EventEnricherApp,
+  port: number,
+  host = '0.0.0.0',
+): Promise<void> {
+  await app.listen(port, host);
+  const config = app.get<EnricherFeatureConfig>(APP_CONFIG);
+  const shutdown = app.get(ShutdownState);
+  const logger = new NestLogger('EventEnricher');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureEnricherTopics(config);
+      break;
+    } catch (error) {
+      if (shutdown.shuttingDown) return;
+      const delayMs = retryDelayMs(attempt, { initialMs: 500, maxMs: 10_000, multiplier: 2 });
+      logger.warn(
+        `topic bootstrap failed (attempt ${attempt}), retrying in ${delayMs} ms: ${(error as Error).message}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+  await app.startAllMicroservices();
+}
