@@ -103,6 +103,12 @@ const RETENTION_MS: Partial<Record<TopicRole, number>> = {
   deadLetter: 14 * 24 * 3600_000,
 };
 
+/**
+ * kafkajs sends a partition's messages as one record batch, which the broker refuses above
+ * max.message.bytes (1 MiB by default): event topics take batches of thousands of events.
+ */
+const EVENT_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** Every pipeline topic as configured; change feeds and state topics are compacted (last record per key). */
 export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
   return ROLES.map((role) => {
@@ -111,7 +117,14 @@ export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
       name: topics.names[role],
       partitions: topics.partitions[role],
       compacted: COMPACTED_TOPICS.includes(role),
-      ...(retentionMs ? { configs: { 'retention.ms': String(retentionMs) } } : {}),
+      ...(retentionMs
+        ? {
+            configs: {
+              'retention.ms': String(retentionMs),
+              'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES),
+            },
+          }
+        : {}),
     };
   });
 }

@@ -13,9 +13,8 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { ApiKeyAuthenticator, TokenBucketRateLimiter } from '@app/api-auth';
 import { IngressService } from './ingress.service';
-import { TokenBucketRateLimiter } from './token-bucket.rate-limiter';
 
 /**
  * `POST /v1/events`: one event or an array of up to 1,000. 202 {accepted} once the broker acked;

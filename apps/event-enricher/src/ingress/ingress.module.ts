@@ -10,10 +10,9 @@ import {
   Provider,
 } from '@nestjs/common';
 import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
-import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { ApiKeyAuthenticator, TokenBucketRateLimiter } from '@app/api-auth';
 import { IngressController } from './ingress.controller';
 import { INGRESS_PRODUCER, IngressService } from './ingress.service';
-import { TokenBucketRateLimiter } from './token-bucket.rate-limiter';
 
 export class InsecureIngressError extends Error {
   override readonly name = 'InsecureIngressError';

@@ -9,10 +9,9 @@ import {
 } from '@app/config';
 import { EventProducer, OutboundMessage } from '@app/kafka';
 import { enricherEnv } from '../enrichment/enricher.env';
-import { ApiKeyAuthenticator, Principal } from './api-key.authenticator';
+import { ApiKeyAuthenticator, Principal, TokenBucketRateLimiter } from '@app/api-auth';
 import { ingressEnv } from './ingress.env';
 import { IngressService } from './ingress.service';
-import { TokenBucketRateLimiter } from './token-bucket.rate-limiter';
 
 class RecordingProducer implements EventProducer {
   readonly sent: { topic: string; messages: OutboundMessage[] }[] = [];

@@ -10,7 +10,7 @@ import {
 import { EventProducer, OutboundMessage } from '@app/kafka';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
-import { Principal } from './api-key.authenticator';
+import { Principal } from '@app/api-auth';
 
 export const INGRESS_PRODUCER = Symbol('INGRESS_PRODUCER');
 

@@ -1,11 +1,11 @@
 import { APP_CONFIG } from '@app/config';
-import { ReadinessRegistry, ShutdownState } from '@app/health';
+import { ReadinessRegistry, ShutdownState, kafkaConsumerCheck } from '@app/health';
 import { KafkaBatchServer, retryDelayMs } from '@app/kafka';
 import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { consumerReadinessCheck } from '../enrichment/consumer-readiness';
+import { PipelineMetrics } from '@app/observability';
 import { TRANSACTION_CHUNK_MESSAGES } from '../enrichment/enrich-batch.service';
 import { ensureEnricherTopics } from '../enrichment/enricher-topics';
 import type { EnricherFeatureConfig } from './enricher-feature.config';
@@ -52,7 +52,8 @@ export async function createEventEnricherApp(
   app.useLogger(app.get(Logger));
   const consumer = createEnricherConsumer(config);
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
-  app.get(ReadinessRegistry).register(consumerReadinessCheck(() => consumer.health()));
+  app.get(ReadinessRegistry).register(kafkaConsumerCheck('enricher-consumer', () => consumer.health()));
+  consumer.observe(app.get(PipelineMetrics).transportObserver());
   return { app, consumer };
 }
 
