@@ -1,6 +1,12 @@
-import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
+import {
+  CONTENT_EMBEDDING_PROVIDER,
+  ContentEmbeddingProvider,
+  createContentEmbeddingProvider,
+} from '@app/embeddings';
+import { BatchingProducer, EventProducer, KafkaBatchServer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { QdrantVectorStore } from '@app/vector-store';
+import { ReadinessRegistry, qdrantCheck } from '@app/health';
 import {
   DynamicModule,
   Inject,
@@ -9,11 +15,6 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { createContentEmbeddingProvider } from '../content-embedding/content-embedding.factory';
-import {
-  CONTENT_EMBEDDING_PROVIDER,
-  ContentEmbeddingProvider,
-} from '../content-embedding/content-embedding.provider';
 import {
   DEFAULT_EMBEDDING_MODEL_OPTIONS,
   EmbeddingModelService,
@@ -41,14 +42,24 @@ export interface EmbeddingWriterFeatureConfig {
   writer: EmbeddingWriterSettings;
 }
 
+/** One-process mode (apps/nowcast): a shared producer and user-vector store instead of Kafka/Redis. */
+export interface EmbeddingWriterFeatureOptions {
+  /** A producer to share (e.g. the in-process bus); not closed by this module. Default a BatchingProducer. */
+  producer?: EventProducer;
+  /** Where user vectors go; default the Redis UserVectorRepository (needs REDIS_CLIENT). */
+  userVectors?: Pick<UserVectorRepository, 'write'>;
+}
+
 const PRODUCER = Symbol('EMBEDDING_WRITER_PRODUCER');
+const OWNS_PRODUCER = Symbol('EMBEDDING_WRITER_OWNS_PRODUCER');
 
 /** Starts the coalescing timer at boot; flushes and closes the producer at shutdown (after the consumer stopped). */
 @Injectable()
 class WriterLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly writer: EmbeddingWriterService,
-    @Inject(PRODUCER) private readonly producer: BatchingProducer,
+    @Inject(PRODUCER) private readonly producer: EventProducer,
+    @Inject(OWNS_PRODUCER) private readonly ownsProducer: boolean,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -57,7 +68,8 @@ class WriterLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.writer.stop();
-    await this.producer.close();
+    if (this.ownsProducer) await this.producer.close();
+    else await this.producer.flush();
   }
 }
 
@@ -80,9 +92,17 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
   });
 }
 
+function redisUserVectors(redis: RedisClient | undefined, keyPrefix: string): UserVectorRepository {
+  if (!redis) throw new Error('user vectors in Redis need RedisModule (REDIS_CLIENT)');
+  return new UserVectorRepository(redis, keyPrefix);
+}
+
 @Module({})
 export class EmbeddingWriterFeatureModule {
-  static forRoot(config: EmbeddingWriterFeatureConfig): DynamicModule {
+  static forRoot(
+    config: EmbeddingWriterFeatureConfig,
+    options: EmbeddingWriterFeatureOptions = {},
+  ): DynamicModule {
     const { writer } = config;
     return {
       module: EmbeddingWriterFeatureModule,
@@ -111,9 +131,11 @@ export class EmbeddingWriterFeatureModule {
               },
             }),
         },
+        { provide: OWNS_PRODUCER, useValue: options.producer === undefined },
         {
           provide: PRODUCER,
-          useFactory: () =>
+          useFactory: (): EventProducer =>
+            options.producer ??
             new BatchingProducer({
               brokers: [...config.kafka.brokers],
               clientId: `${config.kafka.clientId}-publisher`,
@@ -123,8 +145,12 @@ export class EmbeddingWriterFeatureModule {
         },
         {
           provide: EmbeddingPublisher,
-          inject: [PRODUCER, REDIS_CLIENT],
-          useFactory: async (producer: BatchingProducer, redis: RedisClient) => {
+          inject: [PRODUCER, ReadinessRegistry, { token: REDIS_CLIENT, optional: true }],
+          useFactory: async (
+            producer: EventProducer,
+            readiness: ReadinessRegistry,
+            redis: RedisClient | undefined,
+          ) => {
             let qdrant: QdrantTargets | undefined;
             if (config.qdrant) {
               const common = {
@@ -136,6 +162,8 @@ export class EmbeddingWriterFeatureModule {
                 streams: new QdrantVectorStore({ ...common, collection: writer.qdrantCollections.streams }),
                 users: new QdrantVectorStore({ ...common, collection: writer.qdrantCollections.users }),
               };
+              const streams = qdrant.streams;
+              readiness.register(qdrantCheck(() => streams.ping()));
               await qdrant.streams.ensureCollection();
               await qdrant.users.ensureCollection();
             }
@@ -147,7 +175,7 @@ export class EmbeddingWriterFeatureModule {
                 users: names.embeddingsUsers,
                 watermarks: names.watermarks,
               },
-              new UserVectorRepository(redis, writer.userKeyPrefix),
+              options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix),
               qdrant,
             );
           },
@@ -159,7 +187,7 @@ export class EmbeddingWriterFeatureModule {
             model: EmbeddingModelService,
             content: ContentEmbeddingProvider,
             publisher: EmbeddingPublisher,
-            producer: BatchingProducer,
+            producer: EventProducer,
           ) =>
             new EmbeddingWriterService(model, content, publisher, producer, {
               serviceName: config.serviceName,

@@ -1,5 +1,5 @@
 import { ApiAuthModule } from '@app/api-auth';
-import { ReadinessRegistry } from '@app/health';
+import { ReadinessRegistry, qdrantCheck } from '@app/health';
 import { BatchingProducer, EventProducer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { InProcessVectorStore, QdrantVectorStore, StreamReplica } from '@app/vector-store';
@@ -103,7 +103,7 @@ export class RecommenderFeaturesModule {
         { provide: LiveMetricsCache, useValue: cache },
         { provide: WatermarkTracker, useValue: tracker },
         { provide: STREAM_INDEX, useValue: index },
-        { provide: QUERY_EMBEDDER, useValue: contentQueryEmbedder(settings.dimension) },
+        { provide: QUERY_EMBEDDER, useValue: contentQueryEmbedder(settings.contentProvider) },
         {
           provide: UserStateRepository,
           inject: [REDIS_CLIENT],
@@ -117,7 +117,11 @@ export class RecommenderFeaturesModule {
         {
           provide: ChangeFeedsLifecycle,
           inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry) => new ChangeFeedsLifecycle(readers, replica, readiness),
+          useFactory: (readiness: ReadinessRegistry) => {
+            // with Qdrant as the candidate store, readiness includes reaching it (one attempt, no retries)
+            if (config.qdrant) readiness.register(qdrantCheck(() => index.store.ping()));
+            return new ChangeFeedsLifecycle(readers, replica, readiness);
+          },
         },
         {
           provide: FEED_SERVICE,
