@@ -3,11 +3,13 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
 
 const libs = [
   'api-auth',
   'config',
   'contracts',
+  'embeddings',
   'evaluation',
   'health',
   'kafka',
@@ -17,6 +19,36 @@ const libs = [
   'testing',
   'vector-store',
 ];
+
+const libAliasPattern = {
+  group: ['@app/*/*', ...libs.map((l) => `**/libs/${l}/**`)],
+  message: 'Import a lib only through its alias, e.g. @app/contracts.',
+};
+// apps/<x> never imports apps/<y>: only apps/nowcast (the one-process mode) composes the others
+const apps = readdirSync(new URL('./apps', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const appIsolation = apps
+  .filter((app) => app !== 'nowcast')
+  .map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            libAliasPattern,
+            {
+              group: apps
+                .filter((other) => other !== app)
+                .flatMap((other) => [`**/apps/${other}/**`, `**/${other}/src/**`]),
+              message: 'An app never imports another app (only apps/nowcast composes them).',
+            },
+          ],
+        },
+      ],
+    },
+  }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -60,6 +92,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...appIsolation,
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/testing/**/*.ts'],
     ...jest.configs['flat/recommended'],

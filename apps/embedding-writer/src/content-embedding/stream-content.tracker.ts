@@ -1,5 +1,5 @@
 import { NowcastEvent } from '@app/contracts';
-import { StreamContent } from './content-embedding.provider';
+import { StreamContent } from '@app/embeddings';
 
 /**
  * The current content (title, category, tags, language) of each live stream, so a partial

@@ -1,5 +1,5 @@
 import { EventDataMap, EventType, NowcastEvent, SCHEMA_VERSION } from '@app/contracts';
-import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
 import { dot, isFiniteVector, norm } from '../embedding-math/embedding.math';
 import { DEFAULT_EMBEDDING_MODEL_OPTIONS, EmbeddingModelService } from './embedding-model.service';

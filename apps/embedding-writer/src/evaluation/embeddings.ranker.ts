@@ -1,6 +1,6 @@
 import { NowcastEvent } from '@app/contracts';
 import { LiveCandidate, Ranker, orderByScore } from '@app/evaluation';
-import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
 import { dot } from '../embedding-math/embedding.math';
 import {

@@ -36,7 +36,7 @@ export class EmbeddingPublisher {
   constructor(
     private readonly producer: EventProducer,
     private readonly topics: EmbeddingPublisherTopics,
-    private readonly userVectors: UserVectorRepository,
+    private readonly userVectors: Pick<UserVectorRepository, 'write'>,
     private readonly qdrant?: QdrantTargets,
   ) {}
 

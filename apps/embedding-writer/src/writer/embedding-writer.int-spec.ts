@@ -5,7 +5,7 @@ import { StreamReplica, bufferToFloat32 } from '@app/vector-store';
 import { INestMicroservice, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { dot } from '../embedding-math/embedding.math';
 import { embeddingWriterConsumer } from './embedding-writer.consumer';
 import { EmbeddingWriterService } from './embedding-writer.service';

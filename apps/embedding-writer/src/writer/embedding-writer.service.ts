@@ -1,7 +1,7 @@
 import { EnrichedEvent, InvalidMessageError, parseEnrichedEvent } from '@app/contracts';
 import { EventProducer, KafkaBatch } from '@app/kafka';
 import { Logger } from '@nestjs/common';
-import { ContentEmbeddingProvider, StreamContent } from '../content-embedding/content-embedding.provider';
+import { ContentEmbeddingProvider, StreamContent } from '@app/embeddings';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
 import { EmbeddingChanges, EmbeddingModelService } from '../embedding-model/embedding-model.service';
 import { EmbeddingPublisher } from '../publishing/embedding.publisher';

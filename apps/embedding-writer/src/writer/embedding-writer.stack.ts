@@ -1,6 +1,6 @@
 import { BatchingProducer } from '@app/kafka';
 import { RedisClient } from '@app/redis';
-import { HashingContentEmbeddingProvider } from '../content-embedding/hashing-content.provider';
+import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import {
   DEFAULT_EMBEDDING_MODEL_OPTIONS,
   EmbeddingModelOptions,

@@ -78,10 +78,14 @@ describe('CandidateService', () => {
   it('builds the filter inside the one query', () => {
     expect(liveFilter({ category: 'cards', language: 'de', excludeSellerIds: new Set(['s1']) })).toEqual({
       must: [
-        { key: 'live', match: { value: true } },
         { key: 'category', match: { value: 'cards' } },
         { key: 'language', match: { value: 'de' } },
       ],
+      must_not: [{ key: 'sellerId', match: { any: ['s1'] } }],
+    });
+    // nothing to filter: an unfiltered search (no per-node callback in the HNSW graph)
+    expect(liveFilter({ excludeSellerIds: new Set() })).toBeUndefined();
+    expect(liveFilter({ excludeSellerIds: new Set(['s1']) })).toEqual({
       must_not: [{ key: 'sellerId', match: { any: ['s1'] } }],
     });
   });

@@ -108,15 +108,24 @@ export function fromSnapshot(s: StreamMetricsSnapshot): RankingCandidate {
   };
 }
 
-/** live = true, category, language, and not one of the excluded sellers: inside the one query. */
-export function liveFilter(q: Pick<CandidateQuery, 'category' | 'language' | 'excludeSellerIds'>): Filter {
-  const must: Condition[] = [{ key: 'live', match: { value: true } }];
+/**
+ * Category, language and not one of the excluded sellers, inside the one query; undefined when
+ * there is nothing to filter, so the index searches unfiltered. No `live` condition: both stores
+ * hold only live streams (the writer deletes a stream's point when it ends, the replica applies
+ * the tombstone), and a condition on every point would cost the HNSW search a JS callback per
+ * visited node (~40% of a feed's CPU). `fromHit` still marks
+ * a hit that is not live (the metrics cache or the payload says so), and the ranker drops it.
+ */
+export function liveFilter(
+  q: Pick<CandidateQuery, 'category' | 'language' | 'excludeSellerIds'>,
+): Filter | undefined {
+  const must: Condition[] = [];
   if (q.category !== undefined) must.push({ key: 'category', match: { value: q.category } });
   if (q.language !== undefined) must.push({ key: 'language', match: { value: q.language } });
-  const filter: Filter = { must };
+  const filter: Filter = must.length > 0 ? { must } : {};
   if (q.excludeSellerIds.size > 0)
     return { ...filter, must_not: [{ key: 'sellerId', match: { any: [...q.excludeSellerIds] } }] };
-  return filter;
+  return must.length > 0 ? filter : undefined;
 }
 
 function matches(s: StreamMetricsSnapshot, q: CandidateQuery): boolean {

@@ -8,7 +8,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { requestValidationPipe } from '../http/request-validation.pipe';
+import { FEED_RESPONSE_SCHEMA } from './feed-response.schema';
 import { FeedQueryDto, FeedResponseDto, UserIdParamDto } from './feed.dto';
 import { FeedService } from './feed.service';
 
@@ -26,6 +28,8 @@ export class FeedController {
 
   @Get(':userId/feed')
   @RequireScope('read')
+  // serialised by fast-json-stringify from this schema (the hot route), not JSON.stringify
+  @RouteSchema({ response: { 200: FEED_RESPONSE_SCHEMA } })
   @ApiOkResponse({ type: FeedResponseDto, description: 'Live streams ranked for this user.' })
   @ApiBadRequestResponse({ description: 'A parameter is invalid (the message names it).' })
   getFeed(

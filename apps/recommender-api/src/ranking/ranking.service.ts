@@ -46,19 +46,21 @@ export class RankingService {
       (signal) => (signal === 'shownIgnored' ? -1 : 1) * profile.weights[signal],
     );
     const scored: { candidate: RankingCandidate; score: number }[] = [];
+    // one scratch row of features in RANKING_SIGNALS order, reused for every candidate
+    const f = new Float64Array(SIGNAL_COUNT);
     for (const candidate of dedupe(request.candidates)) {
       if (!candidate.live) continue;
-      const f = this.features(candidate, user, now, maxSeller, maxCategory);
+      fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
       let score = 0;
-      for (let i = 0; i < RANKING_SIGNALS.length; i++) score += weights[i] * f[RANKING_SIGNALS[i]];
+      for (let i = 0; i < SIGNAL_COUNT; i++) score += weights[i] * f[i];
       scored.push({ candidate, score });
     }
     scored.sort((a, b) => b.score - a.score || compareIds(a.candidate.streamId, b.candidate.streamId));
     return applyCaps(scored, profile.caps, request.limit).map(({ candidate, score }) => {
-      const f = this.features(candidate, user, now, maxSeller, maxCategory);
+      fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
       const reasons = {} as Record<RankingSignal, number>;
       // `|| 0` turns -0 (a zero penalty) into 0 in the reasons
-      RANKING_SIGNALS.forEach((signal, i) => (reasons[signal] = weights[i] * f[signal] || 0));
+      RANKING_SIGNALS.forEach((signal, i) => (reasons[signal] = weights[i] * f[i] || 0));
       return { candidate, score, reasons };
     });
   }
@@ -70,31 +72,61 @@ export class RankingService {
     maxSeller = maxValue(user.sellerWeights),
     maxCategory = maxValue(user.categoryWeights),
   ): Record<RankingSignal, number> {
-    const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(c.sellerId) ?? 0) / maxSeller : 0;
-    const sessions = user.sellerSessions.get(c.sellerId) ?? 0;
-    const comesBack = Math.min(1, Math.log1p(sessions) / Math.log1p(SESSIONS_SATURATION));
-    const m: LiveSignals = c.metrics ?? {
-      viewers: 0,
-      viewerVelocity: 0,
-      bidsPerMin: 0,
-      chatsPerMin: 0,
-      gmvPerMin: 0,
-    };
-    return {
-      similarity: clamp01(c.similarity ?? 0),
-      repeat: 0.5 * sellerWeight + 0.5 * comesBack,
-      follow: user.follows.has(c.sellerId) ? 1 : 0,
-      category: maxCategory > 0 ? (user.categoryWeights.get(c.category) ?? 0) / maxCategory : 0,
-      viewers: Math.min(1, Math.log1p(Math.max(0, m.viewers)) / Math.log1p(1000)),
-      velocity: Math.max(0, Math.tanh(m.viewerVelocity / 20)),
-      bids: saturate(m.bidsPerMin, 5),
-      chats: saturate(m.chatsPerMin, 20),
-      gmv: saturate(m.gmvPerMin, 200),
-      freshness: Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS),
-      shownIgnored: ignoredPenalty(user.shown.get(c.streamId), now),
-    };
+    const f = fillFeatures(new Float64Array(SIGNAL_COUNT), c, user, now, maxSeller, maxCategory);
+    const out = {} as Record<RankingSignal, number>;
+    RANKING_SIGNALS.forEach((signal, i) => (out[signal] = f[i]));
+    return out;
   }
 }
+
+const SIGNAL_COUNT = RANKING_SIGNALS.length;
+// fillFeatures writes by position: fail at load, not silently, if the signal list changes
+if (
+  RANKING_SIGNALS.join() !==
+  'similarity,repeat,follow,category,viewers,velocity,bids,chats,gmv,freshness,shownIgnored'
+)
+  throw new Error('RANKING_SIGNALS changed: update fillFeatures in ranking.service.ts');
+const NO_METRICS: LiveSignals = {
+  viewers: 0,
+  viewerVelocity: 0,
+  bidsPerMin: 0,
+  chatsPerMin: 0,
+  gmvPerMin: 0,
+};
+
+/**
+ * Writes candidate `c`'s features, each in [0, 1], into `f` in RANKING_SIGNALS order (similarity,
+ * repeat, follow, category, viewers, velocity, bids, chats, gmv, freshness, shownIgnored): the hot
+ * loop of the ranker, so no object per candidate. Returns `f`.
+ */
+function fillFeatures(
+  f: Float64Array,
+  c: RankingCandidate,
+  user: UserSignals,
+  now: number,
+  maxSeller: number,
+  maxCategory: number,
+): Float64Array {
+  const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(c.sellerId) ?? 0) / maxSeller : 0;
+  const sessions = user.sellerSessions.get(c.sellerId) ?? 0;
+  const comesBack = Math.min(1, Math.log1p(sessions) / LOG1P_SATURATION);
+  const m: LiveSignals = c.metrics ?? NO_METRICS;
+  f[0] = clamp01(c.similarity ?? 0);
+  f[1] = 0.5 * sellerWeight + 0.5 * comesBack;
+  f[2] = user.follows.has(c.sellerId) ? 1 : 0;
+  f[3] = maxCategory > 0 ? (user.categoryWeights.get(c.category) ?? 0) / maxCategory : 0;
+  f[4] = Math.min(1, Math.log1p(Math.max(0, m.viewers)) / LOG1P_1000);
+  f[5] = Math.max(0, Math.tanh(m.viewerVelocity / 20));
+  f[6] = saturate(m.bidsPerMin, 5);
+  f[7] = saturate(m.chatsPerMin, 20);
+  f[8] = saturate(m.gmvPerMin, 200);
+  f[9] = Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS);
+  f[10] = ignoredPenalty(user.shown.get(c.streamId), now);
+  return f;
+}
+
+const LOG1P_1000 = Math.log1p(1000);
+const LOG1P_SATURATION = Math.log1p(SESSIONS_SATURATION);
 
 function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
   if (!shown) return 0;

@@ -1,4 +1,4 @@
-import { normalizeInPlace } from '../embedding-math/embedding.math';
+import { normalizeInPlace } from './vector.math';
 import { ContentEmbeddingProvider, StreamContent } from './content-embedding.provider';
 
 export interface OpenAiContentProviderOptions {

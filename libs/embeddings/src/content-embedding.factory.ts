@@ -6,7 +6,7 @@ export type ContentProviderConfig =
   | { kind: 'hashing'; dimension: number }
   | { kind: 'openai'; dimension: number; url?: string; model: string; apiKey?: string };
 
-/** The provider chosen by config (EMBEDDING_CONTENT_PROVIDER). */
+/** The provider chosen by config (EMBEDDING_CONTENT_PROVIDER in the writer and the recommender). */
 export function createContentEmbeddingProvider(config: ContentProviderConfig): ContentEmbeddingProvider {
   switch (config.kind) {
     case 'hashing':
