@@ -1,4 +1,4 @@
-import { dot, isFiniteVector, norm } from './vector.math';
+import { dot, isFiniteVector, norm } from './embedding.math';
 import { HashingContentEmbeddingProvider, tokenize } from './hashing-content.provider';
 
 const provider = new HashingContentEmbeddingProvider(128);

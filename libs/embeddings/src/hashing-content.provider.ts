@@ -1,4 +1,4 @@
-import { hash32, normalizeInPlace } from './vector.math';
+import { hash32, normalizeInPlace } from './embedding.math';
 import { ContentEmbeddingProvider, StreamContent } from './content-embedding.provider';
 
 /** Feature weights: the category says most about a live show, then tags, title words, language. */

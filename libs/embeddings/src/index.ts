@@ -13,3 +13,4 @@ export {
   contentText,
 } from './openai-content.provider';
 export type { OpenAiContentProviderOptions } from './openai-content.provider';
+export * from './embedding.math';

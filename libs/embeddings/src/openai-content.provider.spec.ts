@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { norm } from './vector.math';
+import { norm } from './embedding.math';
 import { HashingContentEmbeddingProvider } from './hashing-content.provider';
 import {
   EmbeddingServiceUnavailableError,

@@ -1,4 +1,4 @@
-import { normalizeInPlace } from './vector.math';
+import { normalizeInPlace } from './embedding.math';
 import { ContentEmbeddingProvider, StreamContent } from './content-embedding.provider';
 
 export interface OpenAiContentProviderOptions {

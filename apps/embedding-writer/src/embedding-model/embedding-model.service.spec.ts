@@ -1,7 +1,7 @@
 import { EventDataMap, EventType, NowcastEvent, SCHEMA_VERSION } from '@app/contracts';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
-import { dot, isFiniteVector, norm } from '../embedding-math/embedding.math';
+import { dot, isFiniteVector, norm } from '@app/embeddings';
 import { DEFAULT_EMBEDDING_MODEL_OPTIONS, EmbeddingModelService } from './embedding-model.service';
 
 let n = 0;

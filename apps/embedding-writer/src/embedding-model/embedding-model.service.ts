@@ -1,5 +1,5 @@
 import { EnrichedEvent, NowcastEvent } from '@app/contracts';
-import { dot } from '../embedding-math/embedding.math';
+import { dot } from '@app/embeddings';
 import { SellerEmbeddingOptions, SellerEmbeddingService } from '../seller-embedding/seller-embedding.service';
 import {
   DEFAULT_STREAM_VECTOR_WEIGHTS,

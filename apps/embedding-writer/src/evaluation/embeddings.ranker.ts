@@ -2,7 +2,7 @@ import { NowcastEvent } from '@app/contracts';
 import { LiveCandidate, Ranker, orderByScore } from '@app/evaluation';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
-import { dot } from '../embedding-math/embedding.math';
+import { dot } from '@app/embeddings';
 import {
   DEFAULT_EMBEDDING_MODEL_OPTIONS,
   EmbeddingModelOptions,

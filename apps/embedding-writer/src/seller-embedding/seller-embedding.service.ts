@@ -1,11 +1,4 @@
-import {
-  addScaled,
-  dot,
-  hash32,
-  mulberry32,
-  normalized,
-  seededUnitVector,
-} from '../embedding-math/embedding.math';
+import { addScaled, dot, hash32, mulberry32, normalized, seededUnitVector } from '@app/embeddings';
 
 export interface SellerEmbeddingOptions {
   dimension: number;

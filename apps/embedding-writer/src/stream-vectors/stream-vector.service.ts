@@ -1,11 +1,4 @@
-import {
-  addScaled,
-  decayFactor,
-  dot,
-  isNonZero,
-  normalizeInPlace,
-  scaleInPlace,
-} from '../embedding-math/embedding.math';
+import { addScaled, decayFactor, dot, isNonZero, normalizeInPlace, scaleInPlace } from '@app/embeddings';
 
 /** The payload published with a stream vector (what the recommender filters and shows). */
 export interface LiveStreamPayload {

@@ -1,4 +1,4 @@
-import { dot, norm } from '../embedding-math/embedding.math';
+import { dot, norm } from '@app/embeddings';
 import { UserVectorService } from './user-vector.service';
 
 const HOUR = 3600_000;

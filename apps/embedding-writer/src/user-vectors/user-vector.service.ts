@@ -1,10 +1,4 @@
-import {
-  addScaled,
-  decayFactor,
-  isNonZero,
-  normalized,
-  scaleInPlace,
-} from '../embedding-math/embedding.math';
+import { addScaled, decayFactor, isNonZero, normalized, scaleInPlace } from '@app/embeddings';
 
 /** How much one engagement of each kind counts (a purchase says more than a view). */
 export const DEFAULT_ACTION_WEIGHTS = {

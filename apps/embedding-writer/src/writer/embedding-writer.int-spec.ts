@@ -6,7 +6,7 @@ import { INestMicroservice, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
-import { dot } from '../embedding-math/embedding.math';
+import { dot } from '@app/embeddings';
 import { embeddingWriterConsumer } from './embedding-writer.consumer';
 import { EmbeddingWriterService } from './embedding-writer.service';
 import { EmbeddingWriterStack, createEmbeddingWriterStack } from './embedding-writer.stack';
