@@ -15,3 +15,4 @@ export * from './in-process/in-process.bus';
 export * from './in-process/in-process.producer';
 export * from './in-process/in-process-batch.server';
 export { requireTransaction } from './batch-transaction.guard';
+export * from './compacted-topic.reader';

@@ -1,7 +1,7 @@
 import { callbackCheck, ReadinessRegistry } from '@app/health';
 import { StreamReplica } from '@app/vector-store';
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CompactedTopicReader } from './compacted-topic.reader';
+import { CompactedTopicReader } from '@app/kafka';
 
 export class NotCaughtUpError extends Error {
   override readonly name = 'NotCaughtUpError';

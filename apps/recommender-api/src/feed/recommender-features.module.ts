@@ -7,7 +7,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CandidateService } from '../candidates/candidate.service';
 import { STREAM_INDEX, StreamIndex } from '../candidates/stream-index';
 import { ChangeFeedsLifecycle } from '../change-feeds/change-feeds.lifecycle';
-import { CompactedTopicReader } from '../change-feeds/compacted-topic.reader';
+import { CompactedTopicReader } from '@app/kafka';
 import { RecommenderApiConfig, SERVICE_NAME } from '../config/recommender-api.config';
 import { ERASURE_SERVICE, ErasureController } from '../erasure/erasure.controller';
 import { ErasureService } from '../erasure/erasure.service';

@@ -1,4 +1,4 @@
-import { CompactedRecord } from '../change-feeds/compacted-topic.reader';
+import { CompactedRecord } from '@app/kafka';
 
 interface PartitionMark {
   /** Event time up to which that input partition is applied and flushed, epoch ms. */

@@ -1,6 +1,6 @@
 import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
 import { LiveSignals } from '../ranking/ranking.types';
-import { CompactedRecord } from '../change-feeds/compacted-topic.reader';
+import { CompactedRecord } from '@app/kafka';
 
 export interface TrendingQuery {
   category?: string;

@@ -1,6 +1,4 @@
-import { KafkaConnectionOptions, createKafka } from '@app/kafka';
-import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
+import { CompactedRecord, CompactedTopicReader, KafkaConnectionOptions } from '@app/kafka';
 import { InProcessVectorStore, type InProcessVectorStoreOptions } from '../in-process-vector-store.adapter';
 import type { VectorPoint } from '../vector-store.interface';
 import { InvalidEmbeddingRecordError, decodeStreamVectorRecord } from './embedding-record.codec';
@@ -45,31 +43,39 @@ export interface StreamReplicaHealth {
  */
 export class StreamReplica {
   readonly store: InProcessVectorStore;
-  readonly groupId: string;
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
-  private readonly targets = new Map<number, number>();
-  private running = false;
+  private readonly reader: CompactedTopicReader;
   private invalid = 0;
   private readonly listeners: ((changes: readonly ReplicaChange[]) => void)[] = [];
-  private caughtUpWaiters: (() => void)[] = [];
 
   constructor(private readonly options: StreamReplicaOptions) {
     this.store = new InProcessVectorStore({ ...options.store, dimension: options.dimension });
-    this.groupId = `${options.groupIdPrefix ?? 'stream-replica'}-${randomUUID()}`;
+    this.reader = new CompactedTopicReader(
+      {
+        kafka: options.kafka,
+        topic: options.topic,
+        groupIdPrefix: options.groupIdPrefix ?? 'stream-replica',
+        maxWaitTimeMs: options.maxWaitTimeMs,
+      },
+      (records) => this.apply(records),
+    );
+  }
+
+  /** The throwaway consumer group (a fresh UUID per replica; nothing is ever committed). */
+  get groupId(): string {
+    return this.reader.groupId;
   }
 
   get caughtUp(): boolean {
-    return this.running && this.targets.size === 0;
+    return this.reader.caughtUp;
   }
 
   health(): StreamReplicaHealth {
     return {
-      running: this.running,
+      running: this.reader.isRunning,
       caughtUp: this.caughtUp,
       points: this.store.stats().points,
       invalid: this.invalid,
-      behind: [...this.targets.keys()].sort((a, b) => a - b),
+      behind: this.reader.behind(),
     };
   }
 
@@ -79,67 +85,30 @@ export class StreamReplica {
   }
 
   /** Connects and starts reading; resolves once consuming (not once caught up: see waitUntilCaughtUp). */
-  async start(): Promise<void> {
-    const kafka = createKafka(this.options.kafka, 'stream-replica');
-    this.admin = kafka.admin();
-    await this.admin.connect();
-    for (const p of await this.admin.fetchTopicOffsets(this.options.topic)) {
-      // an empty partition (high == low) is caught up from the start
-      if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
-    }
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 5,
-      allowAutoTopicCreation: false,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.apply(payload),
-    });
-    this.running = true;
-    this.notifyIfCaughtUp();
+  start(): Promise<void> {
+    return this.reader.start();
   }
 
   /** Resolves true once caught up, false after `timeoutMs`. */
   waitUntilCaughtUp(timeoutMs: number): Promise<boolean> {
-    if (this.caughtUp) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.caughtUpWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.reader.waitUntilCaughtUp(timeoutMs);
   }
 
   /** Stops reading and removes the throwaway group from the broker. */
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.consumer?.disconnect();
-    this.consumer = null;
-    if (this.admin) {
-      await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
-      await this.admin.disconnect();
-      this.admin = null;
-    }
+  stop(): Promise<void> {
+    return this.reader.stop();
   }
 
-  private async apply({ batch }: EachBatchPayload): Promise<void> {
+  private async apply(records: readonly CompactedRecord[]): Promise<void> {
     // last record per key wins within the batch (same semantics as compaction)
     const latest = new Map<string, { point: VectorPoint | null; producedAt: number }>();
-    for (const message of batch.messages) {
-      if (!message.key) continue;
-      const streamId = message.key.toString('utf8');
-      const producedAt = Number(message.timestamp);
-      if (message.value === null || message.value.length === 0) {
+    for (const { key: streamId, value, timestamp: producedAt } of records) {
+      if (value === null || value.length === 0) {
         latest.set(streamId, { point: null, producedAt });
         continue;
       }
       try {
-        const record = decodeStreamVectorRecord(message.value, this.options.dimension);
+        const record = decodeStreamVectorRecord(value, this.options.dimension);
         latest.set(streamId, {
           point: { id: streamId, vector: record.vector, payload: record.payload },
           producedAt,
@@ -159,19 +128,6 @@ export class StreamReplica {
     }
     if (deletes.length > 0) await this.store.delete(deletes);
     if (upserts.length > 0) await this.store.upsert(upserts);
-    const last = batch.messages.at(-1);
-    const target = this.targets.get(batch.partition);
-    if (last && target !== undefined && Number(last.offset) + 1 >= target) {
-      this.targets.delete(batch.partition);
-      this.notifyIfCaughtUp();
-    }
     for (const listener of this.listeners) listener(changes);
-  }
-
-  private notifyIfCaughtUp(): void {
-    if (!this.caughtUp) return;
-    const waiters = this.caughtUpWaiters;
-    this.caughtUpWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

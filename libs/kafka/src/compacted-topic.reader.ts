@@ -1,7 +1,7 @@
-import { KafkaConnectionOptions, createKafka } from '@app/kafka';
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 
 export interface CompactedRecord {
   key: string;
@@ -21,13 +21,14 @@ export interface CompactedTopicReaderOptions {
 }
 
 /**
- * Reads a compacted change feed (metrics, watermarks) from the beginning of EVERY partition with a
- * throwaway consumer group and no commits, so each API replica holds the whole state in memory.
- * Caught up once every partition reached the high watermark it had at start (readiness).
+ * Reads a compacted change feed (metrics, watermarks, stream vectors) from the beginning of EVERY
+ * partition with a throwaway consumer group and no commits, so each reader process holds the whole
+ * state in memory. Caught up once every partition reached the high watermark it had at start
+ * (readiness). Batches are applied one at a time, in partition order.
  */
 export class CompactedTopicReader {
   private readonly logger = new Logger(CompactedTopicReader.name);
-  private readonly groupId: string;
+  readonly groupId: string;
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private readonly targets = new Map<number, number>();
@@ -36,13 +37,22 @@ export class CompactedTopicReader {
 
   constructor(
     private readonly options: CompactedTopicReaderOptions,
-    private readonly apply: (records: readonly CompactedRecord[]) => void,
+    private readonly apply: (records: readonly CompactedRecord[]) => void | Promise<void>,
   ) {
     this.groupId = `${options.groupIdPrefix}-${randomUUID()}`;
   }
 
   get caughtUp(): boolean {
     return this.running && this.targets.size === 0;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Partitions still behind the high watermarks seen at start. */
+  behind(): number[] {
+    return [...this.targets.keys()].sort((a, b) => a - b);
   }
 
   async start(): Promise<void> {
@@ -59,7 +69,11 @@ export class CompactedTopicReader {
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+    await this.consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
     this.running = true;
     this.notify();
   }
@@ -87,14 +101,14 @@ export class CompactedTopicReader {
     }
   }
 
-  private onBatch({ batch }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     const records: CompactedRecord[] = [];
     for (const m of batch.messages) {
       if (!m.key) continue;
       records.push({ key: m.key.toString('utf8'), value: m.value, timestamp: Number(m.timestamp) });
     }
     try {
-      this.apply(records);
+      await this.apply(records);
     } catch (error) {
       // a bad record must not stop the cache: it is counted/skipped by `apply`; this is a bug guard
       this.logger.error(`applying ${this.options.topic} records failed: ${(error as Error).message}`);
@@ -105,7 +119,6 @@ export class CompactedTopicReader {
       this.targets.delete(batch.partition);
       this.notify();
     }
-    return Promise.resolve();
   }
 
   private notify(): void {
