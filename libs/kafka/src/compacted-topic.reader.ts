@@ -33,6 +33,8 @@ export class CompactedTopicReader {
   private admin: Admin | null = null;
   private readonly targets = new Map<number, number>();
   private running = false;
+  /** The connect/subscribe/run in flight, so a stop during start waits for it and then undoes it. */
+  private startup: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -55,7 +57,12 @@ export class CompactedTopicReader {
     return [...this.targets.keys()].sort((a, b) => a - b);
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.startup ??= this.connect();
+    return this.startup;
+  }
+
+  private async connect(): Promise<void> {
     const kafka = createKafka(this.options.kafka, this.options.groupIdPrefix);
     this.admin = kafka.admin();
     await this.admin.connect();
@@ -91,6 +98,7 @@ export class CompactedTopicReader {
   }
 
   async stop(): Promise<void> {
+    await this.startup?.catch(() => undefined);
     this.running = false;
     await this.consumer?.disconnect();
     this.consumer = null;

@@ -14,8 +14,6 @@ export class NotCaughtUpError extends Error {
  */
 export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeedsLifecycle.name);
-  private readonly retries = new Set<NodeJS.Timeout>();
-  private stopped = false;
 
   constructor(
     private readonly readers: Record<string, CompactedTopicReader>,
