@@ -1,7 +1,5 @@
-import { ConfigModule, EnvSource, loadConfig } from '@app/config';
-import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule, kafkaCheck, redisCheck } from '@app/health';
-import { ObservabilityModule } from '@app/observability';
-import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
+import { EnvSource, loadConfig } from '@app/config';
+import { serviceInfrastructure } from '@app/health';
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEnricherConfig, SERVICE_NAME, eventEnricherEnvSchema } from './config/event-enricher.config';
 import { EnrichmentModule } from './enrichment/enrichment.module';
@@ -22,18 +20,7 @@ export class EventEnricherModule {
     return {
       module: EventEnricherModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ serviceName: SERVICE_NAME, level: config.common.logLevel }),
-        RedisModule.forRoot({ ...config.redis, connectionName: SERVICE_NAME }),
-        HealthModule.forRootAsync({
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: RedisClient) => ({
-            checks: [
-              redisCheck(redis),
-              kafkaCheck({ ...config.kafka, brokers: [...config.kafka.brokers] }, DEFAULT_CHECK_TIMEOUT_MS),
-            ],
-          }),
-        }),
+        ...serviceInfrastructure(SERVICE_NAME, config),
         EnrichmentModule.forRoot(config, { state: 'redis' }),
         IngressModule.forRoot(config),
       ],

@@ -1,8 +1,6 @@
-import { ConfigModule, EnvSource, loadConfig } from '@app/config';
-import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule, kafkaCheck, redisCheck } from '@app/health';
+import { EnvSource, loadConfig } from '@app/config';
+import { serviceInfrastructure } from '@app/health';
 import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
-import { ObservabilityModule } from '@app/observability';
-import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
 import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
@@ -26,18 +24,7 @@ export class MetricsAggregatorModule {
     return {
       module: MetricsAggregatorModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ serviceName: SERVICE_NAME, level: config.common.logLevel }),
-        RedisModule.forRoot({ ...config.redis, connectionName: SERVICE_NAME }),
-        HealthModule.forRootAsync({
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: RedisClient) => ({
-            checks: [
-              redisCheck(redis),
-              kafkaCheck({ ...config.kafka, brokers: [...config.kafka.brokers] }, DEFAULT_CHECK_TIMEOUT_MS),
-            ],
-          }),
-        }),
+        ...serviceInfrastructure(SERVICE_NAME, config),
         StreamMetricsModule.forRoot({
           settings: config.aggregator.settings,
           topics: {

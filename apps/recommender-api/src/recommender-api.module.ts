@@ -1,7 +1,5 @@
-import { ConfigModule, EnvSource, loadConfig } from '@app/config';
-import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule, kafkaCheck, redisCheck } from '@app/health';
-import { ObservabilityModule } from '@app/observability';
-import { REDIS_CLIENT, RedisClient, RedisModule } from '@app/redis';
+import { EnvSource, loadConfig } from '@app/config';
+import { serviceInfrastructure } from '@app/health';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, recommenderApiEnvSchema } from './config/recommender-api.config';
 import { RecommenderFeaturesModule, RecommenderFeaturesOptions } from './feed/recommender-features.module';
@@ -18,18 +16,7 @@ export class RecommenderApiModule {
     return {
       module: RecommenderApiModule,
       imports: [
-        ConfigModule.forRoot(config),
-        ObservabilityModule.forRoot({ serviceName: SERVICE_NAME, level: config.common.logLevel }),
-        RedisModule.forRoot({ ...config.redis, connectionName: SERVICE_NAME }),
-        HealthModule.forRootAsync({
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: RedisClient) => ({
-            checks: [
-              redisCheck(redis),
-              kafkaCheck({ ...config.kafka, brokers: [...config.kafka.brokers] }, DEFAULT_CHECK_TIMEOUT_MS),
-            ],
-          }),
-        }),
+        ...serviceInfrastructure(SERVICE_NAME, config),
         RecommenderFeaturesModule.forRoot({ ...overrides, config }),
       ],
     };

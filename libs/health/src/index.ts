@@ -8,3 +8,4 @@ export * from './readiness.registry';
 export * from './redis.check';
 export * from './shutdown.state';
 export * from './kafka-consumer.check';
+export * from './service-infrastructure';

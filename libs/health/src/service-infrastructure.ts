@@ -1,0 +1,39 @@
+import { ConfigModule, DeepReadonly, KafkaConnectionConfig } from '@app/config';
+import { ObservabilityModule } from '@app/observability';
+import { REDIS_CLIENT, RedisClient, RedisModule, RedisModuleOptions } from '@app/redis';
+import { DynamicModule } from '@nestjs/common';
+import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule } from './health.module';
+import { kafkaCheck } from './kafka.check';
+import { redisCheck } from './redis.check';
+
+/** What every service's loaded config holds that its infrastructure needs. */
+export interface ServiceInfrastructureConfig {
+  common: { readonly logLevel: string };
+  kafka: DeepReadonly<KafkaConnectionConfig>;
+  redis: DeepReadonly<Omit<RedisModuleOptions, 'connectionName'>>;
+}
+
+/**
+ * The global modules every service's root module starts with: its validated config, logging and
+ * metrics, the Redis client, and health with readiness on Redis and Kafka (feature modules add
+ * their own checks through ReadinessRegistry).
+ */
+export function serviceInfrastructure(
+  serviceName: string,
+  config: ServiceInfrastructureConfig,
+): DynamicModule[] {
+  return [
+    ConfigModule.forRoot(config),
+    ObservabilityModule.forRoot({ serviceName, level: config.common.logLevel }),
+    RedisModule.forRoot({ ...config.redis, connectionName: serviceName }),
+    HealthModule.forRootAsync({
+      inject: [REDIS_CLIENT],
+      useFactory: (redis: RedisClient) => ({
+        checks: [
+          redisCheck(redis),
+          kafkaCheck({ ...config.kafka, brokers: [...config.kafka.brokers] }, DEFAULT_CHECK_TIMEOUT_MS),
+        ],
+      }),
+    }),
+  ];
+}
