@@ -13,6 +13,7 @@ const libs = [
   'evaluation',
   'health',
   'kafka',
+  'mesh',
   'observability',
   'redis',
   'simulator',
