@@ -3,24 +3,35 @@ import { BatchingProducer, ensureTopics } from '@app/kafka';
 import { MarketplaceSimulator } from '@app/simulator';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { AggregatorTopics } from '../apps/metrics-aggregator/src/aggregation/aggregator-topics';
 import { DEFAULT_AGGREGATOR_SETTINGS } from '../apps/metrics-aggregator/src/aggregation/aggregator.settings';
 import { startStandaloneAggregator } from '../apps/metrics-aggregator/src/runtime/standalone-aggregator';
 import { RedisAggregateStateRepository } from '../apps/metrics-aggregator/src/state/redis-aggregate-state.repository';
 import { EnrichedEventFactory } from '../apps/metrics-aggregator/src/test-support/enriched-events.factory';
+import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/feed-latency.probe';
 
 /**
  * Throughput of the metrics aggregator with real Kafka and Redis:
  *   npm run bench -- aggregator --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
- *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 2]
+ *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 2] [--latency 500]
  * Pre-loads N enriched simulator events into a fresh topic, then runs the aggregator's pipeline
  * (parse, fold, one Lua apply per batch, change feed) from a fresh group and key prefix, and
  * reports events/s from start to the last offset applied. Keys are deleted after each run.
+ * CPU per event: this process (the aggregator: kafkajs fetch, parse, fold, encode, ioredis) from
+ * process.cpuUsage, and the Redis server's from INFO (used_cpu_user + used_cpu_sys; on a shared
+ * Redis this includes everyone else's load, so it is an upper bound: pass a Redis of your own for a
+ * clean figure), the commands Redis executed per event (INFO commandstats, script-inner calls
+ * included; same caveat) and the 1-minute load average. With --latency N: after the runs, N
+ * stream starts and N chats produced in real time on fresh topics, and the time until each is in
+ * the change feed (test-support/feed-latency.probe.ts).
  */
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 }
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,6 +62,22 @@ async function preload(brokers: string[], topic: string, count: number): Promise
   }
 }
 
+/** Redis server CPU time so far, microseconds (INFO cpu). */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
+/** Commands the Redis server executed so far, scripts' inner calls included (INFO commandstats). */
+async function redisCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    if (match[1] !== 'info') calls += Number(match[2]);
+  return calls;
+}
+
 async function oneRun(
   brokers: string[],
   redisUrl: string,
@@ -67,6 +94,9 @@ async function oneRun(
   const finished = new Promise<void>((resolve) => (done = resolve));
   const started = performance.now();
   let firstBatchAt = 0;
+  const redisCpu0 = await redisCpuUs(redis);
+  const calls0 = await redisCalls(redis);
+  const cpu0 = process.cpuUsage();
   const aggregator = await startStandaloneAggregator({
     brokers,
     redis,
@@ -83,6 +113,10 @@ async function oneRun(
   });
   await finished;
   const end = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const redisCpu = (await redisCpuUs(redis)) - redisCpu0;
+  const calls = (await redisCalls(redis)) - calls0;
+  const load = loadavg()[0];
   await aggregator.stop();
   await repository.deleteAll();
   await redis.quit();
@@ -90,6 +124,10 @@ async function oneRun(
     eventsPerSec: Math.round((events * 1000) / (end - started)),
     eventsPerSecFromFirstBatch: Math.round((events * 1000) / (end - firstBatchAt)),
     meanBatch: Math.round(events / batches),
+    nodeCpuUsPerEvent: (cpu.user + cpu.system) / events,
+    redisCpuUsPerEvent: redisCpu / events,
+    redisCallsPerEvent: calls / events,
+    loadAverage1m: load,
   };
 }
 
@@ -120,6 +158,36 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   await preload(brokers, topics.enriched, events);
   const results = [];
   for (let i = 0; i < runs; i++) results.push(await oneRun(brokers, redisUrl, topics, events, concurrency));
+  const latencySamples = Number(arg(args, 'latency', '0'));
+  let latency = {};
+  if (latencySamples > 0) {
+    const latencyTopics: AggregatorTopics = Object.fromEntries(
+      Object.entries(topics).map(([k, v]) => [k, `${v}-latency`]),
+    ) as unknown as AggregatorTopics;
+    await ensureTopics({ brokers }, [
+      { name: latencyTopics.enriched, partitions },
+      { name: latencyTopics.raw, partitions },
+      { name: latencyTopics.deadLetter, partitions: 1 },
+      { name: latencyTopics.metricsStreams, partitions, compacted: true },
+      { name: latencyTopics.stateFollows, partitions, compacted: true },
+      { name: latencyTopics.watermarks, partitions: 1, compacted: true },
+    ]);
+    const redis = new Redis(redisUrl, { keyPrefix: `bench-agg-lat-${id}:` });
+    try {
+      latency = {
+        latencyMs: await measureFeedLatency(
+          brokers,
+          redis,
+          latencyTopics,
+          DEFAULT_AGGREGATOR_SETTINGS,
+          latencySamples,
+        ),
+      };
+    } finally {
+      await new RedisAggregateStateRepository(redis, DEFAULT_AGGREGATOR_SETTINGS).deleteAll();
+      await redis.quit();
+    }
+  }
   return {
     events,
     partitions,
@@ -128,6 +196,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     eventsPerSecMedian: median(results.map((r) => r.eventsPerSec)),
     eventsPerSecFromFirstBatchMedian: median(results.map((r) => r.eventsPerSecFromFirstBatch)),
     meanBatchMedian: median(results.map((r) => r.meanBatch)),
+    nodeCpuUsPerEventMedian: round1(median(results.map((r) => r.nodeCpuUsPerEvent))),
+    redisCpuUsPerEventMedian: round1(median(results.map((r) => r.redisCpuUsPerEvent))),
+    redisCallsPerEventMedian: round1(median(results.map((r) => r.redisCallsPerEvent))),
+    loadAverage1m: results.map((r) => r.loadAverage1m.toFixed(1)).join(' '),
     perRun: results.map((r) => r.eventsPerSec).join(' '),
+    ...latency,
   };
 }

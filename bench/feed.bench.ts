@@ -6,6 +6,10 @@ import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@app/config';
+import { recommenderApiEnvSchema } from '../apps/recommender-api/src/config/recommender-api.config';
+import { streamIndexStoreOptions } from '../apps/recommender-api/src/feed/recommender-features.module';
+import { recommenderFastifyOptions } from '../apps/recommender-api/src/http/fastify.options';
 import { LiveMetricsCache } from '../apps/recommender-api/src/live-metrics/live-metrics.cache';
 import { RecommenderApiModule } from '../apps/recommender-api/src/recommender-api.module';
 import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-snapshot.factory';
@@ -13,11 +17,17 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
 /**
  * Feed queries over HTTP at concurrency 32 (issue 8 target: >= 3,000 req/s, p99 <= 20 ms):
  *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
- *     [--dim 128] [--connections 32] [--duration 10] [--runs 3]
+ *     [--dim 128] [--connections 32] [--duration 10] [--runs 3] [--profile dir] [--floor /health/live]
+ *     [--server-flags "--max-semi-space-size=64"]
  * The API runs in a child process (as deployed: its own event loop), with the in-process stream
  * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
  * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
- * (deleted afterwards). autocannon drives random users' feeds from this process.
+ * (deleted afterwards). autocannon drives random users' feeds from this process, so the
+ * server's CPU per request (its own process.cpuUsage) is measured apart from the load generator.
+ * `--profile <dir>` writes the server's V8 CPU profile there (node --cpu-prof) for a flame view;
+ * `--floor <path>` loads that path instead (the framework's own cost per request); `--server-flags`
+ * passes node flags to the server (e.g. GC settings to compare). User state follows
+ * docs/key-layout.md (seller-counts fields `<sellerId>:chats` / `:watchMs`).
  */
 const SELLERS_PER_STREAM = 0.2; // 10k streams -> 2k sellers
 const CATEGORIES = Array.from({ length: 24 }, (_, i) => `cat-${i}`);
@@ -50,7 +60,17 @@ function streamOf(i: number, shape: Shape, now: number) {
 /** Child: boots the API on a free port with the stores filled, reports the port over IPC. */
 async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<void> {
   const now = Date.now();
-  const store = new InProcessVectorStore({ dimension: shape.dim });
+  const env = {
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '0',
+    PORT: '0',
+    EMBEDDING_DIMENSION: String(shape.dim),
+  };
+  // the store the service's replica would build (same HNSW settings from the same config)
+  const settings = loadConfig(recommenderApiEnvSchema, env).recommender;
+  const store = new InProcessVectorStore({ dimension: shape.dim, ...streamIndexStoreOptions(settings) });
   const space = clusteredSpace({ dimension: shape.dim, clusters: 64, spread: 0.05, seed: 7 });
   const vectors = space.sample(shape.streams, 11);
   const points = [];
@@ -71,18 +91,8 @@ async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<vo
   }
   await store.upsert(points);
   const app = await NestFactory.create<NestFastifyApplication>(
-    RecommenderApiModule.forRoot(
-      {
-        REDIS_URL: redisUrl,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_MAX: '0',
-        PORT: '0',
-        EMBEDDING_DIMENSION: String(shape.dim),
-      },
-      { streamIndex: { store, ready: () => true }, changeFeeds: false },
-    ),
-    new FastifyAdapter(),
+    RecommenderApiModule.forRoot(env, { streamIndex: { store, ready: () => true }, changeFeeds: false }),
+    new FastifyAdapter(recommenderFastifyOptions()),
     { logger: false },
   );
   const cache = app.get(LiveMetricsCache);
@@ -129,7 +139,8 @@ async function writeUsers(redis: Redis, shape: Shape): Promise<void> {
       for (let k = 0; k < 8; k++) {
         const seller = `s${Math.floor(r() * sellers)}`;
         sellerArgs.push(Math.round(r() * 100) / 10, seller);
-        p.hset(`${base}seller-counts`, seller, 1 + Math.floor(r() * 10));
+        p.hset(`${base}seller-counts`, `${seller}:chats`, Math.floor(r() * 10));
+        p.hset(`${base}seller-counts`, `${seller}:watchMs`, Math.floor(r() * 3_600_000));
       }
       p.zadd(`${base}sellers`, ...sellerArgs);
       p.sadd(`${base}follows`, `s${Math.floor(r() * sellers)}`, `s${Math.floor(r() * sellers)}`);
@@ -166,6 +177,7 @@ function load(
   users: number,
   connections: number,
   duration: number,
+  floorPath: string,
 ): Promise<autocannon.Result> {
   let n = 0;
   return autocannon({
@@ -178,7 +190,7 @@ function load(
         // a different user each request (a prime stride walks all of them)
         setupRequest: (request) => ({
           ...request,
-          path: `/v1/users/u${(n++ * 7_919) % users}/feed?limit=20`,
+          path: floorPath || `/v1/users/u${(n++ * 7_919) % users}/feed?limit=20`,
         }),
       },
     ],
@@ -195,6 +207,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const connections = Number(arg(args, 'connections', '32'));
   const duration = Number(arg(args, 'duration', '10'));
   const runs = Number(arg(args, 'runs', '3'));
+  // --profile <dir>: the server child writes a V8 CPU profile there on exit (node --cpu-prof)
+  const profileDir = arg(args, 'profile', '');
+  // --floor <path>: load that path instead (e.g. /health/live) to measure the framework's own
+  // cost per request (Nest + Fastify + logging), the floor under the feed's figure
+  const floorPath = arg(args, 'floor', '');
+  // --server-flags "<node flags>": e.g. GC settings to compare (space-separated)
+  const serverFlags = arg(args, 'server-flags', '')
+    .split(' ')
+    .filter((flag) => flag !== '');
   const prefix = `bench-feed-${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(redisUrl, { keyPrefix: prefix });
   let child: ChildProcess | null = null;
@@ -203,13 +224,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await writeUsers(redis, shape);
     const usersWrittenMs = Date.now() - t0;
     child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix })], {
-      execArgv: ['-r', '@swc-node/register'],
+      execArgv: [
+        '-r',
+        '@swc-node/register',
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        ...serverFlags,
+      ],
     });
     const port = await new Promise<number>((resolve, reject) => {
       child!.once('message', (m: { port: number }) => resolve(m.port));
       child!.once('exit', (code) => reject(new Error(`feed server exited with ${code}`)));
     });
-    await load(port, shape.users, connections, 3); // warm-up (JIT, HNSW caches)
+    await load(port, shape.users, connections, 3, floorPath); // warm-up (JIT, HNSW caches)
     const cpu = (): Promise<number> =>
       new Promise((resolve) => {
         child!.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
@@ -219,13 +245,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const cpuPerRequestUs: number[] = [];
     for (let i = 0; i < runs; i++) {
       const before = await cpu();
-      const result = await load(port, shape.users, connections, duration);
+      const result = await load(port, shape.users, connections, duration, floorPath);
       cpuPerRequestUs.push(Math.round((await cpu()) - before) / Math.max(1, result.requests.total));
       results.push(result);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     return {
-      shape: { ...shape, connections, durationSec: duration, runs },
+      shape: { ...shape, connections, durationSec: duration, runs, ...(floorPath ? { floorPath } : {}) },
+      serverFlags,
       usersWrittenMs,
       reqPerSec: {
         median: median(results.map((r) => r.requests.average)),

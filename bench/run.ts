@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 /**
  * `npm run bench -- <name> [--out file.json] [script args]` runs `bench/<name>.bench.ts`, whose
  * `run(args)` returns its figures; they are printed as a table and as JSON (and written with --out).
+ * `npm run bench [-- --mode mesh|embedded --quick --out file.json ...]` (no name) runs the suite:
+ * every headline figure beside its target (bench/suite, docs/benchmarks.md).
  */
 interface BenchModule {
   run(args: string[]): Promise<Record<string, unknown>>;
@@ -26,10 +28,17 @@ function flatten(value: unknown, prefix = '', rows: Record<string, unknown> = {}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const name = argv.find((arg) => !arg.startsWith('-'));
-  if (!name || !available().includes(name)) {
+  const name = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  if (name === undefined) {
+    const { runSuite } = await import('./suite/suite.runner');
+    process.exitCode = await runSuite(argv);
+    // a library's stray timer or socket must not keep a finished run alive
+    setTimeout(() => process.exit(), 2_000).unref();
+    return;
+  }
+  if (!available().includes(name)) {
     console.error(
-      `usage: npm run bench -- <name> [--out file.json] [args]\nbenchmarks: ${available().join(', ')}`,
+      `usage: npm run bench [-- suite options]   |   npm run bench -- <name> [--out file.json] [args]\nbenchmarks: ${available().join(', ')}`,
     );
     process.exitCode = 2;
     return;

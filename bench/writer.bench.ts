@@ -6,6 +6,9 @@ import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import * as os from 'node:os';
 import { embeddingWriterConsumer } from '../apps/embedding-writer/src/writer/embedding-writer.consumer';
 import { EmbeddingWriterService } from '../apps/embedding-writer/src/writer/embedding-writer.service';
 import {
@@ -16,7 +19,7 @@ import {
 /**
  * The embedding-writer against a real broker and Redis:
  *   npm run bench -- writer --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
- *     [--events 300000] [--partitions 6] [--probes 300] [--runs 3]
+ *     [--events 300000] [--partitions 6] [--probes 300] [--runs 3] [--profile /tmp/writer.cpuprofile]
  * throughput: N simulator events (enriched envelopes) pre-produced to a fresh topic, then consumed
  * by the writer (KafkaBatchServer -> model -> coalesced publishing to Kafka + Redis): events/s from
  * the first batch until every event is applied and flushed. Median of --runs.
@@ -126,6 +129,7 @@ async function throughputRun(
   producer: BatchingProducer,
   events: NowcastEvent[],
   partitions: number,
+  profilePath: string | undefined,
 ) {
   const rig = await startRig(brokers, redis, partitions, 100);
   const produceStarted = performance.now();
@@ -137,6 +141,8 @@ async function throughputRun(
   // the clock starts at the first handled event (a fresh group's join takes seconds)
   while (rig.stack.writer.stats.events === 0) await new Promise((r) => setTimeout(r, 2));
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const profile = profilePath ? await startCpuProfile() : undefined;
   const before = rig.stack.writer.stats.events;
   const handled = () => rig.stack.writer.stats.events + rig.stack.writer.stats.invalid;
   let lastLog = performance.now();
@@ -151,16 +157,54 @@ async function throughputRun(
   }
   await rig.stack.writer.flush(true);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (profile && profilePath) await profile.stop(profilePath);
   const stats = { ...rig.stack.writer.stats };
   await rig.close();
-  return { eventsPerSec: (events.length - before) / seconds, seconds, stats };
+  const counted = events.length - before;
+  // CPU of this process (the writer; the producer finished before the clock started), us per event
+  const cpuUsPerEvent = (cpu.user + cpu.system) / counted;
+  return { eventsPerSec: counted / seconds, seconds, cpuUsPerEvent, stats };
+}
+
+/** A V8 CPU profile of this process over the measured window only (not the event generation). */
+async function startCpuProfile(): Promise<{ stop(path: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    stop: async (path: string) => {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** A replica on a topic created a moment ago: retries while its partitions have no leader yet. */
+async function startReplica(brokers: string[], topic: string): Promise<StreamReplica> {
+  for (let attempt = 1; ; attempt++) {
+    const replica = new StreamReplica({ kafka: { brokers }, topic, dimension: 128 });
+    try {
+      await replica.start();
+      return replica;
+    } catch (error) {
+      await replica.stop().catch(() => undefined);
+      if (attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 async function latencyRun(brokers: string[], redis: Redis, producer: BatchingProducer, probes: number) {
   const rig = await startRig(brokers, redis, 6, 100);
   await rig.app.listen();
-  const replica = new StreamReplica({ kafka: { brokers }, topic: rig.streams, dimension: 128 });
-  await replica.start();
+  const replica = await startReplica(brokers, rig.streams);
   await replica.waitUntilCaughtUp(30_000);
   const waiting = new Map<string, { deleted: boolean; at: number; resolve: () => void }>();
   replica.onChange((changes) => {
@@ -227,6 +271,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const partitions = Number(arg(args, 'partitions', '6'));
   const probes = Number(arg(args, 'probes', '300'));
   const runs = Number(arg(args, 'runs', '3'));
+  // --profile <path>: V8 CPU profile of each measured window, written to <path>.<run>
+  const profile = args.includes('--profile') ? arg(args, 'profile', 'writer.cpuprofile') : undefined;
+  // before anything of ours runs: the machine's background load
+  const loadAtStart = os.loadavg().map((l) => round(l, 2));
   const redis = new Redis(redisUrl);
   const producer = new BatchingProducer({ brokers, clientId: 'bench-ew-producer' });
   try {
@@ -238,8 +286,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const events = simulator.take(total);
     const throughput = [];
     for (let r = 0; r < runs; r++)
-      throughput.push(await throughputRun(brokers, redis, producer, events, partitions));
+      throughput.push(
+        await throughputRun(
+          brokers,
+          redis,
+          producer,
+          events,
+          partitions,
+          profile ? `${profile}.${r}` : undefined,
+        ),
+      );
     const rates = throughput.map((t) => t.eventsPerSec);
+    const cpus = throughput.map((t) => t.cpuUsPerEvent);
     const latency = await latencyRun(brokers, redis, producer, probes);
     return {
       events: total,
@@ -247,6 +305,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       runs,
       eventsPerSecMedian: Math.round(quantile(rates, 0.5)),
       eventsPerSecRuns: rates.map(Math.round),
+      cpuUsPerEventMedian: round(quantile(cpus, 0.5), 2),
+      cpuUsPerEventRuns: cpus.map((c) => round(c, 2)),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
       publishedPerRun: throughput[0].stats,
       replica: latency,
     };

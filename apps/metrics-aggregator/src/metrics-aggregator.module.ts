@@ -4,6 +4,7 @@ import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
 import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
+import { ENRICHED_FETCH_BYTES_PER_PARTITION } from './aggregation/aggregator.settings';
 
 /**
  * Root module of metrics-aggregator. `forRoot` validates the environment once (throwing a
@@ -47,6 +48,7 @@ export class MetricsAggregatorModule {
               readCommitted: true,
               maxWaitTimeMs: 5,
               partitionsConsumedConcurrently: 2,
+              maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
             }),
           createProducer: () => new BatchingProducer({ ...connection, lingerMs: 2, maxBatchMessages: 500 }),
         }),

@@ -1,13 +1,17 @@
 /**
  * The embedding writer's user vectors without Redis (one-process mode): the latest unit vector per
- * user. The recommender reads user vectors from Redis only, so in memory they personalise nothing
- * yet; kept so the writer's publish path is the same and erasures delete them.
+ * user, written by the writer (erasures delete them) and read by the recommender's in-memory
+ * user-state twin (NowcastUserStateSource).
  */
 export class InMemoryUserVectors {
   private readonly vectors = new Map<string, Float32Array>();
 
   get size(): number {
     return this.vectors.size;
+  }
+
+  vectorOf(userId: string): Float32Array | null {
+    return this.vectors.get(userId) ?? null;
   }
 
   write(

@@ -10,6 +10,7 @@ import { IngressModule } from '../../event-enricher/src/ingress/ingress.module';
 import { StreamIndex } from '../../recommender-api/src/candidates/stream-index';
 import { RecommenderApiConfig } from '../../recommender-api/src/config/recommender-api.config';
 import { RecommenderFeaturesModule } from '../../recommender-api/src/feed/recommender-features.module';
+import { UserStateRepository } from '../../recommender-api/src/user-state/user-state.repository';
 
 export const NOWCAST_SERVICE_NAME = 'nowcast';
 
@@ -22,11 +23,13 @@ export interface NowcastHttpOptions {
   streamIndex: StreamIndex;
   /** Redis for the repositories when REDIS_URL is set; null = in memory only. */
   redis: RedisConnectionConfig | null;
+  /** In memory only: the recommender's user-state twin (reads the aggregator's and writer's state). */
+  userState?: UserStateRepository;
 }
 
 /**
- * Without Redis the recommender's user-state reads still need a client: one that never connects
- * (status stays "wait"), so UserStateRepository answers "degraded, no signals" without I/O.
+ * Without Redis the services' Redis injections still need a client: one that never connects
+ * (status stays "wait"); the recommender reads user state from its in-memory twin instead.
  */
 class OfflineRedisCloser implements OnApplicationShutdown {
   constructor(private readonly client: Redis) {}
@@ -83,6 +86,7 @@ export class NowcastHttpModule {
           streamIndex: options.streamIndex,
           changeFeeds: false,
           producer: options.producer,
+          ...(options.userState ? { userState: options.userState } : {}),
         }),
       ],
     };

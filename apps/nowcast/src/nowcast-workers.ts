@@ -83,6 +83,9 @@ export interface WorkerConfigs {
   writer: EmbeddingWriterConfig;
 }
 
+/** Index of the aggregator's context in what startWorkers returns (its state feeds the recommender). */
+export const AGGREGATOR_CONTEXT = 1;
+
 /**
  * The three consumers of the mesh, each its own Nest context on the in-process bus (the same
  * `@EventPattern` handlers the Kafka services run): enricher (raw -> enriched, transactional),
@@ -92,6 +95,8 @@ export async function startWorkers(
   bus: InProcessBus,
   configs: WorkerConfigs,
   infra: SharedInfra,
+  /** Memory mode: the writer's user vectors (shared with the recommender's user-state twin). */
+  userVectors: InMemoryUserVectors = new InMemoryUserVectors(),
 ): Promise<INestMicroservice[]> {
   const producer = new InProcessProducer(bus);
   const memory = infra.redis === null;
@@ -152,7 +157,7 @@ export async function startWorkers(
           sharedModule(infra),
           EmbeddingWriterFeatureModule.forRoot(writerFeature, {
             producer,
-            ...(memory ? { userVectors: new InMemoryUserVectors() } : {}),
+            ...(memory ? { userVectors } : {}),
           }),
         ]),
         new InProcessBatchServer({

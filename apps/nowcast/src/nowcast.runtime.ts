@@ -14,10 +14,18 @@ import { metricsAggregatorEnvSchema } from '../../metrics-aggregator/src/config/
 import { WatermarkTracker } from '../../recommender-api/src/freshness/watermark.tracker';
 import { LiveMetricsCache } from '../../recommender-api/src/live-metrics/live-metrics.cache';
 import { recommenderApiEnvSchema } from '../../recommender-api/src/config/recommender-api.config';
+import { recommenderFastifyOptions } from '../../recommender-api/src/http/fastify.options';
 import { setupSwagger } from '../../recommender-api/src/swagger.setup';
+import {
+  AGGREGATE_STATE_REPOSITORY,
+  AggregateStateRepository,
+} from '../../metrics-aggregator/src/state/aggregate-state.repository';
+import { InMemoryUserStateRepository } from '../../recommender-api/src/user-state/in-memory-user-state.repository';
+import { InMemoryUserVectors } from './in-memory-user-vectors';
 import { LiveView } from './live-view';
+import { NowcastUserStateSource } from './nowcast-user-state.source';
 import { NowcastHttpModule } from './nowcast-http.module';
-import { closeWorkers, sharedInfra, startWorkers } from './nowcast-workers';
+import { AGGREGATOR_CONTEXT, closeWorkers, sharedInfra, startWorkers } from './nowcast-workers';
 
 export interface NowcastOptions {
   /** HTTP port; 0 picks a free one. */
@@ -71,6 +79,9 @@ export async function startNowcast(env: EnvSource, options: NowcastOptions): Pro
     metrics: (records) => cache?.applyRecords(records),
     watermarks: (records) => tracker?.applyRecords(records),
   });
+  // memory mode: the recommender reads user state from the aggregator's and writer's memory
+  const userVectors = new InMemoryUserVectors();
+  const userStateSource = new NowcastUserStateSource();
   const app = await NestFactory.create<NestFastifyApplication>(
     NowcastHttpModule.forRoot({
       enricher,
@@ -78,8 +89,16 @@ export async function startNowcast(env: EnvSource, options: NowcastOptions): Pro
       producer,
       streamIndex: { store: view.store, ready: () => true },
       redis: useRedis ? recommender.redis : null,
+      ...(useRedis
+        ? {}
+        : {
+            userState: new InMemoryUserStateRepository(
+              userStateSource.current,
+              recommender.recommender.dimension,
+            ),
+          }),
     }),
-    new FastifyAdapter({ bodyLimit: enricher.ingress.bodyLimitBytes }),
+    new FastifyAdapter({ ...recommenderFastifyOptions(), bodyLimit: enricher.ingress.bodyLimitBytes }),
     { bufferLogs: true },
   );
   const logger = app.get(Logger);
@@ -119,7 +138,18 @@ export async function startNowcast(env: EnvSource, options: NowcastOptions): Pro
   try {
     // the consumers' first batches would fail (and be retried) while Redis is still connecting
     if (useRedis) await redisReady(app.get<RedisClient>(REDIS_CLIENT), REDIS_READY_TIMEOUT_MS);
-    workers = await startWorkers(bus, { enricher, aggregator, writer }, sharedInfra(app, useRedis, logger));
+    workers = await startWorkers(
+      bus,
+      { enricher, aggregator, writer },
+      sharedInfra(app, useRedis, logger),
+      userVectors,
+    );
+    if (!useRedis) {
+      const state = workers[AGGREGATOR_CONTEXT].get<AggregateStateRepository>(AGGREGATE_STATE_REPOSITORY, {
+        strict: false,
+      });
+      userStateSource.bind(state, userVectors);
+    }
     await app.listen(options.port, options.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : options.port;

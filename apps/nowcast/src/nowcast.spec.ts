@@ -2,8 +2,12 @@ import { MarketplaceSimulator } from '@app/simulator';
 import { RunningNowcast, startNowcast } from './nowcast.runtime';
 
 interface FeedPage {
-  items: { streamId: string; sellerId: string }[];
+  items: { streamId: string; sellerId: string; reasons: Record<string, number> }[];
+  degraded: boolean;
 }
+
+/** Signals that only a user's own state (aggregator + writer) can give. */
+const PERSONAL = ['similarity', 'repeat', 'follow', 'category'];
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -13,6 +17,7 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 /** The one-process app (npm start) booted in this process: no Kafka, no Redis, a free port. */
 describe('nowcast one-process app', () => {
   let nowcast: RunningNowcast;
+  let personalised = '';
 
   beforeAll(async () => {
     nowcast = await startNowcast(
@@ -27,7 +32,7 @@ describe('nowcast one-process app', () => {
 
   it('serves, within seconds, a non-empty feed for a simulated user whose items are all live', async () => {
     const deadline = Date.now() + 20_000;
-    let page: FeedPage = { items: [] };
+    let page: FeedPage = { items: [], degraded: false };
     let user = '';
     while (page.items.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -49,6 +54,33 @@ describe('nowcast one-process app', () => {
       expect(stream.body).toMatchObject({ live: true, sellerId: item.sellerId });
     }
   }, 30_000);
+
+  it('personalises feeds without Redis: user state from the aggregator and writer in memory', async () => {
+    const deadline = Date.now() + 20_000;
+    let page: FeedPage | null = null;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const user = nowcast.sampleUser();
+      const answer = await getJson<FeedPage>(`${nowcast.url}/v1/users/${user}/feed?limit=20`);
+      page = answer.body;
+      if (page.items.some((item) => PERSONAL.some((signal) => (item.reasons[signal] ?? 0) > 0))) {
+        personalised = user;
+        break;
+      }
+    }
+    expect(page?.degraded).toBe(false);
+    expect(personalised).not.toBe('');
+  }, 30_000);
+
+  it('erases a user without Redis and answers once it is reflected', async () => {
+    expect(personalised).not.toBe('');
+    const response = await fetch(`${nowcast.url}/v1/users/${personalised}`, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ userId: personalised, reflected: true });
+  }, 15_000);
 
   it('is ready and accepts events on POST /v1/events', async () => {
     const ready = await fetch(`${nowcast.url}/health/ready`);

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { RecommenderApiConfig, SERVICE_NAME } from './config/recommender-api.config';
+import { recommenderFastifyOptions } from './http/fastify.options';
 import { RecommenderApiModule } from './recommender-api.module';
 import { setupSwagger } from './swagger.setup';
 
@@ -12,7 +13,7 @@ import { setupSwagger } from './swagger.setup';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     RecommenderApiModule.forRoot(process.env),
-    new FastifyAdapter(),
+    new FastifyAdapter(recommenderFastifyOptions()),
     {
       bufferLogs: true,
     },

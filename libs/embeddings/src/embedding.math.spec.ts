@@ -1,6 +1,9 @@
 import {
   addScaled,
+  copyIfMoved,
+  decayAddScaled,
   decayFactor,
+  dot,
   hash32,
   isFiniteVector,
   norm,
@@ -64,5 +67,37 @@ describe('embedding math', () => {
     expect(Array.from(a)).toEqual(Array.from(seededUnitVector('seller-1', 128)));
     expect(norm(a)).toBeCloseTo(1, 5);
     expect(Array.from(a)).not.toEqual(Array.from(seededUnitVector('seller-2', 128)));
+  });
+
+  it('decays and adds in one pass like scaleInPlace + addScaled, returning the squared norm', () => {
+    const a = Float32Array.from([1, -2, 3]);
+    const b = Float32Array.from([1, -2, 3]);
+    const source = Float32Array.from([0.5, 0.25, -1]);
+    scaleInPlace(a, 0.5);
+    addScaled(a, source, 2);
+    const squared = decayAddScaled(b, 0.5, source, 2);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(squared).toBeCloseTo(dot(a, a), 5);
+    const extreme = Float32Array.from([3e38, 1, 1]);
+    decayAddScaled(extreme, 1, Float32Array.from([3e38, NaN, Infinity]), 10);
+    expect(isFiniteVector(extreme)).toBe(true);
+    expect(Array.from(extreme.slice(1))).toEqual([1, 1]);
+    expect(
+      Array.from(
+        decayAddScaled(Float32Array.from([1, 2]), NaN, Float32Array.from([1, 1]), Infinity) === 0 ? [0] : [1],
+      ),
+    ).toEqual([0]);
+  });
+
+  it('copies a unit vector only when it moved by at least minChange (cosine distance), or when forced', () => {
+    const last = Float32Array.from([1, 0]);
+    const close = normalizeInPlace(Float32Array.from([1, 1e-3]));
+    expect(copyIfMoved(last, close, 1e-5)).toBe(false);
+    expect(Array.from(last)).toEqual([1, 0]);
+    expect(copyIfMoved(last, close, 1e-5, true)).toBe(true);
+    expect(Array.from(last)).toEqual(Array.from(close));
+    const far = normalizeInPlace(Float32Array.from([1, 1]));
+    expect(copyIfMoved(last, far, 1e-5)).toBe(true);
+    expect(copyIfMoved(last, far, 0)).toBe(true);
   });
 });

@@ -80,8 +80,9 @@ function normalizeScaled(a: Float32Array): Float32Array {
   return sanitize(a);
 }
 
+/** A normalised copy (`new Float32Array(a)` is a memcpy; `Float32Array.from` walks an iterator). */
 export function normalized(a: Float32Array): Float32Array {
-  return normalizeInPlace(Float32Array.from(a));
+  return normalizeInPlace(new Float32Array(a));
 }
 
 /** Largest finite float32: results are clamped to it so storing them never yields Infinity. */
@@ -98,10 +99,52 @@ export function addScaled(target: Float32Array, source: Float32Array, weight: nu
   return target;
 }
 
+/**
+ * target = factor * target + weight * source in one pass (a decayed running sum), clamped to the
+ * float32 range; a non-finite factor counts as 0 and a non-finite weight adds nothing (as in
+ * scaleInPlace + addScaled). Returns the squared norm of the result (float64), so callers that need
+ * |target| do not make a third pass.
+ */
+export function decayAddScaled(
+  target: Float32Array,
+  factor: number,
+  source: Float32Array,
+  weight: number,
+): number {
+  const f = Number.isFinite(factor) ? factor : 0;
+  const w = Number.isFinite(weight) ? weight : 0;
+  let sum = 0;
+  for (let i = 0; i < target.length; i++) {
+    let v = target[i] * f + w * source[i];
+    // v - v is NaN for NaN and +-Infinity: a non-finite term keeps the decayed value (as addScaled)
+    if (v - v !== 0) v = target[i] * f;
+    v = v > FLOAT32_MAX ? FLOAT32_MAX : v < -FLOAT32_MAX ? -FLOAT32_MAX : v;
+    target[i] = v;
+    sum += v * v;
+  }
+  return sum;
+}
+
 export function scaleInPlace(target: Float32Array, factor: number): Float32Array {
   const f = Number.isFinite(factor) ? factor : 0;
   for (let i = 0; i < target.length; i++) target[i] = clampFloat32(target[i] * f);
   return target;
+}
+
+/**
+ * Copies unit vector `next` into `last` (what readers were last given) unless it moved less than
+ * `minChange` in cosine distance (1 - cos) and is not `force`d. Returns whether it copied: false =
+ * nothing worth republishing. `minChange` <= 0 always copies.
+ */
+export function copyIfMoved(
+  last: Float32Array,
+  next: Float32Array,
+  minChange: number,
+  force = false,
+): boolean {
+  if (!force && minChange > 0 && 1 - dot(last, next) < minChange) return false;
+  last.set(next);
+  return true;
 }
 
 /** Multiplier of a quantity after `elapsedMs` with the given half-life (1 for no or negative elapsed time). */

@@ -1,7 +1,8 @@
-import { CompressionTypes, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, Producer, TopicMessages } from 'kafkajs';
 import { EventProducer, OutboundMessage } from './batch.types';
 import { createKafka, KafkaConnectionOptions } from './kafka-connection.options';
 import { LingerBatcher } from './linger.batcher';
+import { MemoizedDefaultPartitioner } from './memoized.partitioner';
 import { toKafkaMessage } from './message.codec';
 
 export interface BatchingProducerOptions extends KafkaConnectionOptions {
@@ -38,7 +39,7 @@ export class BatchingProducer implements EventProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: MemoizedDefaultPartitioner,
     });
     this.batcher = new LingerBatcher((items) => this.sendBatch(items), {
       lingerMs: options.lingerMs ?? 2,

@@ -5,7 +5,10 @@ import { KafkaInboundMessage, OutboundMessage } from './batch.types';
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string | undefined> {
   const decoded: Record<string, string | undefined> = {};
   if (!headers) return decoded;
-  for (const [name, raw] of Object.entries(headers)) {
+  // for-in, not Object.entries: no pair arrays per message on the consume path
+  for (const name in headers) {
+    if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
+    const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     decoded[name] =
       value === undefined ? undefined : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);

@@ -1,6 +1,6 @@
-import { Kafka, Message, Partitioners, Producer, Transaction } from 'kafkajs';
+import { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { BatchTransaction, OutboundMessage } from './batch.types';
-import { toKafkaMessage } from './message.codec';
+import { MemoizedDefaultPartitioner } from './memoized.partitioner';
 
 export interface TransactionalOptions {
   /** transactionalId = `${prefix}-${topic}-${partition}`: stable per input partition, unique per service. */
@@ -34,7 +34,8 @@ export class BufferedTransaction implements BatchTransaction {
       entry = { topic, messages: [] };
       this.buffered.push(entry);
     }
-    for (const message of messages) entry.messages.push(toKafkaMessage(message));
+    // An OutboundMessage is already a kafkajs Message (same fields): no copy per message.
+    for (const message of messages) entry.messages.push(message satisfies Message);
     this.bufferedCount += messages.length;
     if (this.bufferedCount >= this.maxBufferedMessages) this.sendBuffered();
   }
@@ -164,7 +165,7 @@ export class PartitionTransactions {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: MemoizedDefaultPartitioner,
       });
       entry = { producer, connected: producer.connect(), verified: false };
       // A failed connect is surfaced by runBatch; do not leave an unhandled rejection behind.

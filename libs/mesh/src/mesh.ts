@@ -34,6 +34,12 @@ export interface MeshOptions {
   bootstrapTopics?: boolean;
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Aborts waiting for readiness (`Mesh.start`, `addReplica`) with `signal.reason`; during
+   * `Mesh.start` every replica started so far is stopped first (a test's afterAll after a
+   * timed-out beforeAll, a Ctrl-C during boot).
+   */
+  signal?: AbortSignal;
 }
 
 /** A port nobody listens on right now (the kernel picks it). */
@@ -53,17 +59,21 @@ export async function freePort(): Promise<number> {
  */
 export class Mesh {
   private readonly replicas = new Map<MeshService, ServiceProcess[]>();
+  /** Set when Mesh.start fails: a replica whose ports were still being picked must not start after. */
+  private abandoned = false;
 
   private constructor(private readonly options: MeshOptions) {}
 
   /** Bootstraps the topics, starts every service and waits until all are ready. */
   static async start(options: MeshOptions): Promise<Mesh> {
     const mesh = new Mesh(options);
-    if (options.bootstrapTopics !== false) await mesh.bootstrapTopics();
     const services = options.services ?? MESH_SERVICES;
     try {
+      if (options.bootstrapTopics !== false) await mesh.bootstrapTopics();
+      options.signal?.throwIfAborted();
       await Promise.all(services.map((service) => mesh.addReplica(service)));
     } catch (error) {
+      mesh.abandoned = true;
       await mesh.stop();
       throw error;
     }
@@ -109,9 +119,11 @@ export class Mesh {
       env: this.baseEnv(service),
       onLine: this.options.onLine,
     });
+    if (this.abandoned) throw new Error(`the mesh failed to start before ${replica.name} started`);
+    this.options.signal?.throwIfAborted();
     list.push(replica);
     replica.start();
-    await replica.waitReady(this.options.readyTimeoutMs);
+    await replica.waitReady(this.options.readyTimeoutMs, this.options.signal);
     return replica;
   }
 

@@ -49,6 +49,24 @@ export interface ExitStatus {
   elapsedMs: number;
 }
 
+/**
+ * Children still running when this process exits are SIGKILLed (a synchronous 'exit' hook): a
+ * crashed script or a test runner that exits early must not leave services behind on the ports.
+ */
+const runningChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const running of runningChildren) running.kill('SIGKILL');
+    });
+  }
+  runningChildren.add(child);
+  child.once('exit', () => runningChildren.delete(child));
+}
+
 /** One service (one replica) as a child process: start, wait until ready, stop or kill, restart. */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -95,6 +113,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    track(child);
     this.signalledAt = 0;
     const startedAt = Date.now();
     this.exited = once(child, 'exit').then(([code, signal]) => ({
@@ -120,10 +139,14 @@ export class ServiceProcess {
     this.options.onLine?.(prefixed);
   }
 
-  /** Polls `GET /health/ready` until it answers 200; throws with the process output on timeout or exit. */
-  async waitReady(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Polls `GET /health/ready` until it answers 200; throws with the process output on timeout or
+   * exit, or with `signal.reason` when `signal` aborts.
+   */
+  async waitReady(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      signal?.throwIfAborted();
       if (!this.running) throw new Error(`${this.name} exited before it was ready\n${this.output()}`);
       try {
         const response = await fetch(`${this.httpUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -135,6 +158,12 @@ export class ServiceProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`${this.name} not ready after ${timeoutMs} ms\n${this.output()}`);
+  }
+
+  /** Resolves when the current run of the process exits (however it ends). */
+  waitExit(): Promise<ExitStatus> {
+    if (!this.exited) throw new Error(`${this.name} was never started`);
+    return this.exited;
   }
 
   /**

@@ -81,4 +81,58 @@ describe('EmbeddingModelService', () => {
     expect(model.drain(false).users).toEqual([{ userId: 'u1', vector: null }]);
     expect(model.users.vectorOf('u1')).toBeUndefined();
   });
+
+  it('does not republish a vector that moved less than publishMinChange, and settles it exactly', () => {
+    const model = new EmbeddingModelService({ ...DEFAULT_EMBEDDING_MODEL_OPTIONS, publishMinChange: 1e-3 });
+    feed(model, [
+      started('st1', 's1', 'watches', 0),
+      event('chat.message', 1000, { userId: 'u1', streamId: 'st1' }),
+    ]);
+    const first = model.drain(true).users.find((u) => u.userId === 'u1')?.vector;
+    expect(first).toBeInstanceOf(Float32Array);
+    const published = Array.from(first!);
+    // the same stream again: the direction does not move, so nothing is republished
+    feed(model, [event('chat.message', 2000, { userId: 'u1', streamId: 'st1' })]);
+    expect(model.drain(true).users).toEqual([]);
+    expect(model.unchangedSkipped).toBeGreaterThan(0);
+    // a stream of another category moves it: republished, from the model's exact state
+    feed(model, [
+      started('st2', 's2', 'sneakers', 2500),
+      event('purchase.completed', 3000, { userId: 'u1', streamId: 'st2', amount: 1, currency: 'USD' }),
+    ]);
+    const moved = model.drain(true).users.find((u) => u.userId === 'u1')?.vector;
+    expect(Array.from(moved!)).not.toEqual(published);
+    expect(Array.from(moved!)).toEqual(Array.from(model.users.vectorOf('u1')!));
+    // repeated chats in st2 move it less and less: soon a move is too small, and stays stale
+    let skippedAt = -1;
+    for (let i = 1; i <= 50 && skippedAt < 0; i++) {
+      feed(model, [event('chat.message', 3000 + i, { userId: 'u1', streamId: 'st2' })]);
+      if (!model.drain(true).users.some((u) => u.userId === 'u1')) skippedAt = i;
+    }
+    expect(skippedAt).toBeGreaterThan(0);
+    expect(Array.from(model.users.vectorOf('u1')!)).not.toEqual(Array.from(moved!));
+    expect(model.stale).toBeGreaterThan(0);
+    model.settle();
+    const settled = model.drain(true).users.find((u) => u.userId === 'u1')?.vector;
+    expect(Array.from(settled!)).toEqual(Array.from(model.users.vectorOf('u1')!));
+    expect(model.stale).toBe(0);
+  });
+
+  it('republishes the points of a failed flush even if they did not move since', () => {
+    const model = new EmbeddingModelService();
+    feed(model, log);
+    const failed = model.drain(true);
+    model.requeue(failed);
+    const retried = model.drain(true);
+    expect(retried.users.map((u) => u.userId).sort()).toEqual(failed.users.map((u) => u.userId).sort());
+    expect(retried.streams.map((s) => s.streamId).sort()).toEqual(
+      failed.streams.map((s) => s.streamId).sort(),
+    );
+    // lifecycle changes stay urgent when requeued
+    feed(model, [event('stream.ended', 9000, { streamId: 'st2' })]);
+    const urgent = model.drain(false);
+    model.requeue(urgent);
+    expect(model.hasUrgent).toBe(true);
+    expect(model.drain(false).streams).toEqual([{ streamId: 'st2', vector: null, payload: null }]);
+  });
 });

@@ -1,5 +1,5 @@
 import { EnrichedEvent, NowcastEvent } from '@app/contracts';
-import { dot } from '@app/embeddings';
+import { copyIfMoved } from '@app/embeddings';
 import { SellerEmbeddingOptions, SellerEmbeddingService } from '../seller-embedding/seller-embedding.service';
 import {
   DEFAULT_STREAM_VECTOR_WEIGHTS,
@@ -10,8 +10,8 @@ import {
 import {
   ActionWeights,
   DEFAULT_ACTION_WEIGHTS,
+  EngagementType,
   UserVectorService,
-  isEngagementType,
 } from '../user-vectors/user-vector.service';
 
 export interface EmbeddingModelOptions {
@@ -23,6 +23,13 @@ export interface EmbeddingModelOptions {
   seller: Partial<Omit<SellerEmbeddingOptions, 'dimension'>>;
   streamWeights: StreamVectorWeights;
   actionWeights: ActionWeights;
+  /**
+   * Cosine distance (1 - cos) under which a coalesced update of a point is not republished: what
+   * readers hold stays within this of the model (1e-5 = 0.26 degrees; most repeat updates of a
+   * user chatting in one stream move less). 0 = republish every change. Lifecycle changes, payload
+   * changes, first publications and retried flushes are always published.
+   */
+  publishMinChange: number;
 }
 
 export const DEFAULT_EMBEDDING_MODEL_OPTIONS: EmbeddingModelOptions = {
@@ -32,6 +39,7 @@ export const DEFAULT_EMBEDDING_MODEL_OPTIONS: EmbeddingModelOptions = {
   seller: {},
   streamWeights: DEFAULT_STREAM_VECTOR_WEIGHTS,
   actionWeights: DEFAULT_ACTION_WEIGHTS,
+  publishMinChange: 1e-5,
 };
 
 export interface StreamVectorChange {
@@ -39,6 +47,11 @@ export interface StreamVectorChange {
   /** null = the stream is gone (tombstone). */
   vector: Float32Array | null;
   payload: LiveStreamPayload | null;
+  /**
+   * W3C traceparent of the lifecycle event that caused this (uncoalesced) change, when that event
+   * was sampled: the publisher puts it on the record's headers.
+   */
+  traceparent?: string;
 }
 
 export interface UserVectorChange {
@@ -47,13 +60,14 @@ export interface UserVectorChange {
   vector: Float32Array | null;
 }
 
+/**
+ * What `drain` returns. The vectors are the model's own per-point arrays (no copy per flush): they
+ * stay valid until the next `drain`, so publish (or copy) them before draining again.
+ */
 export interface EmbeddingChanges {
   streams: StreamVectorChange[];
   users: UserVectorChange[];
 }
-
-/** Engagements that teach the co-engagement model (the frequent in-view actions add nothing new). */
-const CO_ENGAGEMENT_TYPES = new Set(['view.started', 'purchase.completed', 'rec.clicked']);
 
 /**
  * The whole embedding state, updated event by event in the order given (deterministic for an
@@ -69,6 +83,18 @@ export class EmbeddingModelService {
   private readonly urgentStreams = new Set<string>();
   private readonly dirtyUsers = new Set<string>();
   private readonly urgentUsers = new Set<string>();
+  /** traceparent to forward with an urgent stream change (sampled lifecycle events only). */
+  private readonly urgentTraces = new Map<string, string>();
+  /** Points published whatever their change (payload changed, a failed flush being retried). */
+  private readonly forcedStreams = new Set<string>();
+  private readonly forcedUsers = new Set<string>();
+  /** Points whose latest vector was not republished (within publishMinChange): see `settle`. */
+  private readonly staleStreams = new Set<string>();
+  private readonly staleUsers = new Set<string>();
+  /** Coalesced updates not republished because the vector moved less than publishMinChange. */
+  unchangedSkipped = 0;
+  /** Drained changes that were urgent (a failed flush requeues them as urgent again). */
+  private readonly urgentChanges = new WeakSet<StreamVectorChange>();
   /** Published unit vectors of live streams, dropped whenever anything they depend on changes. */
   private readonly streamCache = new Map<string, Float32Array>();
   /** Base vectors (content + seller), dropped when the content or the seller's vector changes. */
@@ -98,8 +124,9 @@ export class EmbeddingModelService {
   /**
    * Applies one event. `content` is its content vector for stream.started / stream.updated
    * (computed from the merged title/category/tags/language by the caller; see contentOf).
+   * `traceparent` (a sampled event's child context) travels with the lifecycle change it causes.
    */
-  apply(event: NowcastEvent | EnrichedEvent, content?: Float32Array): void {
+  apply(event: NowcastEvent | EnrichedEvent, content?: Float32Array, traceparent?: string): void {
     switch (event.type) {
       case 'stream.started': {
         const d = event.data;
@@ -114,6 +141,7 @@ export class EmbeddingModelService {
         };
         this.streams.start(d.streamId, payload, d.tags, content);
         this.markStream(d.streamId, true, true);
+        this.traceUrgent(d.streamId, traceparent);
         return;
       }
       case 'stream.updated': {
@@ -125,6 +153,7 @@ export class EmbeddingModelService {
         if (d.language !== undefined) patch.language = d.language;
         this.streams.update(d.streamId, patch, d.tags, content);
         this.markStream(d.streamId, false, true);
+        this.forcedStreams.add(d.streamId);
         return;
       }
       case 'stream.ended':
@@ -132,6 +161,7 @@ export class EmbeddingModelService {
       case 'stream.expired':
         this.streams.end(event.data.streamId);
         this.markStream(event.data.streamId, true, true);
+        this.traceUrgent(event.data.streamId, traceparent);
         return;
       case 'user.erased':
         this.users.erase(event.data.userId);
@@ -187,67 +217,117 @@ export class EmbeddingModelService {
   drain(all: boolean): EmbeddingChanges {
     const streamIds = all ? this.dirtyStreams : this.urgentStreams;
     const userIds = all ? this.dirtyUsers : this.urgentUsers;
+    const minChange = this.options.publishMinChange;
     const streams: StreamVectorChange[] = [];
     for (const streamId of streamIds) {
-      const state = this.streams.get(streamId);
-      streams.push({
-        streamId,
-        vector: state ? (this.streamVector(streamId) ?? null) : null,
-        payload: state ? state.payload : null,
-      });
       this.dirtyStreams.delete(streamId);
+      const state = this.streams.get(streamId);
+      const urgent = this.urgentStreams.has(streamId);
+      const force = urgent || this.forcedStreams.has(streamId);
+      const current = state ? this.streamVector(streamId) : undefined;
+      if (state && current && !copyIfMoved(state.lastPublished, current, minChange, force)) {
+        this.unchangedSkipped++;
+        this.staleStreams.add(streamId);
+        continue;
+      }
+      this.staleStreams.delete(streamId);
+      const change: StreamVectorChange = {
+        streamId,
+        vector: state && current ? state.lastPublished : null,
+        payload: state ? state.payload : null,
+      };
+      const traceparent = this.urgentTraces.get(streamId);
+      if (traceparent !== undefined) change.traceparent = traceparent;
+      if (urgent) this.urgentChanges.add(change);
+      streams.push(change);
     }
     const users: UserVectorChange[] = [];
     for (const userId of userIds) {
-      users.push({ userId, vector: this.users.vectorOf(userId) ?? null });
       this.dirtyUsers.delete(userId);
+      const vector = this.users.publishableVectorOf(userId, minChange, this.forcedUsers.has(userId));
+      if (vector === 'unchanged') {
+        this.unchangedSkipped++;
+        this.staleUsers.add(userId);
+      } else {
+        this.staleUsers.delete(userId);
+        users.push({ userId, vector: vector ?? null });
+      }
     }
+    this.urgentTraces.clear();
     this.urgentStreams.clear();
     this.urgentUsers.clear();
+    if (all) {
+      this.forcedStreams.clear();
+      this.forcedUsers.clear();
+    }
     return { streams, users };
+  }
+
+  /** Points whose published vector is (slightly) behind the model: what `settle` would publish. */
+  get stale(): number {
+    return this.staleStreams.size + this.staleUsers.size;
+  }
+
+  /**
+   * Marks every stale point changed and forced, so the next full drain publishes its exact vector.
+   * The writer calls it when idle: readers are within publishMinChange of the model while events
+   * flow, and exact once the writer is quiet for a coalescing interval.
+   */
+  settle(): void {
+    for (const streamId of this.staleStreams) {
+      this.dirtyStreams.add(streamId);
+      this.forcedStreams.add(streamId);
+    }
+    for (const userId of this.staleUsers) {
+      this.dirtyUsers.add(userId);
+      this.forcedUsers.add(userId);
+    }
+    this.staleStreams.clear();
+    this.staleUsers.clear();
   }
 
   /** Marks the points of a flush that failed as changed again (their current state is republished). */
   requeue(changes: EmbeddingChanges): void {
-    for (const c of changes.streams) this.markStream(c.streamId, c.vector === null);
+    for (const c of changes.streams) {
+      this.markStream(c.streamId, this.urgentChanges.has(c));
+      this.traceUrgent(c.streamId, c.traceparent);
+      // its lastPublished already says published: force it, or the retry would skip it
+      this.forcedStreams.add(c.streamId);
+    }
     for (const c of changes.users) {
       this.dirtyUsers.add(c.userId);
+      this.forcedUsers.add(c.userId);
       if (c.vector === null) this.urgentUsers.add(c.userId);
     }
   }
 
-  private engage(
-    type:
-      | 'view.started'
-      | 'chat.message'
-      | 'bid.placed'
-      | 'purchase.completed'
-      | 'giveaway.entered'
-      | 'rec.clicked',
-    userId: string,
-    streamId: string,
-    at: number,
-  ): void {
+  private engage(type: EngagementType, userId: string, streamId: string, at: number): void {
     const state = this.streams.get(streamId);
-    if (!state || !isEngagementType(type)) return;
-    const sellerId = state.payload.sellerId;
+    if (!state) return;
     const weight = this.users.weightOf(type);
-    if (CO_ENGAGEMENT_TYPES.has(type)) {
-      for (const moved of this.sellers.observe(userId, sellerId, at, weight)) {
-        for (const live of this.streams.liveStreamsOf(moved)) {
+    if (type === 'view.started' || type === 'purchase.completed' || type === 'rec.clicked') {
+      // the co-engagement model learns from these (the frequent in-view actions add nothing new)
+      const moved = this.sellers.observe(userId, state.payload.sellerId, at, weight);
+      for (let i = 0; i < moved.length; i++) {
+        for (const live of this.streams.liveStreamsOf(moved[i])) {
           this.baseCache.delete(live);
           this.markStream(live, false);
         }
       }
     }
     const base = this.baseVector(streamId);
-    if (base) this.users.engage(userId, type, base, at);
-    const raw = this.users.rawOf(userId);
-    const rawNorm = raw ? Math.sqrt(dot(raw, raw)) : 0;
-    if (raw && rawNorm > 0 && Number.isFinite(rawNorm))
-      this.streams.addAudience(streamId, raw, weight / rawNorm, at);
+    if (base) {
+      const raw = this.users.engage(userId, type, base, at);
+      const rawNorm = Math.sqrt(raw.squaredNorm);
+      if (rawNorm > 0 && Number.isFinite(rawNorm))
+        this.streams.addAudience(streamId, raw.sum, weight / rawNorm, at);
+    }
     this.markStream(streamId, false);
     this.dirtyUsers.add(userId);
+  }
+
+  private traceUrgent(streamId: string, traceparent: string | undefined): void {
+    if (traceparent !== undefined) this.urgentTraces.set(streamId, traceparent);
   }
 
   private markStream(streamId: string, urgent: boolean, contentChanged = false): void {

@@ -4,6 +4,7 @@ import {
   VectorStore,
   encodeStreamVectorRecord,
   encodeUserVectorRecord,
+  float32Bytes,
 } from '@app/vector-store';
 import { EmbeddingChanges } from '../embedding-model/embedding-model.service';
 import { UserVectorRepository } from './user-vector.repository';
@@ -41,29 +42,41 @@ export class EmbeddingPublisher {
   ) {}
 
   async publish(changes: EmbeddingChanges, eventTime: number, now = Date.now()): Promise<void> {
-    const streamMessages: OutboundMessage[] = changes.streams.map((c) => ({
-      key: c.streamId,
-      value:
-        c.vector && c.payload
-          ? encodeStreamVectorRecord({
-              streamId: c.streamId,
-              vector: c.vector,
-              payload: { ...c.payload },
-              eventTime,
-              publishedAt: now,
-            })
-          : null,
-    }));
-    const userMessages: OutboundMessage[] = changes.users.map((c) => ({
-      key: c.userId,
-      value: c.vector
-        ? encodeUserVectorRecord({ userId: c.userId, vector: c.vector, eventTime, publishedAt: now })
-        : null,
-    }));
-    const userUpserts = changes.users.flatMap((c) =>
-      c.vector ? [{ userId: c.userId, vector: c.vector }] : [],
-    );
-    const userDeletes = changes.users.filter((c) => c.vector === null).map((c) => c.userId);
+    const streamMessages: OutboundMessage[] = changes.streams.map((c) => {
+      const message: OutboundMessage = {
+        key: c.streamId,
+        value:
+          c.vector && c.payload
+            ? encodeStreamVectorRecord({
+                streamId: c.streamId,
+                vector: c.vector,
+                payload: { ...c.payload },
+                eventTime,
+                publishedAt: now,
+              })
+            : null,
+      };
+      // a sampled lifecycle event's trace continues on the record it caused
+      if (c.traceparent !== undefined) message.headers = { traceparent: c.traceparent };
+      return message;
+    });
+    const userMessages: OutboundMessage[] = [];
+    const userUpserts: { userId: string; vector: Float32Array; bytes: Buffer }[] = [];
+    const userDeletes: string[] = [];
+    for (const { userId, vector } of changes.users) {
+      if (vector === null) {
+        userMessages.push({ key: userId, value: null });
+        userDeletes.push(userId);
+        continue;
+      }
+      // the float32 bytes once (a view, no copy), for both the Redis value and the record's base64
+      const bytes = float32Bytes(vector);
+      userUpserts.push({ userId, vector, bytes });
+      userMessages.push({
+        key: userId,
+        value: encodeUserVectorRecord({ userId, vector, eventTime, publishedAt: now }, bytes),
+      });
+    }
     const writes: Promise<void>[] = [];
     writes.push(...this.sendChunked(this.topics.streams, streamMessages));
     writes.push(...this.sendChunked(this.topics.users, userMessages));

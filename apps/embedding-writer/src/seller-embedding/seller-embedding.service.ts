@@ -1,4 +1,4 @@
-import { addScaled, dot, hash32, mulberry32, normalized, seededUnitVector } from '@app/embeddings';
+import { dot, hash32, mulberry32, normalized, scaleInPlace, seededUnitVector } from '@app/embeddings';
 
 export interface SellerEmbeddingOptions {
   dimension: number;
@@ -29,10 +29,17 @@ const MAX_NORM = 4;
 /** Size of the ring of recent engagements negatives are drawn from (~ unigram distribution). */
 const NEGATIVE_POOL = 4096;
 
-interface RecentSeller {
-  sellerId: string;
-  at: number;
+/** A user's recent sellers, oldest first (parallel arrays, updated in place: no allocation per event). */
+interface RecentSellers {
+  sellerIds: string[];
+  /** Engagement times, epoch ms. */
+  ats: number[];
 }
+
+/** Below this |gradient| a step changes no float32 component visibly: skipped (and nothing is republished). */
+const MIN_STEP = 1e-6;
+/** Cap on |gradient| (a misconfigured learning rate cannot overflow a component). */
+const MAX_GRADIENT = 10;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, x))));
 
@@ -45,19 +52,19 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, x))
  */
 export class SellerEmbeddingService {
   private readonly vectors = new Map<string, Float32Array>();
-  private readonly recentByUser = new Map<string, RecentSeller[]>();
+  private readonly recentByUser = new Map<string, RecentSellers>();
   private readonly pool: string[] = [];
   private poolPos = 0;
   private readonly random: () => number;
   private readonly options: SellerEmbeddingOptions;
   /** Unit vectors, dropped when a step moves the seller. */
   private readonly unitCache = new Map<string, Float32Array>();
-  private scratch: Float32Array;
+  /** What `observe` returns (reused: valid until the next call). */
+  private readonly moved: string[] = [];
 
   constructor(options: Partial<SellerEmbeddingOptions> & { dimension: number }) {
     this.options = { ...DEFAULT_SELLER_EMBEDDING_OPTIONS, ...options };
     this.random = mulberry32(hash32('seller-negatives', this.options.seed));
-    this.scratch = new Float32Array(this.options.dimension);
   }
 
   get size(): number {
@@ -92,34 +99,52 @@ export class SellerEmbeddingService {
 
   /**
    * A user engaged with a seller at `at` (epoch ms) with strength `weight` (1 = a view).
-   * Returns the sellers whose vectors moved (their live streams need republishing).
+   * Returns the sellers whose vectors moved (their live streams need republishing): a reused
+   * array, valid until the next call.
    */
-  observe(userId: string, sellerId: string, at: number, weight = 1): string[] {
-    const recent = this.recentByUser.get(userId) ?? [];
-    const moved = new Set<string>();
+  observe(userId: string, sellerId: string, at: number, weight = 1): readonly string[] {
+    const moved = this.moved;
+    moved.length = 0;
+    let recent = this.recentByUser.get(userId);
+    if (!recent) this.recentByUser.set(userId, (recent = { sellerIds: [], ats: [] }));
+    const { sellerIds, ats } = recent;
+    const windowMs = this.options.coEngagementWindowMs;
     const lr = this.options.learningRate * Math.min(weight, 5);
-    for (const context of recent) {
-      if (context.sellerId === sellerId || at - context.at > this.options.coEngagementWindowMs) continue;
-      this.step(sellerId, context.sellerId, 1, lr);
-      moved.add(context.sellerId);
+    for (let c = 0; c < sellerIds.length; c++) {
+      const context = sellerIds[c];
+      if (context === sellerId || at - ats[c] > windowMs) continue;
+      if (this.step(sellerId, context, 1, lr)) {
+        addOnce(moved, context);
+        addOnce(moved, sellerId);
+      }
       for (let n = 0; n < this.options.negatives && this.pool.length > 0; n++) {
         const negative = this.pool[Math.floor(this.random() * this.pool.length)];
-        if (negative === sellerId || negative === context.sellerId) continue;
-        this.step(sellerId, negative, 0, lr);
-        moved.add(negative);
+        if (negative === sellerId || negative === context) continue;
+        if (this.step(sellerId, negative, 0, lr)) {
+          addOnce(moved, negative);
+          addOnce(moved, sellerId);
+        }
       }
-      moved.add(sellerId);
     }
-    // keep the user's context: most recent last, one entry per seller
-    const next = recent.filter(
-      (r) => r.sellerId !== sellerId && at - r.at <= this.options.coEngagementWindowMs,
-    );
-    next.push({ sellerId, at });
-    if (next.length > this.options.contextSize) next.splice(0, next.length - this.options.contextSize);
-    this.recentByUser.set(userId, next);
+    // keep the user's context, in place: most recent last, one entry per seller, within the window
+    let kept = 0;
+    for (let c = 0; c < sellerIds.length; c++) {
+      if (sellerIds[c] === sellerId || at - ats[c] > windowMs) continue;
+      sellerIds[kept] = sellerIds[c];
+      ats[kept++] = ats[c];
+    }
+    sellerIds.length = kept;
+    ats.length = kept;
+    sellerIds.push(sellerId);
+    ats.push(at);
+    if (sellerIds.length > this.options.contextSize) {
+      const extra = sellerIds.length - this.options.contextSize;
+      sellerIds.splice(0, extra);
+      ats.splice(0, extra);
+    }
     if (this.pool.length < NEGATIVE_POOL) this.pool.push(sellerId);
     else this.pool[this.poolPos++ % NEGATIVE_POOL] = sellerId;
-    return [...moved];
+    return moved;
   }
 
   /** Forgets what a user contributed as context (erasure); the learned seller vectors stay (not personal). */
@@ -127,22 +152,38 @@ export class SellerEmbeddingService {
     this.recentByUser.delete(userId);
   }
 
-  /** One SGD step on log sigmoid(+-a.b): label 1 pulls a and b together, 0 pushes them apart. */
-  private step(a: string, b: string, label: 0 | 1, lr: number): void {
+  /**
+   * One SGD step on log sigmoid(+-a.b): label 1 pulls a and b together, 0 pushes them apart. Two
+   * passes over the vectors (dot, then both updates with their new norms). Returns false when the
+   * gradient is too small to change anything (no step taken).
+   */
+  private step(a: string, b: string, label: 0 | 1, lr: number): boolean {
     const va = this.vectorOf(a);
     const vb = this.vectorOf(b);
-    const g = lr * (label - sigmoid(dot(va, vb)));
-    this.scratch.set(va);
-    addScaled(va, vb, g);
-    addScaled(vb, this.scratch, g);
-    clipNorm(va);
-    clipNorm(vb);
+    // |g| capped: with norms <= MAX_NORM every updated component stays far inside float32
+    const g = Math.max(-MAX_GRADIENT, Math.min(MAX_GRADIENT, lr * (label - sigmoid(dot(va, vb)))));
+    if (!(Math.abs(g) >= MIN_STEP)) return false;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < va.length; i++) {
+      const x = va[i];
+      const y = vb[i];
+      const nx = x + g * y;
+      const ny = y + g * x;
+      va[i] = nx;
+      vb[i] = ny;
+      na += nx * nx;
+      nb += ny * ny;
+    }
+    // norms stay <= MAX_NORM, so every component stays finite whatever the learning rate
+    if (na > MAX_NORM * MAX_NORM) scaleInPlace(va, MAX_NORM / Math.sqrt(na));
+    if (nb > MAX_NORM * MAX_NORM) scaleInPlace(vb, MAX_NORM / Math.sqrt(nb));
     this.unitCache.delete(a);
     this.unitCache.delete(b);
+    return true;
   }
 }
 
-function clipNorm(v: Float32Array): void {
-  const n = Math.sqrt(dot(v, v));
-  if (n > MAX_NORM) for (let i = 0; i < v.length; i++) v[i] *= MAX_NORM / n;
+function addOnce(list: string[], id: string): void {
+  if (!list.includes(id)) list.push(id);
 }

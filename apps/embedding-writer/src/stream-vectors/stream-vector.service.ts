@@ -1,4 +1,4 @@
-import { addScaled, decayFactor, dot, isNonZero, normalizeInPlace, scaleInPlace } from '@app/embeddings';
+import { addScaled, decayAddScaled, decayFactor, dot, isNonZero, normalizeInPlace } from '@app/embeddings';
 
 /** The payload published with a stream vector (what the recommender filters and shows). */
 export interface LiveStreamPayload {
@@ -36,6 +36,11 @@ export interface LiveStreamState {
   audience: Float32Array;
   /** Event time of the last audience update, epoch ms. */
   audienceAt: number;
+  /** Where baseVectorOf / publishedVectorOf write (allocated once per stream, rewritten in place). */
+  base: Float32Array;
+  vector: Float32Array;
+  /** The vector as last handed out for publishing (what readers hold), see `markPublished`. */
+  lastPublished: Float32Array;
 }
 
 /**
@@ -85,6 +90,9 @@ export class StreamVectorService {
       content,
       audience: new Float32Array(this.dimension),
       audienceAt: payload.startedAt,
+      base: new Float32Array(this.dimension),
+      vector: new Float32Array(this.dimension),
+      lastPublished: new Float32Array(this.dimension),
     };
     this.streams.set(streamId, state);
     let set = this.liveBySeller.get(payload.sellerId);
@@ -122,33 +130,41 @@ export class StreamVectorService {
   addAudience(streamId: string, userVector: Float32Array, weight: number, at: number): void {
     const state = this.streams.get(streamId);
     if (!state) return;
-    scaleInPlace(state.audience, decayFactor(at - state.audienceAt, this.audienceHalfLifeMs));
+    const factor = decayFactor(at - state.audienceAt, this.audienceHalfLifeMs);
     state.audienceAt = Math.max(state.audienceAt, at);
-    addScaled(state.audience, userVector, weight);
+    decayAddScaled(state.audience, factor, userVector, weight);
   }
 
   /**
    * What the stream is: unit(wc * content + ws * seller). Users' vectors are built from this
-   * (their taste is what they watch, not who else watches it).
+   * (their taste is what they watch, not who else watches it). Written into `state.base` (the
+   * same array every time: callers cache it until the content or the seller changes).
    */
   baseVectorOf(state: LiveStreamState, sellerUnit: Float32Array): Float32Array {
-    const out = new Float32Array(this.dimension);
+    const out = state.base;
+    out.fill(0);
     addScaled(out, state.content, this.weights.content);
     addScaled(out, sellerUnit, this.weights.seller);
     normalizeInPlace(out);
     // never a zero vector: fall back on the seller's (a seeded unit vector, never zero)
-    return isNonZero(out) ? out : Float32Array.from(sellerUnit);
+    if (!isNonZero(out)) out.set(sellerUnit);
+    return out;
   }
 
-  /** The published vector: unit(base + wa * unit(audience)), the audience being the live context. */
+  /**
+   * The published vector: unit(base + wa * unit(audience)), the audience being the live context.
+   * Written into `state.vector` (the same array every time).
+   */
   publishedVectorOf(state: LiveStreamState, base: Float32Array): Float32Array {
-    const out = Float32Array.from(base);
+    const out = state.vector;
+    out.set(base);
     const audienceNorm = Math.sqrt(dot(state.audience, state.audience));
     if (audienceNorm > 0 && Number.isFinite(audienceNorm)) {
       addScaled(out, state.audience, this.weights.audience / audienceNorm);
     }
     normalizeInPlace(out);
-    return isNonZero(out) ? out : Float32Array.from(base);
+    if (!isNonZero(out)) out.set(base);
+    return out;
   }
 }
 

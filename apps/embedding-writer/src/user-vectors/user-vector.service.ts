@@ -1,4 +1,11 @@
-import { addScaled, decayFactor, isNonZero, normalized, scaleInPlace } from '@app/embeddings';
+import {
+  copyIfMoved,
+  decayAddScaled,
+  decayFactor,
+  isNonZero,
+  normalizeInPlace,
+  normalized,
+} from '@app/embeddings';
 
 /** How much one engagement of each kind counts (a purchase says more than a view). */
 export const DEFAULT_ACTION_WEIGHTS = {
@@ -17,9 +24,17 @@ export function isEngagementType(type: string): type is EngagementType {
   return Object.prototype.hasOwnProperty.call(DEFAULT_ACTION_WEIGHTS, type);
 }
 
+/** A user's raw vector and its squared norm (what `engage` returns; reused, read it at once). */
+export interface RawUserVector {
+  sum: Float32Array;
+  squaredNorm: number;
+}
+
 interface UserState {
   /** Decayed weighted sum of engaged streams' unit vectors (not normalised). */
   sum: Float32Array;
+  /** The last published unit vector, rewritten in place by `publishableVectorOf` (allocated once). */
+  unit: Float32Array | null;
   /** Event time of the last update, epoch ms. */
   at: number;
 }
@@ -30,12 +45,16 @@ interface UserState {
  */
 export class UserVectorService {
   private readonly users = new Map<string, UserState>();
+  private readonly last: RawUserVector = { sum: new Float32Array(0), squaredNorm: 0 };
+  private readonly scratch: Float32Array;
 
   constructor(
     private readonly dimension: number,
     private readonly halfLifeMs: number,
     private readonly weights: ActionWeights = DEFAULT_ACTION_WEIGHTS,
-  ) {}
+  ) {
+    this.scratch = new Float32Array(dimension);
+  }
 
   get size(): number {
     return this.users.size;
@@ -49,17 +68,22 @@ export class UserVectorService {
     return this.weights[type];
   }
 
-  /** Adds an engagement with a stream (its unit vector) at `at` epoch ms. */
-  engage(userId: string, type: EngagementType, streamVector: Float32Array, at: number): void {
+  /**
+   * Adds an engagement with a stream (its unit vector) at `at` epoch ms (decay and add in one pass).
+   * Returns the user's raw (unnormalised) sum and its squared norm, for the stream's audience.
+   */
+  engage(userId: string, type: EngagementType, streamVector: Float32Array, at: number): RawUserVector {
     let state = this.users.get(userId);
     if (!state) {
-      state = { sum: new Float32Array(this.dimension), at };
+      state = { sum: new Float32Array(this.dimension), unit: null, at };
       this.users.set(userId, state);
     }
     // out-of-order events (earlier than the last update) are added undecayed: no time travel
-    scaleInPlace(state.sum, decayFactor(at - state.at, this.halfLifeMs));
+    const factor = decayFactor(at - state.at, this.halfLifeMs);
     state.at = Math.max(state.at, at);
-    addScaled(state.sum, streamVector, this.weights[type]);
+    this.last.sum = state.sum;
+    this.last.squaredNorm = decayAddScaled(state.sum, factor, streamVector, this.weights[type]);
+    return this.last;
   }
 
   /** The raw (decayed, unnormalised) sum: read-only view, no copy. */
@@ -73,6 +97,25 @@ export class UserVectorService {
     if (!state) return undefined;
     const unit = normalized(state.sum);
     return isNonZero(unit) ? unit : undefined;
+  }
+
+  /**
+   * The unit vector to publish for a user, written into an array kept per user (no allocation per
+   * flush: a 512-byte typed array is an off-heap allocation), which then holds what readers have.
+   * undefined when the user is unknown (or their vector is zero): publish a tombstone.
+   * 'unchanged' when it moved less than `minChange` (cosine distance) since its last publication
+   * and is not `force`d (a failed flush being retried): nothing to publish. The array stays valid
+   * until the next call for that user.
+   */
+  publishableVectorOf(userId: string, minChange = 0, force = false): Float32Array | 'unchanged' | undefined {
+    const state = this.users.get(userId);
+    if (!state) return undefined;
+    const next = this.scratch;
+    next.set(state.sum);
+    normalizeInPlace(next);
+    if (!isNonZero(next)) return undefined;
+    if (state.unit === null) return (state.unit = new Float32Array(next));
+    return copyIfMoved(state.unit, next, minChange, force) ? state.unit : 'unchanged';
   }
 
   erase(userId: string): boolean {

@@ -125,6 +125,7 @@ export class EmbeddingWriterFeatureModule {
               dimension: writer.dimension,
               userHalfLifeMs: writer.userHalfLifeMs,
               audienceHalfLifeMs: writer.audienceHalfLifeMs,
+              publishMinChange: writer.publishMinChange,
               seller: {
                 learningRate: writer.learningRate,
                 coEngagementWindowMs: writer.coEngagementWindowMs,
@@ -194,6 +195,8 @@ export class EmbeddingWriterFeatureModule {
               coalesceMs: writer.coalesceMs,
               deadLetterTopic: config.topics.names.deadLetter,
               consumerGroup: writer.groupId,
+              // resuming from committed offsets: a batch's tombstones must be out before it commits
+              awaitLifecycleFlush: !writer.rebuildOnStart,
             }),
         },
         WriterLifecycle,

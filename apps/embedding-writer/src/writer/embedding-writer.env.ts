@@ -75,6 +75,16 @@ export class EmbeddingWriterEnvDto {
   EMBEDDING_COALESCE_MS!: number;
 
   @EnvVar({
+    description:
+      'Cosine distance (1 - cos) under which a coalesced vector update is not republished (readers stay within it while events flow; exact once idle); 0 = republish every change.',
+  })
+  @ToNumber()
+  @IsNumber()
+  @Min(0)
+  @Max(0.1)
+  EMBEDDING_PUBLISH_MIN_CHANGE!: number;
+
+  @EnvVar({
     description: 'Redis key prefix of user vectors: <REDIS_KEY_PREFIX><this><userId> holds float32 LE bytes.',
   })
   @Matches(/^[A-Za-z0-9:._-]*$/, { message: '$property may only hold letters, digits and : . _ -' })
@@ -123,6 +133,7 @@ export interface EmbeddingWriterSettings {
   learningRate: number;
   coEngagementWindowMs: number;
   coalesceMs: number;
+  publishMinChange: number;
   userKeyPrefix: string;
   contentProvider: ContentProviderKind;
   openai: { url?: string; model: string; apiKey?: string };
@@ -141,6 +152,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_LEARNING_RATE: '0.05',
       EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),
       EMBEDDING_COALESCE_MS: '100',
+      EMBEDDING_PUBLISH_MIN_CHANGE: '0.00001',
       EMBEDDING_USER_KEY_PREFIX: 'emb:user:',
       EMBEDDING_CONTENT_PROVIDER: 'hashing',
       EMBEDDING_OPENAI_MODEL: 'text-embedding-3-small',
@@ -156,6 +168,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       learningRate: dto.EMBEDDING_LEARNING_RATE,
       coEngagementWindowMs: dto.EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC * 1000,
       coalesceMs: dto.EMBEDDING_COALESCE_MS,
+      publishMinChange: dto.EMBEDDING_PUBLISH_MIN_CHANGE,
       userKeyPrefix: dto.EMBEDDING_USER_KEY_PREFIX,
       contentProvider: dto.EMBEDDING_CONTENT_PROVIDER,
       openai: {

@@ -1,11 +1,14 @@
-import { EnrichedEvent, InvalidMessageError, parseEnrichedEvent } from '@app/contracts';
-import { EventProducer, KafkaBatch } from '@app/kafka';
-import { Logger } from '@nestjs/common';
+import { InvalidMessageError, NowcastEvent } from '@app/contracts';
 import { ContentEmbeddingProvider, StreamContent } from '@app/embeddings';
+import { EventProducer, KafkaBatch, KafkaInboundMessage } from '@app/kafka';
+import { formatTraceparent } from '@app/observability';
+import { Logger } from '@nestjs/common';
 import { StreamContentTracker } from '../content-embedding/stream-content.tracker';
 import { EmbeddingChanges, EmbeddingModelService } from '../embedding-model/embedding-model.service';
 import { EmbeddingPublisher } from '../publishing/embedding.publisher';
 import { WatermarkRecord } from '../publishing/watermark.record';
+import { TracedEvent, isLifecycle, logTracedEvents, sampledChild } from './event-trace';
+import { decodeWriterEvent } from './writer-event.decoder';
 
 export interface EmbeddingWriterServiceOptions {
   serviceName: string;
@@ -13,6 +16,14 @@ export interface EmbeddingWriterServiceOptions {
   coalesceMs: number;
   deadLetterTopic: string;
   consumerGroup: string;
+  /**
+   * Wait for a batch's lifecycle changes to be published before the batch completes (and its
+   * offsets commit). Needed when resuming from committed offsets (EMBEDDING_REBUILD_ON_START=false):
+   * otherwise a crash right after the commit could lose a tombstone for good. With rebuilds (the
+   * default) every boot replays the topic, so the flush is queued in order without blocking the
+   * consumer (default false).
+   */
+  awaitLifecycleFlush?: boolean;
 }
 
 interface PartitionProgress {
@@ -32,13 +43,16 @@ export interface WriterStats {
   flushes: number;
   streamsPublished: number;
   usersPublished: number;
+  /** Coalesced updates not republished: the vector moved less than publishMinChange. */
+  unchangedSkipped: number;
 }
 
 /**
  * Applies enriched-event batches to the embedding model and publishes the changed points:
- * lifecycle changes (start/end/removal/expiry, erasure) at the end of their batch, the rest
- * coalesced per point and flushed every `coalesceMs`. After each full flush, a watermark per
- * input partition. One flush at a time; a failed flush puts its changes back and fails the
+ * lifecycle changes (start/end/removal/expiry, erasure) at the end of their batch (awaited), the
+ * rest coalesced per point and flushed every `coalesceMs` in the background (the next batches are
+ * applied meanwhile). After each full flush, a watermark per input partition. One flush at a time;
+ * a failed flush puts its changes back and fails the next
  * batch (redelivered by the transport; already applied offsets are skipped).
  */
 export class EmbeddingWriterService {
@@ -47,8 +61,19 @@ export class EmbeddingWriterService {
   private readonly progress = new Map<string, PartitionProgress>();
   private lastFullFlushAt = 0;
   private flushChain: Promise<void> = Promise.resolve();
+  /** The full (coalesced) flush running while batches go on being applied, if any. */
+  private background: Promise<void> | null = null;
+  /** Set when a background flush failed: the next batch retries it first (and fails if it fails). */
+  private failedFlush: unknown = null;
   private timer: NodeJS.Timeout | null = null;
-  readonly stats: WriterStats = { events: 0, invalid: 0, flushes: 0, streamsPublished: 0, usersPublished: 0 };
+  readonly stats: WriterStats = {
+    events: 0,
+    invalid: 0,
+    flushes: 0,
+    streamsPublished: 0,
+    usersPublished: 0,
+    unchangedSkipped: 0,
+  };
 
   constructor(
     readonly model: EmbeddingModelService,
@@ -62,10 +87,12 @@ export class EmbeddingWriterService {
   start(): void {
     if (this.timer || this.options.coalesceMs <= 0) return;
     this.timer = setInterval(() => {
-      if (this.model.pending === 0 && !this.watermarksBehind()) return;
-      this.flush(true).catch((error: unknown) =>
-        this.logger.warn(`coalesced flush failed, retried next tick: ${(error as Error).message}`),
-      );
+      if (this.model.pending === 0 && !this.watermarksBehind()) {
+        // idle: publish the exact vectors of the points left within publishMinChange
+        if (this.model.stale === 0 || this.background) return;
+        this.model.settle();
+      }
+      this.flushInBackground();
     }, this.options.coalesceMs);
     this.timer.unref();
   }
@@ -78,46 +105,99 @@ export class EmbeddingWriterService {
   }
 
   async handleBatch(batch: KafkaBatch): Promise<void> {
+    // backpressure: while publishing fails, no more events are applied (this batch fails and is
+    // redelivered with the transport's backoff)
+    if (this.failedFlush !== null) await this.flush(true);
     const progress = this.progressOf(batch.topic, batch.partition);
-    const events: { event: EnrichedEvent; offset: bigint }[] = [];
-    const poison: { message: KafkaBatch['messages'][number]; error: InvalidMessageError }[] = [];
-    for (const message of batch.messages) {
-      const offset = BigInt(message.offset);
-      if (offset <= progress.appliedOffset) continue;
+    const messages = batch.messages;
+    // a redelivered batch starts with offsets already applied: skip them (offsets only grow)
+    let first = 0;
+    while (first < messages.length && BigInt(messages[first].offset) <= progress.appliedOffset) first++;
+    const events: NowcastEvent[] = [];
+    /** Index in `messages` of each event (its offset, once applied). */
+    const at: number[] = [];
+    const traces: (TracedEvent | undefined)[] = [];
+    const poison: { message: KafkaInboundMessage; error: InvalidMessageError }[] = [];
+    let traced = false;
+    for (let m = first; m < messages.length; m++) {
+      const message = messages[m];
+      let event: NowcastEvent;
       try {
-        events.push({ event: parseEnrichedEvent(message.value), offset });
+        event = decodeWriterEvent(message.value);
       } catch (error) {
         if (!(error instanceof InvalidMessageError)) throw error;
         poison.push({ message, error });
         this.stats.invalid++;
+        continue;
       }
+      events.push(event);
+      at.push(m);
+      // only sampled traces cost anything (no parse, no log line for the others)
+      const trace = message.headers.traceparent === undefined ? undefined : sampledChild(message);
+      traces.push(trace);
+      if (trace) traced = true;
     }
     if (poison.length > 0) await this.deadLetter(batch, poison);
     // content vectors first (the provider may be remote): one call per batch
     const toEmbed: StreamContent[] = [];
     const contentIndex: number[] = [];
-    for (const { event } of events) {
-      const content = EmbeddingModelService.needsContent(event) ? this.contents.contentFor(event) : undefined;
-      if (
-        event.type === 'stream.ended' ||
-        event.type === 'stream.removed' ||
-        event.type === 'stream.expired'
-      ) {
-        this.contents.contentFor(event);
-      }
-      contentIndex.push(content ? toEmbed.push(content) - 1 : -1);
+    for (const event of events) {
+      const content = this.contents.contentFor(event);
+      contentIndex.push(
+        content && EmbeddingModelService.needsContent(event) ? toEmbed.push(content) - 1 : -1,
+      );
     }
     const vectors = toEmbed.length > 0 ? await this.content.embed(toEmbed) : [];
-    events.forEach(({ event, offset }, i) => {
-      this.model.apply(event, contentIndex[i] >= 0 ? vectors[contentIndex[i]] : undefined);
-      progress.appliedOffset = offset;
-      progress.appliedEventTime = Math.max(progress.appliedEventTime, event.occurredAt);
+    let eventTime = progress.appliedEventTime;
+    let applied = 0;
+    try {
+      for (; applied < events.length; applied++) {
+        const event = events[applied];
+        const trace = traces[applied];
+        this.model.apply(
+          event,
+          contentIndex[applied] >= 0 ? vectors[contentIndex[applied]] : undefined,
+          trace && isLifecycle(event.type) ? formatTraceparent(trace.context) : undefined,
+        );
+        if (event.occurredAt > eventTime) eventTime = event.occurredAt;
+      }
+    } finally {
+      // what was applied is never applied twice on redelivery (a throw mid-batch is a bug guard)
+      progress.appliedEventTime = eventTime;
+      const upTo = applied === events.length ? messages.length - 1 : at[applied] - 1;
+      if (upTo >= 0 && BigInt(messages[upTo].offset) > progress.appliedOffset)
+        progress.appliedOffset = BigInt(messages[upTo].offset);
+      this.stats.events += applied;
+    }
+    if (traced) logTracedEvents(this.logger, batch, events, traces);
+    // lifecycle changes go out now, behind any flush in progress (one flush at a time keeps the
+    // order of a point's records); a failure is retried before the next batch
+    if (this.model.hasUrgent) {
+      const urgent = this.flush(false);
+      if (this.options.awaitLifecycleFlush) await urgent;
+      else void this.watch(urgent);
+    }
+    if (Date.now() - this.lastFullFlushAt >= this.options.coalesceMs) this.flushInBackground();
+  }
+
+  /**
+   * Starts a full flush without waiting for it: the next batches are applied while it encodes and
+   * waits for Kafka and Redis (one at a time: a flush due while one runs is left to the timer or
+   * the next batch). A failure requeues its points and makes the next batch retry first.
+   */
+  private flushInBackground(): void {
+    if (this.background) return;
+    this.background = this.watch(this.flush(true)).finally(() => {
+      this.background = null;
     });
-    const last = batch.messages.at(-1);
-    if (last && BigInt(last.offset) > progress.appliedOffset) progress.appliedOffset = BigInt(last.offset);
-    this.stats.events += events.length;
-    const full = Date.now() - this.lastFullFlushAt >= this.options.coalesceMs;
-    if (full || this.model.hasUrgent) await this.flush(full);
+  }
+
+  /** A flush nobody awaits: its failure (points already requeued) makes the next batch retry first. */
+  private watch(flush: Promise<void>): Promise<void> {
+    return flush.catch((error: unknown) => {
+      this.failedFlush = error;
+      this.logger.warn(`flush failed, retried before the next batch: ${(error as Error).message}`);
+    });
   }
 
   /** Publishes the pending changes (all, or only the urgent ones), then the watermarks after a full flush. */
@@ -135,6 +215,7 @@ export class EmbeddingWriterService {
       offset: p.appliedOffset,
     }));
     const changes = this.model.drain(all);
+    this.stats.unchangedSkipped = this.model.unchangedSkipped;
     const eventTime = snapshot.reduce((max, s) => Math.max(max, s.eventTime), 0);
     if (changes.streams.length + changes.users.length > 0) {
       try {
@@ -149,6 +230,7 @@ export class EmbeddingWriterService {
     }
     if (!all) return;
     this.lastFullFlushAt = startedAt;
+    this.failedFlush = null;
     const watermarks: WatermarkRecord[] = snapshot
       .filter((s) => s.eventTime > s.p.publishedEventTime)
       .map((s) => ({
@@ -184,7 +266,7 @@ export class EmbeddingWriterService {
 
   private async deadLetter(
     batch: KafkaBatch,
-    poison: { message: KafkaBatch['messages'][number]; error: InvalidMessageError }[],
+    poison: { message: KafkaInboundMessage; error: InvalidMessageError }[],
   ): Promise<void> {
     await this.producer.send(
       this.options.deadLetterTopic,

@@ -126,7 +126,11 @@ describe('event-enricher against real Kafka and Redis', () => {
     expect(chat?.enrichment.ingestedAt).toBeGreaterThan(t0);
     const view = events.find((e) => e.eventId === duplicated.eventId);
     expect(view?.enrichment.followsSeller).toBe(true);
-    expect(enriched.records.find((r) => r.headers.traceparent === traceparent)).toBeDefined();
+    // sampled: passed on as a child span of the enricher (same trace, new span id)
+    const traced = enriched.records.filter((r) => r.headers.traceparent !== undefined);
+    expect(traced).toHaveLength(1);
+    expect(traced[0].headers.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(traced[0].headers.traceparent).not.toBe(traceparent);
 
     const reasons = dlq.records.map((r) => r.headers['x-error-reason']).sort();
     expect(reasons).toEqual(['invalid-field', 'not-json', 'too-large', 'unknown-type']);

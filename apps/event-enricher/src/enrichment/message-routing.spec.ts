@@ -74,4 +74,37 @@ describe('routeMessages', () => {
     const routed = routeMessages([message(old)], { ...options, maxPastMs: 1_000 });
     expect(routed.poison[0].error.issues[0].path).toBe('occurredAt');
   });
+
+  it('keeps the JSON text for splicing only when it holds exactly the validated event', () => {
+    const exact = JSON.stringify({
+      eventId: 'e',
+      type: 'view.started',
+      schemaVersion: 1,
+      occurredAt: NOW,
+      data: { userId: 'user-1', streamId: 'stream-1' },
+    });
+    const withoutVersion = JSON.stringify({
+      eventId: 'f',
+      type: 'view.started',
+      occurredAt: NOW,
+      data: { userId: 'user-1', streamId: 'stream-1' },
+    });
+    const extraData = JSON.stringify({
+      eventId: 'g',
+      type: 'view.started',
+      schemaVersion: 1,
+      occurredAt: NOW,
+      data: { userId: 'user-1', streamId: 'stream-1', secret: 'x' },
+    });
+    const routed = routeMessages(
+      [
+        message(Buffer.from(` ${exact}\n`)),
+        message(valid('top-level-extra')),
+        message(Buffer.from(withoutVersion)),
+        message(Buffer.from(extraData)),
+      ],
+      options,
+    );
+    expect(routed.valid.map((v) => v.json)).toEqual([` ${exact}\n`, undefined, undefined, undefined]);
+  });
 });

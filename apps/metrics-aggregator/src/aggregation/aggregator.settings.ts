@@ -62,6 +62,14 @@ export interface AggregatorSettings {
 
 export const AGGREGATOR_SETTINGS = Symbol('AGGREGATOR_SETTINGS');
 
+/**
+ * Bytes per partition per fetch of the enriched topic. Larger than the transport's 1 MiB default:
+ * under a backlog a batch of ~10,000 events shares more users and streams, so the script makes
+ * fewer Redis calls per event (measured: 7.8 calls/event at 1,000-event batches, 6.2 at 4,000);
+ * when caught up, batches stay as small as what arrived (latency unchanged).
+ */
+export const ENRICHED_FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
 /** Decay time constants of the 1/5/15-minute windows: tau = window length (mean lifetime), ms. */
 export const WINDOW_TAUS_MS = [60_000, 300_000, 900_000] as const;
 

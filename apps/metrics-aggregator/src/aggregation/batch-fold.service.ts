@@ -151,9 +151,9 @@ class Folder {
         const s = this.engage(event.data.streamId, event.data.userId, t, late, 'joins', 1);
         if (!s.viewerSet.has(event.data.userId))
           s.viewerSet.set(event.data.userId, [event.data.userId, t, late ? 1 : 0]);
-        const u = this.affinity(event, event.data.userId, this.settings.engagementWeights.view);
+        this.affinity(event, event.data.userId, this.settings.engagementWeights.view);
         const ctx = contextOf(event);
-        (u.watch ??= []).push([event.data.streamId, 1, t, ctx?.sellerId ?? '', ctx?.category ?? '']);
+        s.watch.push([event.data.userId, 1, t, ctx?.sellerId ?? '', ctx?.category ?? '']);
         return;
       }
       case 'view.ended': {
@@ -165,7 +165,7 @@ class Folder {
         }
         const u = this.user(event.data.userId);
         const ctx = contextOf(event);
-        (u.watch ??= []).push([event.data.streamId, 0, t, ctx?.sellerId ?? '', ctx?.category ?? '']);
+        s.watch.push([event.data.userId, 0, t, ctx?.sellerId ?? '', ctx?.category ?? '']);
         const recent = (u.recent ??= {});
         recent[event.data.streamId] = Math.max(recent[event.data.streamId] ?? 0, t);
         return;
@@ -239,6 +239,8 @@ class Folder {
         const u = newUser(event.data.userId);
         u.erase = true;
         this.users.set(u.id, u);
+        // its open views too (kept per stream): nothing of the user's survives the erasure
+        for (const s of this.streams.values()) s.watch = s.watch.filter(([userId]) => userId !== u.id);
         return;
       }
     }
@@ -263,6 +265,7 @@ class Folder {
         presence: [],
         viewers: [],
         bidders: [],
+        watch: [],
         presenceMap: new Map(),
         viewerSet: new Map(),
         bidderSet: new Map(),

@@ -1,7 +1,7 @@
 /**
  * What one consumed batch changes, folded per key by BatchFoldService and applied atomically (with
- * the partition offset) by an AggregateStateRepository. Plain JSON: the Redis implementation hands
- * it to its Lua script as is. Times are event times, epoch ms.
+ * the partition offset) by an AggregateStateRepository (the Redis one encodes it with
+ * state/wire-format.ts for its script). Times are event times, epoch ms.
  */
 
 /** A lifecycle step of a stream, in the batch's offset order. */
@@ -45,6 +45,11 @@ export interface StreamDelta {
   viewers: [string, number, number][];
   /** First bid per user in this batch: [userId, t, late 0/1]. */
   bidders: [string, number, number][];
+  /**
+   * Views in offset order: [userId, 1 start / 0 end, t, sellerId | '', category | ''] (from the
+   * event's enrichment). Kept per stream: a view's start and end share the stream's partition.
+   */
+  watch: [string, number, number, string, string][];
 }
 
 /** Absent fields: nothing of that kind in this batch. */
@@ -58,8 +63,6 @@ export interface UserDelta {
   recent?: Record<string, number>;
   /** Exact per-seller counters: [chats, bids, purchases]. */
   sellerCounts?: Record<string, [number, number, number]>;
-  /** Views in offset order: [streamId, 1 start / 0 end, t, sellerId | '', category | '']. */
-  watch?: [string, number, number, string, string][];
   /** Recommendation feedback per stream: [impressions, clicks, latest time]. */
   shown?: Record<string, [number, number, number]>;
   /** Final follow state per seller in this batch: [sellerId, 1 follow / 0 unfollow, t]. */

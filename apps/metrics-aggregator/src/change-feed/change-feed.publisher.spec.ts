@@ -8,6 +8,7 @@ import { RecordingProducer } from '../test-support/recording.producer';
 import { ChangeFeedPublisher } from './change-feed.publisher';
 
 const T0 = Date.UTC(2026, 10, 26, 12);
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('ChangeFeedPublisher', () => {
   it('publishes valid snapshots of changed streams, skips unchanged ones, then the watermark', async () => {
@@ -32,7 +33,7 @@ describe('ChangeFeedPublisher', () => {
       0,
       events.map((event, i) => ({ offset: String(i), event })),
     );
-    feed.markApplied(0, ['s1'], T0 + 20, false);
+    feed.markApplied(0, ['s1'], T0 + 20);
     await feed.flush();
     const [snapshot] = producer.values('metrics').map((v) => parseStreamMetricsSnapshot(v));
     expect(snapshot).toMatchObject({
@@ -50,19 +51,76 @@ describe('ChangeFeedPublisher', () => {
       updatedAt: watermark.updatedAt,
     });
     expect(watermark.updatedAt).toBeGreaterThan(0);
-    feed.markApplied(0, ['s1'], T0 + 20, false);
+    feed.markApplied(0, ['s1'], T0 + 20);
     await feed.flush();
     expect(producer.values('metrics')).toHaveLength(1);
     await applier.apply('enriched', 0, [
       { offset: '3', event: f.event('stream.ended', T0 + 30, { streamId: 's1' }) },
     ]);
-    feed.markApplied(0, ['s1'], T0 + 30, true);
+    feed.markApplied(0, ['s1'], T0 + 30, new Map([['s1', TRACEPARENT]]));
     await feed.close();
     expect(producer.values('metrics')[1]).toMatchObject({
       live: false,
       endReason: 'ended',
       endedAt: T0 + 30,
     });
+    expect(producer.sent.filter((s) => s.topic === 'metrics')[1].message.headers).toEqual({
+      traceparent: TRACEPARENT,
+    });
     expect((await repo.readWatermarks())[0].eventTime).toBe(T0 + 30);
+  });
+
+  describe('adaptive per-stream coalescing', () => {
+    beforeEach(() => jest.useFakeTimers({ now: T0 + 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+
+    it('sends a quiet stream at once, holds a busy one for its interval, and the watermark with it', async () => {
+      const repo = new InMemoryAggregateStateRepository(DEFAULT_AGGREGATOR_SETTINGS);
+      const applier = new BatchApplier(new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS), repo);
+      const producer = new RecordingProducer();
+      const feed = new ChangeFeedPublisher(repo, producer, {
+        enrichedTopic: 'enriched',
+        metricsTopic: 'metrics',
+        watermarksTopic: 'wm',
+        coalesceMs: 250,
+        minCoalesceMs: 100,
+        recordsPerSecBudget: 1_000_000,
+        source: 'metrics-aggregator',
+      });
+      const f = new EnrichedEventFactory();
+      let offset = 0;
+      const step = async (
+        streamIds: string[],
+        t: number,
+        events = streamIds.map((id) => f.started(id, t)),
+      ) => {
+        await applier.apply(
+          'enriched',
+          0,
+          events.map((event) => ({ offset: String(offset++), event })),
+        );
+        feed.markApplied(0, streamIds, t);
+        await jest.advanceTimersByTimeAsync(0);
+      };
+      const chat = (id: string, t: number) => [f.event('chat.message', t, { userId: 'u', streamId: id })];
+      const records = () => (producer.values('metrics') as { streamId: string }[]).map((r) => r.streamId);
+      const watermark = () => (producer.values('wm') as { eventTime: number }[]).at(-1)?.eventTime;
+
+      await step(['s1', 's2'], T0);
+      expect(records()).toEqual(['s1', 's2']);
+      expect(watermark()).toBe(T0);
+      await jest.advanceTimersByTimeAsync(150);
+      await step(['s1'], T0 + 1, chat('s1', T0 + 1)); // last record 150 ms ago: due
+      expect(records()).toEqual(['s1', 's2', 's1']);
+      await jest.advanceTimersByTimeAsync(10);
+      await step(['s1'], T0 + 2, chat('s1', T0 + 2)); // 10 ms after its last record: waits
+      await step(['s2'], T0 + 3, chat('s2', T0 + 3)); // quiet for 160 ms: at once
+      expect(records()).toEqual(['s1', 's2', 's1', 's2']);
+      expect(watermark()).toBe(T0 + 1); // s1's change at T0 + 2 is not in the feed yet
+      await jest.advanceTimersByTimeAsync(100);
+      expect(records()).toEqual(['s1', 's2', 's1', 's2', 's1']);
+      expect(watermark()).toBe(T0 + 3);
+      await feed.close();
+    });
   });
 });

@@ -8,30 +8,60 @@ export interface ChangeFeedOptions {
   enrichedTopic: string;
   metricsTopic: string;
   watermarksTopic: string;
-  /** Least time between two flushes (so between two records of one stream), ms. */
+  /** Longest time between two records of one busy stream, ms (the interval under full load). */
   coalesceMs: number;
+  /** Shortest time between two records of one stream, ms (the interval when few streams are busy). Default 10. */
+  minCoalesceMs?: number;
+  /**
+   * Metric records per second the interval adapts to: interval = busy streams / budget, within
+   * [minCoalesceMs, coalesceMs]. Default 4000 (1,000 busy streams -> 250 ms; 40 -> 10 ms).
+   */
+  recordsPerSecBudget?: number;
   /** Who publishes (the key of the watermark records): e.g. "metrics-aggregator". */
   source: string;
 }
 
+interface DirtyStream {
+  partition: number;
+  /** The partition's applied event time before the batch that made the stream dirty (watermark bound). */
+  since: number;
+}
+
+/** A lifecycle change to publish at once; `traceparent` is forwarded on its record when sampled. */
+export type UrgentStreams = ReadonlyMap<string, string | undefined>;
+
+const NO_URGENT: UrgentStreams = new Map();
+
 /**
  * The per-stream metrics change feed and the per-partition watermarks. Batches mark the streams
- * they touched; a flush (at most every coalesceMs, at once after a lifecycle change) reads those
- * streams, produces a snapshot for each materially changed one, waits for the acks, and only then
- * publishes each partition's watermark: the event time up to which everything is applied AND in
- * the feed. The watermark therefore trails the applied state by at most ~coalesceMs + a flush.
+ * they touched; a flush reads the streams that are due, produces a snapshot for each materially
+ * changed one and waits for the acks. Coalescing is per stream and adaptive: a stream is due when
+ * its last record is older than the current interval (busy streams / recordsPerSecBudget, within
+ * [minCoalesceMs, coalesceMs]), so a quiet stream's change goes out within one flush (ms) and a
+ * busy one at most every interval; lifecycle changes are due at once. A partition's watermark
+ * (the event time up to which everything is applied AND in the feed) is published after a flush:
+ * its applied event time when none of its streams is still waiting, else the applied event time
+ * before the oldest waiting change. It trails the applied state by at most ~coalesceMs + a flush.
  */
 export class ChangeFeedPublisher {
   private readonly logger = new Logger(ChangeFeedPublisher.name);
-  private dirty = new Map<string, number>();
-  private pending = new Map<number, number>();
-  /** Latest event time per partition (flushed or not): snapshots decay their rates to it. */
-  private readonly eventTime = new Map<number, number>();
+  private dirty = new Map<string, DirtyStream>();
+  private urgent = new Map<string, string | undefined>();
+  /** Applied event time per partition (max). */
+  private readonly applied = new Map<number, number>();
+  private readonly watermarkSent = new Map<number, number>();
+  /** Partitions with batches applied since their last watermark record. */
+  private readonly watermarkDue = new Set<number>();
   private readonly published = new Map<string, string>();
+  /** Wall clock of each stream's last read for a record (sent or found immaterial), ms. */
+  private readonly lastRecordAt = new Map<string, number>();
+  /** Distinct streams marked in the current and the previous second (the busy-stream count). */
+  private busyNow = new Set<string>();
+  private busyBefore = 0;
+  private busySince = 0;
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private flushing: Promise<void> | null = null;
-  private lastFlushAt = 0;
-  private urgent = false;
   private closed = false;
 
   constructor(
@@ -41,23 +71,34 @@ export class ChangeFeedPublisher {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** After a batch was applied: its streams, partition and event time (max of the partition). */
-  markApplied(partition: number, streamIds: Iterable<string>, eventTime: number, urgent: boolean): void {
-    for (const id of streamIds) this.dirty.set(id, partition);
-    this.pending.set(partition, Math.max(this.pending.get(partition) ?? 0, eventTime));
-    this.eventTime.set(partition, Math.max(this.eventTime.get(partition) ?? 0, eventTime));
-    this.urgent ||= urgent;
+  /** After a batch was applied: its streams, partition, event time (max of the partition) and lifecycle changes. */
+  markApplied(
+    partition: number,
+    streamIds: Iterable<string>,
+    eventTime: number,
+    urgent: UrgentStreams = NO_URGENT,
+  ): void {
+    const before = this.applied.get(partition) ?? 0;
+    const now = this.clock();
+    if (now - this.busySince >= 1_000) {
+      this.busyBefore = now - this.busySince >= 2_000 ? 0 : this.busyNow.size;
+      this.busyNow = new Set();
+      this.busySince = now;
+    }
+    for (const id of streamIds) {
+      if (!this.dirty.has(id)) this.dirty.set(id, { partition, since: before });
+      this.busyNow.add(id);
+    }
+    for (const [id, traceparent] of urgent) this.urgent.set(id, traceparent ?? this.urgent.get(id));
+    this.applied.set(partition, Math.max(before, eventTime));
+    this.watermarkDue.add(partition);
     this.schedule();
   }
 
-  /** Flushes what is pending now (and waits for a flush in progress first). */
+  /** Flushes everything pending now, due or not (and waits for a flush in progress first). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.dirty.size === 0 && this.pending.size === 0) return;
-    this.flushing = this.flushOnce().finally(() => {
-      this.flushing = null;
-    });
-    await this.flushing;
+    await this.runFlush(true);
   }
 
   async close(): Promise<void> {
@@ -67,77 +108,165 @@ export class ChangeFeedPublisher {
     await this.flush();
   }
 
+  /** Current per-stream interval, ms. */
+  intervalMs(): number {
+    const min = this.options.minCoalesceMs ?? 10;
+    const busy = Math.max(this.busyBefore, this.busyNow.size);
+    const adaptive = (busy * 1_000) / (this.options.recordsPerSecBudget ?? 4_000);
+    return Math.min(this.options.coalesceMs, Math.max(min, adaptive));
+  }
+
+  private runFlush(all: boolean): Promise<void> {
+    this.flushing = this.flushOnce(all).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Earliest wall time a dirty stream becomes due (now when urgent or never published). */
+  private nextDue(now: number): number {
+    if (this.urgent.size > 0) return now;
+    const interval = this.intervalMs();
+    let due = Infinity;
+    for (const id of this.dirty.keys()) {
+      const at = (this.lastRecordAt.get(id) ?? -Infinity) + interval;
+      if (at <= now) return now;
+      if (at < due) due = at;
+    }
+    return due;
+  }
+
   private schedule(): void {
-    if (this.closed || this.flushing) return;
-    const wait = this.urgent ? 0 : Math.max(0, this.lastFlushAt + this.options.coalesceMs - this.clock());
-    if (this.timer && !this.urgent) return;
+    if (this.closed || this.flushing || this.dirty.size === 0) return;
+    const now = this.clock();
+    const at = this.nextDue(now);
+    if (at === Infinity || (this.timer && this.timerAt <= at)) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush().then(
-        () => this.afterFlush(),
-        (error: unknown) => {
-          // Kept dirty (flushOnce restores it): the next schedule retries.
-          this.logger.warn(`change-feed flush failed, retrying: ${(error as Error).message}`);
-          setTimeout(() => this.afterFlush(), Math.min(1_000, this.options.coalesceMs * 4)).unref?.();
-        },
-      );
-    }, wait);
-  }
-
-  private afterFlush(): void {
-    if (this.dirty.size > 0 || this.pending.size > 0) this.schedule();
-  }
-
-  private async flushOnce(): Promise<void> {
-    const dirty = this.dirty;
-    const pending = this.pending;
-    this.dirty = new Map();
-    this.pending = new Map();
-    this.urgent = false;
-    this.lastFlushAt = this.clock();
-    try {
-      const ids = [...dirty.keys()];
-      const states = await this.repository.readStreams(ids);
-      const now = this.clock();
-      const messages: OutboundMessage[] = [];
-      const sent: [string, string, boolean][] = [];
-      states.forEach((state, i) => {
-        if (!state) return;
-        const snapshot = buildSnapshot(state, this.eventTime.get(dirty.get(ids[i]) ?? -1) ?? 0, now);
-        if (!snapshot) return;
-        const fingerprint = materialFingerprint(snapshot);
-        if (this.published.get(snapshot.streamId) === fingerprint) return;
-        sent.push([snapshot.streamId, fingerprint, snapshot.live]);
-        messages.push({ key: snapshot.streamId, value: JSON.stringify(snapshot) });
-      });
-      if (messages.length > 0) await sendChunked(this.producer, this.options.metricsTopic, messages);
-      for (const [id, fingerprint, live] of sent) {
-        if (live) this.published.set(id, fingerprint);
-        else this.published.delete(id);
-      }
-      const watermarks: Watermark[] = [...pending].map(([partition, eventTime]) => ({
-        topic: this.options.enrichedTopic,
-        partition,
-        eventTime,
-        updatedAt: now,
-      }));
-      await this.repository.writeWatermarks(watermarks);
-      if (watermarks.length > 0) {
-        await sendChunked(
-          this.producer,
-          this.options.watermarksTopic,
-          watermarks.map((w) => ({
-            key: `${this.options.source}:${w.topic}:${w.partition}`,
-            value: JSON.stringify({ source: this.options.source, ...w }),
-          })),
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        this.runFlush(false).then(
+          () => this.schedule(),
+          (error: unknown) => {
+            // Kept dirty (flushOnce restores it): retried after a pause.
+            this.logger.warn(`change-feed flush failed, retrying: ${(error as Error).message}`);
+            setTimeout(() => this.schedule(), Math.min(1_000, this.options.coalesceMs * 4)).unref?.();
+          },
         );
+      },
+      Math.max(0, at - now),
+    );
+  }
+
+  /** The due streams (all of them when `all`), taken out of the dirty set. */
+  private takeDue(all: boolean, now: number): Map<string, DirtyStream> {
+    if (all) {
+      const taken = this.dirty;
+      this.dirty = new Map();
+      return taken;
+    }
+    const interval = this.intervalMs();
+    const taken = new Map<string, DirtyStream>();
+    for (const [id, entry] of this.dirty) {
+      if (this.urgent.has(id) || (this.lastRecordAt.get(id) ?? -Infinity) + interval <= now) {
+        taken.set(id, entry);
       }
+    }
+    for (const id of taken.keys()) this.dirty.delete(id);
+    return taken;
+  }
+
+  private async flushOnce(all: boolean): Promise<void> {
+    const due = this.takeDue(all, this.clock());
+    const urgent = new Map<string, string | undefined>();
+    for (const id of due.keys()) {
+      if (this.urgent.has(id)) urgent.set(id, this.urgent.get(id));
+      this.urgent.delete(id);
+    }
+    try {
+      await this.publishSnapshots(due, urgent);
+      await this.publishWatermarks();
     } catch (error) {
-      for (const [id, partition] of dirty) if (!this.dirty.has(id)) this.dirty.set(id, partition);
-      for (const [partition, t] of pending)
-        this.pending.set(partition, Math.max(this.pending.get(partition) ?? 0, t));
+      for (const [id, entry] of due) {
+        const later = this.dirty.get(id);
+        this.dirty.set(id, later && later.since < entry.since ? later : entry);
+      }
+      for (const [id, traceparent] of urgent) if (!this.urgent.has(id)) this.urgent.set(id, traceparent);
       throw error;
     }
+  }
+
+  private async publishSnapshots(due: Map<string, DirtyStream>, urgent: Map<string, string | undefined>) {
+    if (due.size === 0) return;
+    const ids = [...due.keys()];
+    const states = await this.repository.readStreams(ids);
+    const now = this.clock();
+    // a read counts as a record for the interval: an immaterial change is not read again sooner
+    for (const id of ids) this.lastRecordAt.set(id, now);
+    const messages: OutboundMessage[] = [];
+    const sent: [string, string, boolean][] = [];
+    states.forEach((state, i) => {
+      if (!state) return;
+      const at = this.applied.get(due.get(ids[i])?.partition ?? -1) ?? 0;
+      const snapshot = buildSnapshot(state, at, now);
+      if (!snapshot) return;
+      const fingerprint = materialFingerprint(snapshot);
+      if (this.published.get(snapshot.streamId) === fingerprint) return;
+      sent.push([snapshot.streamId, fingerprint, snapshot.live]);
+      const traceparent = urgent.get(snapshot.streamId);
+      messages.push({
+        key: snapshot.streamId,
+        value: JSON.stringify(snapshot),
+        ...(traceparent ? { headers: { traceparent } } : {}),
+      });
+    });
+    if (messages.length > 0) await sendChunked(this.producer, this.options.metricsTopic, messages);
+    for (const [id, fingerprint, live] of sent) {
+      if (live) {
+        this.published.set(id, fingerprint);
+      } else {
+        this.published.delete(id);
+        this.lastRecordAt.delete(id);
+      }
+    }
+  }
+
+  /**
+   * Per partition with new batches: its applied event time, or the one before its oldest change
+   * still waiting (then it stays due). Never backwards; `updatedAt` says it is alive.
+   */
+  private async publishWatermarks(): Promise<void> {
+    if (this.watermarkDue.size === 0) return;
+    const bound = new Map<number, number>();
+    for (const { partition, since } of this.dirty.values()) {
+      bound.set(partition, Math.min(bound.get(partition) ?? Infinity, since));
+    }
+    const now = this.clock();
+    const watermarks: Watermark[] = [];
+    const complete: number[] = [];
+    for (const partition of this.watermarkDue) {
+      const applied = this.applied.get(partition) ?? 0;
+      const held = bound.get(partition);
+      if (held === undefined) complete.push(partition);
+      const sent = this.watermarkSent.get(partition) ?? 0;
+      const eventTime = Math.max(Math.min(applied, held ?? Infinity), sent);
+      if (held !== undefined && eventTime <= sent) continue;
+      watermarks.push({ topic: this.options.enrichedTopic, partition, eventTime, updatedAt: now });
+    }
+    if (watermarks.length > 0) {
+      await this.repository.writeWatermarks(watermarks);
+      await sendChunked(
+        this.producer,
+        this.options.watermarksTopic,
+        watermarks.map((w) => ({
+          key: `${this.options.source}:${w.topic}:${w.partition}`,
+          value: JSON.stringify({ source: this.options.source, ...w }),
+        })),
+      );
+    }
+    for (const w of watermarks) this.watermarkSent.set(w.partition, w.eventTime);
+    for (const partition of complete) this.watermarkDue.delete(partition);
   }
 }

@@ -151,7 +151,6 @@ async function restoreFollows(
         categories: {},
         recent: {},
         sellerCounts: {},
-        watch: [],
         shown: {},
         follows: [],
         erase: false,

@@ -1,7 +1,7 @@
 import { BatchingProducer, KafkaBatch, KafkaBatchServer, KafkaConnectionOptions } from '@app/kafka';
 import type { Redis } from 'ioredis';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
-import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import { AggregatorSettings, ENRICHED_FETCH_BYTES_PER_PARTITION } from '../aggregation/aggregator.settings';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
@@ -91,7 +91,7 @@ export async function startStandaloneAggregator(
           heartbeatIntervalMs: Math.floor(options.sessionTimeoutMs / 6),
         }
       : {}),
-    ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+    maxBytesPerPartition: options.maxBytesPerPartition ?? ENRICHED_FETCH_BYTES_PER_PARTITION,
   });
   server.addHandler(
     options.topics.enriched,

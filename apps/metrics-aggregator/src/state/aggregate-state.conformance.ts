@@ -229,6 +229,12 @@ export function describeAggregateStateConformance(
         'seller-1:watchMs': 60_000,
       });
       expect(u1.shownCounts).toEqual({ 'i:s1': 1, 'i:s7': 1, 'c:s1': 1 });
+      // u2's view started and ended within one batch (u1's across two)
+      expect((await repo.readUser('u2')).sellerCounts).toEqual({
+        'seller-1:bids': 2,
+        'seller-1:purchases': 1,
+        'seller-1:watchMs': 5_000,
+      });
       expect(u1.shown.map(([id]) => id).sort()).toEqual(['s1', 's7']);
       expect((await repo.readSeller('seller-1')).followers).toEqual(['u1']);
       const erased = await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 3), 3);

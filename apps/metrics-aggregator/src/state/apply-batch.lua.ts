@@ -1,27 +1,43 @@
 /**
  * The one script per batch (EVALSHA): applies a folded BatchUpdate atomically together with the
  * partition offset, or nothing when the stored offset says the batch was already applied.
- * ARGV[1] = full key prefix (ioredis keyPrefix + "agg:"), ARGV[2] = BatchUpdate JSON,
- * ARGV[3] = settings JSON (ApplySettings). Keys are built here (single Redis, not cluster).
- * Numbers are written with %.17g (exact doubles) and %d (integers): Lua's default %.14g would
- * round them. The in-memory twin (in-memory-aggregate-state.repository.ts) mirrors this logic and
- * the shared conformance suite checks both.
+ * ARGV: 1 full key prefix (ioredis keyPrefix + "agg:"), 2 settings JSON (ApplySettings), 3 topic,
+ * 4 partition, 5 lastOffset, 6 expectOffset ('' = none), 7 maxEventTime, 8 lifecycle JSON
+ * ('' = none), 9 stream tokens, 10 user tokens (state/wire-format.ts). Keys are built here
+ * (single Redis, not cluster). Computed numbers are written with %.17g (exact doubles) and %d:
+ * Lua's default %.14g would round them; increments arrive as exact decimal strings. The in-memory
+ * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
+ * suite checks both. Cost model: Redis calls dominate, so per stream and batch there is one HMGET,
+ * one HSET and one variadic ZADD of the viewers; the 27 decayed sums are one packed field.
  */
 export const APPLY_BATCH_LUA = `
 local P = ARGV[1]
-local u = cjson.decode(ARGV[2])
-local cfg = cjson.decode(ARGV[3])
-local EMPTY = {}
-local function num(v) return string.format('%.17g', v) end
-local function int(v) return string.format('%d', v) end
-local okey = P .. 'offset:' .. u.topic .. ':' .. u.partition
+local cfg = cjson.decode(ARGV[2])
+local topic, partition, lastOffset, expectOffset = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local okey = P .. 'offset:' .. topic .. ':' .. partition
 local prog = redis.call('HMGET', okey, 'offset', 'maxEventTime')
-if prog[1] and tonumber(prog[1]) >= tonumber(u.lastOffset) then return {'duplicate'} end
-if (prog[1] or '') ~= u.expectOffset then return {'conflict', prog[1] or '', prog[2] or '0'} end
-local leaseKey = P .. 'lease:' .. u.topic .. ':' .. u.partition
+if prog[1] and tonumber(prog[1]) >= tonumber(lastOffset) then return {'duplicate'} end
+if (prog[1] or '') ~= expectOffset then return {'conflict', prog[1] or '', prog[2] or '0'} end
+local leaseKey = P .. 'lease:' .. topic .. ':' .. partition
 local taus = cfg.taus
 local W = cfg.weights
 local K = cfg.topK
+local lifeOps = {}
+if ARGV[8] ~= '' then lifeOps = cjson.decode(ARGV[8]) end
+local RATES_FMT = string.rep('%.17g,', 26) .. '%.17g'
+
+local tok, ti = {}, 0
+local function reset(text)
+  tok, ti = {}, 0
+  local n = 0
+  for t in string.gmatch(text, '([^\\031]*)\\031') do n = n + 1; tok[n] = t end
+  return n
+end
+local function nextS() ti = ti + 1; return tok[ti] end
+local function nextN() ti = ti + 1; return tonumber(tok[ti]) end
+
+local function num(v) return string.format('%.17g', v) end
+local function int(v) return string.format('%d', v) end
 
 local function trendKeys(cat, lang)
   return {P .. 'trending:all', P .. 'trending:cat:' .. cat, P .. 'trending:lang:' .. lang,
@@ -41,6 +57,7 @@ local function expireLater(s)
   redis.call('EXPIRE', s, cfg.endedTtlSec)
   redis.call('EXPIRE', s .. ':uv', cfg.endedTtlSec)
   redis.call('EXPIRE', s .. ':ub', cfg.endedTtlSec)
+  redis.call('EXPIRE', s .. ':watching', cfg.endedTtlSec)
 end
 local function endStream(id, s, t, reason)
   local h = redis.call('HMGET', s, 'live', 'category', 'language', 'sellerId')
@@ -63,10 +80,10 @@ local function applyLife(id, s, op)
     local was = redis.call('HMGET', s, 'live', 'category', 'language')
     if was[1] == '1' then removeTrending(id, was[2], was[3]) end
     redis.call('HSET', s, 'live', '1', 'sellerId', op.sellerId, 'title', op.title, 'category', op.category,
-      'language', op.language, 'startedAt', int(op.t),
-      'topic', u.topic, 'partition', int(u.partition))
+      'language', op.language, 'startedAt', int(op.t), 'topic', topic, 'partition', partition)
     redis.call('HDEL', s, 'endedAt', 'endReason')
     redis.call('PERSIST', s); redis.call('PERSIST', s .. ':uv'); redis.call('PERSIST', s .. ':ub')
+    redis.call('PERSIST', s .. ':watching')
     redis.call('ZADD', P .. 'live', op.t, id)
     redis.call('ZADD', leaseKey, op.t, id)
     redis.call('HSET', P .. 'seller:' .. op.sellerId, 'live', '1', 'streamId', id)
@@ -88,69 +105,122 @@ local function applyLife(id, s, op)
   end
 end
 
+local fwdRate = math.log(2) / cfg.userHalfLifeMs
+-- watch time of a view that ended: forward-decayed affinity and exact ms per seller, on the user's keys
+local function watched(userId, sid, started, t, seller, cat)
+  local dur = math.min(cfg.watchCapMs, math.max(0, t - started))
+  local w = cfg.watchWeight * dur / 60000 * math.exp((t - cfg.epochMs) * fwdRate)
+  if w <= 0 then return end
+  local base = P .. 'u:' .. userId .. ':'
+  redis.call('ZINCRBY', base .. 'streams', num(w), sid)
+  if seller ~= '' then
+    redis.call('ZINCRBY', base .. 'sellers', num(w), seller)
+    redis.call('HINCRBY', base .. 'seller-counts', seller .. ':watchMs', int(dur))
+  end
+  if cat ~= '' then redis.call('ZINCRBY', base .. 'categories', num(w), cat) end
+end
+
 local touchedTrending = {}
 local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
-  'giveaways', 'uniqueViewers', 'peakViewers', 'category', 'language', 'rt'}
-for i = 0, 26 do STREAM_FIELDS[#STREAM_FIELDS + 1] = 'r' .. i end
+  'giveaways', 'uniqueViewers', 'peakViewers', 'category', 'language', 'rt', 'r'}
 
--- One HMGET and one HSET per stream (plus set/zset members): calls, not bytes, are the cost.
-local function applyStream(d)
-  local id = d.id
+local function applyStream()
+  local id = nextS()
   local s = P .. 's:' .. id
-  for _, op in ipairs(d.life or EMPTY) do applyLife(id, s, op) end
+  local hasLife = nextS() == '1'
+  local hb, act, last, T = nextN(), nextN(), nextN(), nextN()
+  local chats, bids, purchases, giveaways = nextN(), nextN(), nextN(), nextN()
+  if hasLife then for _, op in ipairs(lifeOps[id]) do applyLife(id, s, op) end end
   local h = redis.call('HMGET', s, unpack(STREAM_FIELDS))
   local live = h[1] == '1'
   local out = {}
   local function put(field, value) out[#out + 1] = field; out[#out + 1] = value end
   -- lastActivityAt is the latest non-late activity whatever the state (batch-independent);
   -- only a live stream holds a lease
-  if d.act > tonumber(h[2] or '0') then put('lastActivityAt', int(d.act)) end
-  if live and d.act > 0 then redis.call('ZADD', leaseKey, 'GT', d.act, id) end
-  if d.hb > tonumber(h[3] or '0') then put('lastHeartbeatAt', int(d.hb)) end
+  if act > tonumber(h[2] or '0') then put('lastActivityAt', int(act)) end
+  if live and act > 0 then redis.call('ZADD', leaseKey, 'GT', act, id) end
+  if hb > tonumber(h[3] or '0') then put('lastHeartbeatAt', int(hb)) end
   local lastEventAt = tonumber(h[4] or '0')
-  if d.last > lastEventAt then lastEventAt = d.last; put('lastEventAt', int(d.last)) end
-  if d.chats > 0 then put('chats', int(tonumber(h[5] or '0') + d.chats)) end
-  if d.bids > 0 then put('bids', int(tonumber(h[6] or '0') + d.bids)) end
-  if d.purchases > 0 then put('purchases', int(tonumber(h[7] or '0') + d.purchases)) end
-  if d.giveaways > 0 then put('giveaways', int(tonumber(h[8] or '0') + d.giveaways)) end
-  for cur, amount in pairs(d.gmv or EMPTY) do redis.call('HINCRBY', s, 'gmv:' .. cur, int(amount)) end
+  if last > lastEventAt then lastEventAt = last; put('lastEventAt', int(last)) end
+  if chats > 0 then put('chats', int(tonumber(h[5] or '0') + chats)) end
+  if bids > 0 then put('bids', int(tonumber(h[6] or '0') + bids)) end
+  if purchases > 0 then put('purchases', int(tonumber(h[7] or '0') + purchases)) end
+  if giveaways > 0 then put('giveaways', int(tonumber(h[8] or '0') + giveaways)) end
+  for _ = 1, nextN() do
+    local cur = nextS()
+    redis.call('HINCRBY', s, 'gmv:' .. cur, nextS())
+  end
   local rates = {}
-  local given = d.rates or EMPTY
-  for i = 1, 27 do rates[i] = given[i] or 0 end
+  if nextN() == 27 then for i = 1, 27 do rates[i] = nextN() end else for i = 1, 27 do rates[i] = 0 end end
   local vkey = s .. ':viewers'
+  local active, ended = {}, {}
+  for _ = 1, nextN() do
+    local user, activity, endedAt = nextS(), nextS(), nextN()
+    if activity ~= '0' then active[#active + 1] = activity; active[#active + 1] = user end
+    if endedAt > 0 then ended[#ended + 1] = user; ended[#ended + 1] = endedAt end
+  end
   if live then
-    for _, p in ipairs(d.presence or EMPTY) do
-      if p[2] > 0 then redis.call('ZADD', vkey, 'GT', p[2], p[1]) end
-      if p[3] > 0 then
-        local sc = redis.call('ZSCORE', vkey, p[1])
-        if sc and tonumber(sc) <= p[3] then redis.call('ZREM', vkey, p[1]) end
-      end
+    -- one variadic ZADD per stream and batch (chunked: unpack is bounded by Lua's C stack)
+    for k = 1, #active, 2000 do
+      redis.call('ZADD', vkey, 'GT', unpack(active, k, math.min(k + 1999, #active)))
+    end
+    for i = 1, #ended, 2 do
+      local sc = redis.call('ZSCORE', vkey, ended[i])
+      if sc and tonumber(sc) <= ended[i + 1] then redis.call('ZREM', vkey, ended[i]) end
     end
   end
   local newViewers = 0
-  for _, v in ipairs(d.viewers or EMPTY) do
-    if redis.call('SADD', s .. ':uv', v[1]) == 1 then
+  for _ = 1, nextN() do
+    local user, t, late = nextS(), nextN(), nextS()
+    if redis.call('SADD', s .. ':uv', user) == 1 then
       newViewers = newViewers + 1
-      if v[3] == 0 then for w = 1, 3 do rates[18 + w] = rates[18 + w] + math.exp(-(d.T - v[2]) / taus[w]) end end
+      if late == '0' then for w = 1, 3 do rates[18 + w] = rates[18 + w] + math.exp(-(T - t) / taus[w]) end end
     end
   end
   if newViewers > 0 then put('uniqueViewers', int(tonumber(h[9] or '0') + newViewers)) end
-  for _, b in ipairs(d.bidders or EMPTY) do
-    if redis.call('SADD', s .. ':ub', b[1]) == 1 and b[3] == 0 then
-      for w = 1, 3 do rates[6 + w] = rates[6 + w] + math.exp(-(d.T - b[2]) / taus[w]) end
+  for _ = 1, nextN() do
+    local user, t, late = nextS(), nextN(), nextS()
+    if redis.call('SADD', s .. ':ub', user) == 1 and late == '0' then
+      for w = 1, 3 do rates[6 + w] = rates[6 + w] + math.exp(-(T - t) / taus[w]) end
     end
   end
+  -- views in offset order; starts are written once per stream and batch (one variadic HSET), a
+  -- start ended within the batch never reaches Redis, only ends of earlier starts read it (HGET)
+  local wkey = s .. ':watching'
+  local opened, closed = {}, {}
+  for _ = 1, nextN() do
+    local user, start, t, seller, cat = nextS(), nextS(), nextN(), nextS(), nextS()
+    if start == '1' then
+      opened[user] = t; closed[user] = nil
+    elseif opened[user] then
+      watched(user, id, opened[user], t, seller, cat)
+      opened[user] = nil; closed[user] = true
+    elseif not closed[user] then
+      local started = redis.call('HGET', wkey, user)
+      if started then
+        closed[user] = true
+        watched(user, id, tonumber(started), t, seller, cat)
+      end
+    end
+  end
+  local wargs, dargs = {}, {}
+  for user, t in pairs(opened) do wargs[#wargs + 1] = user; wargs[#wargs + 1] = int(t) end
+  for user in pairs(closed) do dargs[#dargs + 1] = user end
+  for k = 1, #wargs, 2000 do redis.call('HSET', wkey, unpack(wargs, k, math.min(k + 1999, #wargs))) end
+  for k = 1, #dargs, 1000 do redis.call('HDEL', wkey, unpack(dargs, k, math.min(k + 999, #dargs))) end
   local t0 = tonumber(h[13] or '0')
   local merged = {}
-  for i = 1, 27 do merged[i] = tonumber(h[13 + i] or '0') end
-  if d.T > 0 then
-    for i = 1, 27 do
-      local tau = taus[((i - 1) % 3) + 1]
-      if d.T >= t0 then merged[i] = merged[i] * math.exp(-(d.T - t0) / tau) + rates[i]
-      else merged[i] = merged[i] + rates[i] * math.exp(-(t0 - d.T) / tau) end
-      put('r' .. (i - 1), num(merged[i]))
+  local i = 0
+  for v in string.gmatch(h[14] or '', '[^,]+') do i = i + 1; merged[i] = tonumber(v) end
+  for k = i + 1, 27 do merged[k] = 0 end
+  if T > 0 then
+    for k = 1, 27 do
+      local tau = taus[((k - 1) % 3) + 1]
+      if T >= t0 then merged[k] = merged[k] * math.exp(-(T - t0) / tau) + rates[k]
+      else merged[k] = merged[k] + rates[k] * math.exp(-(t0 - T) / tau) end
     end
-    put('rt', int(math.max(t0, d.T)))
+    put('r', string.format(RATES_FMT, unpack(merged)))
+    put('rt', int(math.max(t0, T)))
   end
   if not live then
     if #out > 0 then redis.call('HSET', s, unpack(out)) end
@@ -161,7 +231,7 @@ local function applyStream(d)
   local viewers = redis.call('ZCARD', vkey)
   local peak = tonumber(h[10] or '0')
   if viewers > peak then peak = viewers end
-  local function perMin(i) return merged[i] * 60000 / taus[((i - 1) % 3) + 1] end
+  local function perMin(k) return merged[k] * 60000 / taus[((k - 1) % 3) + 1] end
   local velocity = perMin(22) - perMin(25)
   local score = W.viewers * viewers + W.chats * perMin(2) + W.bids * perMin(5) + W.uniqueBidders * perMin(8) +
     W.purchases * perMin(11) + W.gmv * perMin(14) + W.giveaways * perMin(17) + W.newViewers * perMin(20) +
@@ -169,8 +239,9 @@ local function applyStream(d)
   put('viewers', int(viewers)); put('peakViewers', int(peak)); put('velocity', num(velocity)); put('score', num(score))
   redis.call('HSET', s, unpack(out))
   if h[11] and h[12] then
+    local sc = num(score)
     for _, k in ipairs(trendKeys(h[11], h[12])) do
-      redis.call('ZADD', k, num(score), id)
+      redis.call('ZADD', k, sc, id)
       touchedTrending[k] = true
     end
   end
@@ -186,12 +257,12 @@ local function eraseUser(id)
   for _, sid in ipairs(redis.call('ZRANGE', base .. 'recent', 0, -1)) do
     local s = P .. 's:' .. sid
     redis.call('ZREM', s .. ':viewers', id); redis.call('SREM', s .. ':uv', id); redis.call('SREM', s .. ':ub', id)
+    redis.call('HDEL', s .. ':watching', id)
   end
   redis.call('DEL', base .. 'streams', base .. 'sellers', base .. 'categories', base .. 'recent',
-    base .. 'seller-counts', base .. 'watching', base .. 'shown', base .. 'shown-counts', base .. 'follows')
+    base .. 'seller-counts', base .. 'shown', base .. 'shown-counts', base .. 'follows')
 end
 
-local fwdRate = math.log(2) / cfg.userHalfLifeMs
 local function trim(key, max, evictHash, prefixes)
   local n = redis.call('ZCARD', key)
   if n <= max then return end
@@ -203,57 +274,49 @@ local function trim(key, max, evictHash, prefixes)
   redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1)
 end
 
-local function applyUser(d)
-  if d.erase then eraseUser(d.id) end
-  local base = P .. 'u:' .. d.id .. ':'
+local function applyUser()
+  local id = nextS()
+  if nextS() == '1' then eraseUser(id) end
+  local base = P .. 'u:' .. id .. ':'
   local counts = base .. 'seller-counts'
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
   local grew = false
   local grewShown = false
-  for sid, w in pairs(d.streams or EMPTY) do redis.call('ZINCRBY', base .. 'streams', num(w), sid) end
-  for sid, t in pairs(d.recent or EMPTY) do
-    if redis.call('ZADD', base .. 'recent', 'GT', t, sid) == 1 then grew = true end
+  for _ = 1, nextN() do
+    local sid = nextS()
+    redis.call('ZINCRBY', base .. 'streams', nextS(), sid)
   end
-  for sel, w in pairs(d.sellers or EMPTY) do redis.call('ZINCRBY', base .. 'sellers', num(w), sel) end
-  for cat, w in pairs(d.categories or EMPTY) do redis.call('ZINCRBY', base .. 'categories', num(w), cat) end
-  for sel, c in pairs(d.sellerCounts or EMPTY) do
-    if c[1] > 0 then redis.call('HINCRBY', counts, sel .. ':chats', c[1]) end
-    if c[2] > 0 then redis.call('HINCRBY', counts, sel .. ':bids', c[2]) end
-    if c[3] > 0 then redis.call('HINCRBY', counts, sel .. ':purchases', c[3]) end
+  for _ = 1, nextN() do
+    local sid = nextS()
+    if redis.call('ZADD', base .. 'recent', 'GT', nextS(), sid) == 1 then grew = true end
   end
-  for _, v in ipairs(d.watch or EMPTY) do
-    local wk = base .. 'watching'
-    if v[2] == 1 then
-      if redis.call('HLEN', wk) >= 64 then redis.call('DEL', wk) end
-      redis.call('HSET', wk, v[1], int(v[3]))
+  for _ = 1, nextN() do
+    local sel = nextS()
+    redis.call('ZINCRBY', base .. 'sellers', nextS(), sel)
+  end
+  for _ = 1, nextN() do
+    local cat = nextS()
+    redis.call('ZINCRBY', base .. 'categories', nextS(), cat)
+  end
+  for _ = 1, nextN() do
+    local sel, c, b, p = nextS(), nextS(), nextS(), nextS()
+    if c ~= '0' then redis.call('HINCRBY', counts, sel .. ':chats', c) end
+    if b ~= '0' then redis.call('HINCRBY', counts, sel .. ':bids', b) end
+    if p ~= '0' then redis.call('HINCRBY', counts, sel .. ':purchases', p) end
+  end
+  for _ = 1, nextN() do
+    local sid, i, c, t = nextS(), nextS(), nextS(), nextS()
+    if i ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'i:' .. sid, i) end
+    if c ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'c:' .. sid, c) end
+    if redis.call('ZADD', base .. 'shown', 'GT', t, sid) == 1 then grewShown = true end
+  end
+  for _ = 1, nextN() do
+    local seller, follow = nextS(), nextS()
+    local followers = P .. 'seller:' .. seller .. ':followers'
+    if follow == '1' then
+      redis.call('SADD', base .. 'follows', seller); redis.call('SADD', followers, id)
     else
-      local started = redis.call('HGET', wk, v[1])
-      if started then
-        redis.call('HDEL', wk, v[1])
-        local dur = math.min(cfg.watchCapMs, math.max(0, v[3] - tonumber(started)))
-        local w = cfg.watchWeight * dur / 60000 * math.exp((v[3] - cfg.epochMs) * fwdRate)
-        if w > 0 then
-          redis.call('ZINCRBY', base .. 'streams', num(w), v[1])
-          if v[4] ~= '' then
-            redis.call('ZINCRBY', base .. 'sellers', num(w), v[4])
-            redis.call('HINCRBY', counts, v[4] .. ':watchMs', int(dur))
-          end
-          if v[5] ~= '' then redis.call('ZINCRBY', base .. 'categories', num(w), v[5]) end
-        end
-      end
-    end
-  end
-  for sid, sh in pairs(d.shown or EMPTY) do
-    if sh[1] > 0 then redis.call('HINCRBY', base .. 'shown-counts', 'i:' .. sid, sh[1]) end
-    if sh[2] > 0 then redis.call('HINCRBY', base .. 'shown-counts', 'c:' .. sid, sh[2]) end
-    if redis.call('ZADD', base .. 'shown', 'GT', sh[3], sid) == 1 then grewShown = true end
-  end
-  for _, f in ipairs(d.follows or EMPTY) do
-    local followers = P .. 'seller:' .. f[1] .. ':followers'
-    if f[2] == 1 then
-      redis.call('SADD', base .. 'follows', f[1]); redis.call('SADD', followers, d.id)
-    else
-      redis.call('SREM', base .. 'follows', f[1]); redis.call('SREM', followers, d.id)
+      redis.call('SREM', base .. 'follows', seller); redis.call('SREM', followers, id)
     end
   end
   -- every stream of 'streams' entered through 'recent', and sellers/categories grow slower than
@@ -268,11 +331,13 @@ local function applyUser(d)
   if grewShown then trim(base .. 'shown', cfg.userShownMax, base .. 'shown-counts', {{'i:', ''}, {'c:', ''}}) end
 end
 
-for _, d in ipairs(u.streams or EMPTY) do applyStream(d) end
-for _, d in ipairs(u.users or EMPTY) do applyUser(d) end
+local n = reset(ARGV[9])
+while ti < n do applyStream() end
+n = reset(ARGV[10])
+while ti < n do applyUser() end
 for k in pairs(touchedTrending) do redis.call('ZREMRANGEBYRANK', k, 0, -(K + 1)) end
 local maxT = tonumber(prog[2] or '0')
-if u.maxEventTime > maxT then maxT = u.maxEventTime end
-redis.call('HSET', okey, 'offset', u.lastOffset, 'maxEventTime', int(maxT))
+if tonumber(ARGV[7]) > maxT then maxT = tonumber(ARGV[7]) end
+redis.call('HSET', okey, 'offset', lastOffset, 'maxEventTime', int(maxT))
 return {'applied', unpack(erased)}
 `;

@@ -274,8 +274,20 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       ub.add(user);
       if (late === 0) for (let w = 0; w < 3; w++) rates[6 + w] += Math.exp(-(d.T - t) / cfg.taus[w]);
     }
+    const wk = `${s}:watching`;
+    for (const [user, start, t, sellerId, category] of d.watch) {
+      if (start === 1) {
+        store.hash(wk).set(user, String(t));
+        continue;
+      }
+      const started = store.hashes.get(wk)?.get(user);
+      if (started === undefined) continue;
+      store.hashes.get(wk)?.delete(user);
+      this.watched(user, id, Number(started), t, sellerId, category);
+    }
     const t0 = num(h, 'rt');
-    const merged = Array.from({ length: RATE_SLOTS }, (_, i) => num(h, `r${i}`));
+    const packed = h.get('r')?.split(',').map(Number) ?? [];
+    const merged = Array.from({ length: RATE_SLOTS }, (_, i) => packed[i] ?? 0);
     if (d.T > 0) {
       for (let i = 0; i < RATE_SLOTS; i++) {
         const tau = cfg.taus[i % 3];
@@ -283,8 +295,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
           d.T >= t0
             ? merged[i] * Math.exp(-(d.T - t0) / tau) + rates[i]
             : merged[i] + rates[i] * Math.exp(-(t0 - d.T) / tau);
-        h.set(`r${i}`, String(merged[i]));
       }
+      h.set('r', merged.join(','));
       h.set('rt', String(Math.max(t0, d.T)));
     }
     if (!live) return;
@@ -322,6 +334,29 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     }
   }
 
+  /** Watch time of a view that ended: forward-decayed affinity and exact ms per seller. */
+  private watched(
+    userId: string,
+    sid: string,
+    started: number,
+    t: number,
+    seller: string,
+    cat: string,
+  ): void {
+    const { store, cfg } = this;
+    const dur = Math.min(cfg.watchCapMs, Math.max(0, t - started));
+    const fwdRate = Math.log(2) / cfg.userHalfLifeMs;
+    const w = ((cfg.watchWeight * dur) / 60_000) * Math.exp((t - cfg.epochMs) * fwdRate);
+    if (w <= 0) return;
+    const base = `u:${userId}:`;
+    store.zincr(`${base}streams`, sid, w);
+    if (seller !== '') {
+      store.zincr(`${base}sellers`, seller, w);
+      store.hincr(`${base}seller-counts`, `${seller}:watchMs`, dur);
+    }
+    if (cat !== '') store.zincr(`${base}categories`, cat, w);
+  }
+
   private eraseUser(id: string): void {
     const base = `u:${id}:`;
     for (const seller of this.store.sets.get(`${base}follows`) ?? []) {
@@ -332,6 +367,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       this.store.zsets.get(`s:${sid}:viewers`)?.delete(id);
       this.store.sets.get(`s:${sid}:uv`)?.delete(id);
       this.store.sets.get(`s:${sid}:ub`)?.delete(id);
+      this.store.hashes.get(`s:${sid}:watching`)?.delete(id);
     }
     for (const k of [
       'streams',
@@ -339,7 +375,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       'categories',
       'recent',
       'seller-counts',
-      'watching',
       'shown',
       'shown-counts',
       'follows',
@@ -366,27 +401,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       if (chats > 0) store.hincr(counts, `${sel}:chats`, chats);
       if (bids > 0) store.hincr(counts, `${sel}:bids`, bids);
       if (purchases > 0) store.hincr(counts, `${sel}:purchases`, purchases);
-    }
-    const fwdRate = Math.log(2) / cfg.userHalfLifeMs;
-    const wk = `${base}watching`;
-    for (const [sid, start, t, sellerId, category] of d.watch ?? []) {
-      if (start === 1) {
-        if ((store.hashes.get(wk)?.size ?? 0) >= 64) store.del(wk);
-        store.hash(wk).set(sid, String(t));
-        continue;
-      }
-      const started = store.hashes.get(wk)?.get(sid);
-      if (started === undefined) continue;
-      store.hashes.get(wk)?.delete(sid);
-      const dur = Math.min(cfg.watchCapMs, Math.max(0, t - Number(started)));
-      const w = ((cfg.watchWeight * dur) / 60_000) * Math.exp((t - cfg.epochMs) * fwdRate);
-      if (w <= 0) continue;
-      store.zincr(`${base}streams`, sid, w);
-      if (sellerId !== '') {
-        store.zincr(`${base}sellers`, sellerId, w);
-        store.hincr(counts, `${sellerId}:watchMs`, dur);
-      }
-      if (category !== '') store.zincr(`${base}categories`, category, w);
     }
     for (const [sid, [impressions, clicks, t]] of Object.entries(d.shown ?? {})) {
       if (impressions > 0) store.hincr(`${base}shown-counts`, `i:${sid}`, impressions);

@@ -14,37 +14,7 @@ import {
 } from './aggregate-state.repository';
 import { APPLY_BATCH_LUA } from './apply-batch.lua';
 import { decodeStreamHash, pairs } from './stream-state.codec';
-
-/**
- * The update as the script reads it: empty lists and maps, all-zero rates and false flags are
- * left out (the script treats them as absent). A shallow pass over the deltas: a JSON.stringify
- * replacer would visit every number and cost more than it saves.
- */
-export function toWireJson(update: BatchUpdate): string {
-  const compact = <T extends object>(delta: T): Partial<T> => {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(delta)) {
-      if (value === false) continue;
-      if (Array.isArray(value)) {
-        if (value.length === 0 || (key === 'rates' && value.every((v) => v === 0))) continue;
-      } else if (typeof value === 'object' && value !== null) {
-        let empty = true;
-        for (const _ in value) {
-          empty = false;
-          break;
-        }
-        if (empty) continue;
-      }
-      out[key] = value;
-    }
-    return out as Partial<T>;
-  };
-  return JSON.stringify({
-    ...update,
-    streams: update.streams.map(compact),
-    users: update.users.map(compact),
-  });
-}
+import { encodeBatch } from './wire-format';
 
 /** Every key of this state starts with this (after the client's REDIS_KEY_PREFIX). */
 export const KEY_NAMESPACE = 'agg:';
@@ -53,7 +23,7 @@ const UNLINK_LUA = "for _, k in ipairs(ARGV) do redis.call('UNLINK', k) end retu
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    aggApplyBatch(prefix: string, update: string, settings: string): Result<string[], Context>;
+    aggApplyBatch(...args: string[]): Result<string[], Context>;
     aggUnlink(...keys: string[]): Result<number, Context>;
   }
 }
@@ -89,7 +59,19 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
   }
 
   async applyBatch(update: BatchUpdate): Promise<ApplyOutcome> {
-    const reply = await this.redis.aggApplyBatch(this.fullPrefix, toWireJson(update), this.settingsJson);
+    const wire = encodeBatch(update);
+    const reply = await this.redis.aggApplyBatch(
+      this.fullPrefix,
+      this.settingsJson,
+      update.topic,
+      String(update.partition),
+      update.lastOffset,
+      update.expectOffset,
+      String(update.maxEventTime),
+      wire.life,
+      wire.streams,
+      wire.users,
+    );
     switch (reply[0]) {
       case 'duplicate':
         return { status: 'duplicate' };

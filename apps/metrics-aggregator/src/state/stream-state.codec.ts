@@ -12,9 +12,9 @@ export function decodeStreamHash(id: string, hash: Record<string, string>): Stre
   const rates = new Array<number>(RATE_SLOTS).fill(0);
   for (const [field, value] of Object.entries(hash)) {
     if (field.startsWith('gmv:')) gmv[field.slice(4)] = Number(value);
-    else if (field.length <= 3 && field[0] === 'r' && field !== 'rt')
-      rates[Number(field.slice(1))] = Number(value);
   }
+  // the 27 decayed sums, packed in one field (one HSET field per stream and batch)
+  if (hash.r) hash.r.split(',').forEach((v, i) => (rates[i] = Number(v)));
   const endReason = hash.endReason;
   return {
     id,

@@ -1,5 +1,13 @@
-import { InvalidMessageError, parseEnrichedEvent } from '@app/contracts';
+import { EnrichedEvent, InvalidMessageError, parseEnrichedEvent } from '@app/contracts';
 import { EventProducer, KafkaBatch, OutboundMessage } from '@app/kafka';
+import {
+  TraceContext,
+  childTraceContext,
+  formatTraceparent,
+  parseTraceparent,
+  traceLogFields,
+} from '@app/observability';
+import { Logger } from '@nestjs/common';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { OffsetEvent } from '../aggregation/batch-fold.service';
@@ -13,6 +21,21 @@ export interface EnrichedBatchHandlerOptions {
   topics: AggregatorTopics;
   groupId: string;
 }
+
+interface TracedEvent {
+  offset: string;
+  event: EnrichedEvent;
+  parent: TraceContext;
+}
+
+/** Event types whose change-feed record goes out at once (and carries their trace). */
+const LIFECYCLE: ReadonlySet<string> = new Set([
+  'stream.started',
+  'stream.updated',
+  'stream.ended',
+  'stream.removed',
+  'stream.expired',
+]);
 
 /** Counts the handler reports (PipelineMetrics when running in Nest; optional elsewhere). */
 export interface AggregatorCounters {
@@ -29,6 +52,8 @@ export interface AggregatorCounters {
  * crash between the two can never lose them; dead letters likewise.
  */
 export class EnrichedBatchHandler {
+  private readonly logger = new Logger(EnrichedBatchHandler.name);
+
   constructor(
     private readonly applier: BatchApplier,
     private readonly repository: AggregateStateRepository,
@@ -42,9 +67,17 @@ export class EnrichedBatchHandler {
   async handle(batch: KafkaBatch): Promise<void> {
     const events: OffsetEvent[] = [];
     const deadLetters: OutboundMessage[] = [];
+    const traced: TracedEvent[] = [];
     for (const message of batch.messages) {
       try {
-        events.push({ offset: message.offset, event: parseEnrichedEvent(message.value) });
+        const event = parseEnrichedEvent(message.value);
+        events.push({ offset: message.offset, event });
+        // only sampled traces cost anything: no per-event work for the rest
+        const header = message.headers.traceparent;
+        if (header !== undefined) {
+          const parent = parseTraceparent(header);
+          if (parent && (parent.flags & 1) === 1) traced.push({ offset: message.offset, event, parent });
+        }
       } catch (error) {
         if (!(error instanceof InvalidMessageError)) throw error;
         deadLetters.push(
@@ -66,7 +99,11 @@ export class EnrichedBatchHandler {
       events.push({ offset: last.offset, event: null });
     }
     const { update, outcome } = await this.applier.apply(batch.topic, batch.partition, events);
-    if (!update || outcome?.status !== 'applied') {
+    const applied = update !== null && outcome?.status === 'applied';
+    const urgent = new Map<string, string | undefined>();
+    if (applied) for (const s of update.streams) if (s.life.length > 0) urgent.set(s.id, undefined);
+    for (const t of traced) this.logTraced(batch, t, applied, urgent);
+    if (!applied) {
       this.counters?.duplicateBatch();
       return;
     }
@@ -75,8 +112,34 @@ export class EnrichedBatchHandler {
       batch.partition,
       update.streams.map((s) => s.id),
       update.maxEventTime,
-      update.streams.some((s) => s.life.length > 0),
+      urgent,
     );
+  }
+
+  /**
+   * One line per sampled event, with this hop's span (a child of the event's); a lifecycle event
+   * forwards that span as the traceparent of the change-feed record it causes (the last one wins).
+   */
+  private logTraced(
+    batch: KafkaBatch,
+    { offset, event, parent }: TracedEvent,
+    applied: boolean,
+    urgent: Map<string, string | undefined>,
+  ): void {
+    const span = childTraceContext(parent);
+    this.logger.log({
+      msg: applied ? 'enriched event applied' : 'enriched event already applied',
+      ...traceLogFields(span),
+      parentSpanId: parent.spanId,
+      eventId: event.eventId,
+      type: event.type,
+      topic: batch.topic,
+      partition: batch.partition,
+      offset,
+    });
+    if (LIFECYCLE.has(event.type) && 'streamId' in event.data && urgent.has(event.data.streamId)) {
+      urgent.set(event.data.streamId, formatTraceparent(span));
+    }
   }
 
   private count(events: OffsetEvent[], update: BatchUpdate): void {

@@ -1,6 +1,5 @@
-import { StreamMetricsSnapshot } from '@app/contracts';
 import { Condition, Filter, Payload, ScoredPoint } from '@app/vector-store';
-import { LiveMetricsCache, liveSignalsOf } from '../live-metrics/live-metrics.cache';
+import { LiveMetricsCache, rankingCandidateOf } from '../live-metrics/live-metrics.cache';
 import { RankingCandidate, UserSignals } from '../ranking/ranking.types';
 import { StreamIndex } from './stream-index';
 
@@ -60,8 +59,8 @@ export class CandidateService {
       if (q.excludeSellerIds.has(sellerId)) continue;
       for (const streamId of this.metrics.liveStreamsOf(sellerId)) {
         if (q.excludeStreamIds.has(streamId)) continue;
-        const s = this.metrics.getLive(streamId);
-        if (s && matches(s, q)) out.push(fromSnapshot(s));
+        const c = this.metrics.liveCandidate(streamId);
+        if (c && matches(c, q)) out.push(c);
       }
     }
     for (const s of this.metrics.trending({
@@ -71,15 +70,18 @@ export class CandidateService {
       excludeStreamIds: q.excludeStreamIds,
       limit: q.trendingLimit,
     })) {
-      out.push(fromSnapshot(s));
+      out.push(this.metrics.liveCandidate(s.streamId) ?? rankingCandidateOf(s));
     }
     return { candidates: out, degraded };
   }
 
   /** A vector hit with its live metrics; the metrics cache has the last word on liveness. */
   fromHit(hit: ScoredPoint): RankingCandidate | null {
+    // shared live candidate copied with the similarity (same shape); an ended one stays not live
+    const live = this.metrics.liveCandidate(hit.id);
+    if (live) return { ...live, similarity: hit.score };
     const known = this.metrics.get(hit.id);
-    if (known) return { ...fromSnapshot(known), similarity: hit.score };
+    if (known) return { ...rankingCandidateOf(known), similarity: hit.score };
     const p: Payload = hit.payload ?? {};
     if (p.live !== true || typeof p.sellerId !== 'string') return null;
     return {
@@ -91,21 +93,9 @@ export class CandidateService {
       startedAt: typeof p.startedAt === 'number' ? p.startedAt : 0,
       live: true,
       similarity: hit.score,
+      metrics: undefined,
     };
   }
-}
-
-export function fromSnapshot(s: StreamMetricsSnapshot): RankingCandidate {
-  return {
-    streamId: s.streamId,
-    sellerId: s.sellerId,
-    title: s.title,
-    category: s.category,
-    language: s.language,
-    startedAt: s.startedAt,
-    live: s.live,
-    metrics: liveSignalsOf(s),
-  };
 }
 
 /**
@@ -128,7 +118,7 @@ export function liveFilter(
   return must.length > 0 ? filter : undefined;
 }
 
-function matches(s: StreamMetricsSnapshot, q: CandidateQuery): boolean {
+function matches(s: Pick<RankingCandidate, 'category' | 'language'>, q: CandidateQuery): boolean {
   return (
     (q.category === undefined || s.category === q.category) &&
     (q.language === undefined || s.language === q.language)

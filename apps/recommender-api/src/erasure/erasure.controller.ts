@@ -28,7 +28,8 @@ export class ErasureController {
   @Delete(':userId')
   @RequireScope('admin')
   @ApiOkResponse({
-    description: 'user.erased produced and reflected: no state of the user is left in Redis.',
+    description:
+      'user.erased produced and reflected: no state of the user is left (Redis, or memory in the one-process mode).',
   })
   @ApiAcceptedResponse({ description: 'Produced, not yet reflected within ERASURE_WAIT_MS (it will be).' })
   @ApiForbiddenResponse({ description: 'The key lacks the admin scope.' })

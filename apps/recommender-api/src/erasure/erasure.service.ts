@@ -6,7 +6,7 @@ import { UserStateRepository } from '../user-state/user-state.repository';
 export interface ErasureResult {
   userId: string;
   eventId: string;
-  /** True once no Redis key of the user remains (aggregator state and writer vector). */
+  /** True once no state of the user remains (aggregator state, writer vector; Redis or memory). */
   reflected: boolean;
 }
 
@@ -16,8 +16,9 @@ const POLL_MS = 25;
 /**
  * DELETE /v1/users/{id}: produces `user.erased` to the raw topic (the pipeline's own path, so
  * every service erases in order with the user's other events), then waits - bounded - until the
- * user's Redis state is gone. Raw and enriched logs keep the user's events until their retention
- * ages them out; compacted topics get tombstones from their owners.
+ * user's state is gone (Redis, or the one-process mode's memory). Raw and enriched logs keep the
+ * user's events until their retention ages them out; compacted topics get tombstones from their
+ * owners.
  */
 export class ErasureService {
   constructor(

@@ -1,4 +1,5 @@
 import { CATEGORY_PATTERN, LANGUAGE_PATTERN, SAFE_ID_PATTERN } from '@app/contracts';
+import { ID_LIMIT_DOC, MAX_ID_LENGTH } from '../http/fastify.options';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -8,7 +9,7 @@ import { RANKING_SIGNALS } from '../ranking/ranking.types';
 const idMessage = '$property must be 1-128 characters of A-Z a-z 0-9 . _ : -';
 
 export class UserIdParamDto {
-  @ApiProperty({ example: 'u-42' })
+  @ApiProperty({ example: 'u-42', maxLength: MAX_ID_LENGTH, description: ID_LIMIT_DOC })
   @Matches(SAFE_ID_PATTERN, { message: idMessage })
   userId!: string;
 }

@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { CandidateService } from '../candidates/candidate.service';
 import { WatermarkTracker } from '../freshness/watermark.tracker';
 import { RankingService } from '../ranking/ranking.service';
-import { RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
+import {
+  RANKING_SIGNALS,
+  RankedItem,
+  RankingCandidate,
+  RankingProfile,
+  RankingSignal,
+} from '../ranking/ranking.types';
 import { UserStateRepository } from '../user-state/user-state.repository';
 import { InvalidCursorError, decodeCursor, encodeCursor } from './feed-cursor';
 import { FeedItemDto, FeedQueryDto, FeedResponseDto } from './feed.dto';
@@ -74,7 +80,7 @@ export class FeedService {
       now: Date.now(),
       limit,
     });
-    const uniqueLive = new Set(gathered.candidates.filter((c) => c.live).map((c) => c.streamId)).size;
+    const uniqueLive = countUniqueLive(gathered.candidates);
     const chain = [...served, ...ranked.map((r) => r.candidate.streamId)];
     return {
       items: ranked.map(toItem),
@@ -91,8 +97,7 @@ export class FeedService {
 
 export function toItem(item: RankedItem): FeedItemDto {
   const reasons: Partial<Record<RankingSignal, number>> = {};
-  for (const [signal, value] of Object.entries(item.reasons) as [RankingSignal, number][])
-    reasons[signal] = round(value);
+  for (const signal of RANKING_SIGNALS) reasons[signal] = round(item.reasons[signal]);
   return {
     streamId: item.candidate.streamId,
     sellerId: item.candidate.sellerId,
@@ -101,6 +106,12 @@ export function toItem(item: RankedItem): FeedItemDto {
     score: round(item.score),
     reasons,
   };
+}
+
+function countUniqueLive(candidates: readonly RankingCandidate[]): number {
+  const ids = new Set<string>();
+  for (const c of candidates) if (c.live) ids.add(c.streamId);
+  return ids.size;
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4 || 0;

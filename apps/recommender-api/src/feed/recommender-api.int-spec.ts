@@ -5,6 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import type { Consumer } from 'kafkajs';
 import { createServer } from 'node:net';
+import { MAX_ID_LENGTH, MAX_PARAM_LENGTH } from '../http/fastify.options';
 import { UpstreamFixture, axisVector, bootRecommender } from '../test-support/recommender-app.harness';
 import { streamSnapshot } from '../test-support/stream-snapshot.factory';
 
@@ -226,6 +227,18 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
         expect(JSON.stringify(r.body.message)).toContain(field);
       }
       expect((await get('/v1/nope')).status).toBe(404);
+    });
+
+    it('ids up to 128 characters are served; longer ones are 400 or 414, never 5xx', async () => {
+      const longest = 'u'.repeat(MAX_ID_LENGTH);
+      expect((await get(`/v1/users/${longest}/feed`)).status).toBe(200);
+      expect((await get(`/v1/streams/${'s'.repeat(MAX_ID_LENGTH)}`)).status).toBe(404); // unknown
+      const over = await get(`/v1/users/${longest}x/feed`);
+      expect(over.status).toBe(400);
+      expect(JSON.stringify(over.body.message)).toContain('userId');
+      // past the router's limit Fastify answers 414 URI Too Long
+      expect((await get(`/v1/users/${'u'.repeat(MAX_PARAM_LENGTH + 1)}/feed`)).status).toBe(414);
+      expect((await get(`/v1/streams/${'s'.repeat(10_000)}`)).status).toBe(414);
     });
 
     it('reflects an ended stream at once (read-your-writes of the change feed)', async () => {

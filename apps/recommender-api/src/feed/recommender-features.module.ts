@@ -2,13 +2,19 @@ import { ApiAuthModule } from '@app/api-auth';
 import { ReadinessRegistry, qdrantCheck } from '@app/health';
 import { BatchingProducer, EventProducer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
-import { InProcessVectorStore, QdrantVectorStore, StreamReplica } from '@app/vector-store';
+import {
+  InProcessVectorStore,
+  InProcessVectorStoreOptions,
+  QdrantVectorStore,
+  StreamReplica,
+} from '@app/vector-store';
 import { DynamicModule, Module } from '@nestjs/common';
 import { CandidateService } from '../candidates/candidate.service';
 import { STREAM_INDEX, StreamIndex } from '../candidates/stream-index';
 import { ChangeFeedsLifecycle } from '../change-feeds/change-feeds.lifecycle';
 import { CompactedTopicReader } from '@app/kafka';
 import { RecommenderApiConfig, SERVICE_NAME } from '../config/recommender-api.config';
+import { RecommenderSettings } from './feed.env';
 import { ERASURE_SERVICE, ErasureController } from '../erasure/erasure.controller';
 import { ErasureService } from '../erasure/erasure.service';
 import { OwnedProducer } from '../erasure/owned.producer';
@@ -19,6 +25,7 @@ import { RankingService } from '../ranking/ranking.service';
 import { contentQueryEmbedder } from '../streams/content-query.embedder';
 import { STREAMS_SERVICE, StreamsController } from '../streams/streams.controller';
 import { QUERY_EMBEDDER, QueryEmbedder, StreamsService } from '../streams/streams.service';
+import { RedisUserStateRepository } from '../user-state/redis-user-state.repository';
 import { UserStateRepository } from '../user-state/user-state.repository';
 import { FEED_SERVICE, FeedController } from './feed.controller';
 import { FeedService } from './feed.service';
@@ -36,6 +43,18 @@ export interface RecommenderFeaturesOptions {
   changeFeeds?: boolean;
   /** A producer to share (e.g. the one-process bus); default a BatchingProducer on the config. */
   producer?: EventProducer;
+  /** Where user state is read (e.g. the one-process mode's in-memory twin); default Redis. */
+  userState?: UserStateRepository;
+}
+
+/**
+ * Options of the in-process stream index (the replica's store, and the benchmark's, so both
+ * search alike): the HNSW beam from FEED_HNSW_EF.
+ */
+export function streamIndexStoreOptions(
+  settings: Pick<RecommenderSettings, 'hnswEf'>,
+): Omit<InProcessVectorStoreOptions, 'dimension'> {
+  return { hnsw: { efSearch: settings.hnswEf } };
 }
 
 /** The feed, streams and erasure endpoints with their caches, readers and stores. */
@@ -56,6 +75,7 @@ export class RecommenderFeaturesModule {
             topic: config.topics.names.embeddingsStreams,
             dimension: settings.dimension,
             groupIdPrefix: `${SERVICE_NAME}-replica`,
+            store: streamIndexStoreOptions(settings),
           });
     const index: StreamIndex =
       options.streamIndex ??
@@ -107,8 +127,9 @@ export class RecommenderFeaturesModule {
         {
           provide: UserStateRepository,
           inject: [REDIS_CLIENT],
-          useFactory: (redis: RedisClient) =>
-            new UserStateRepository(
+          useFactory: (redis: RedisClient): UserStateRepository =>
+            options.userState ??
+            new RedisUserStateRepository(
               redis,
               { aggregatorNamespace: AGGREGATOR_NAMESPACE, userVectorPrefix: settings.userVectorPrefix },
               settings.dimension,

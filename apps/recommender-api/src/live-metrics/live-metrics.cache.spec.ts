@@ -33,7 +33,7 @@ describe('LiveMetricsCache', () => {
     cache.apply(snapshot('a', { live: false, endReason: 'ended', endedAt: 3_000 }));
     // even with a stale trending order, an ended stream is never returned
     expect(cache.trending({ limit: 5 })).toEqual([]);
-    expect(cache.liveStreamsOf('seller-a')).toEqual([]);
+    expect([...cache.liveStreamsOf('seller-a')]).toEqual([]);
     expect(cache.get('a')?.live).toBe(false);
     expect(cache.getLive('a')).toBeUndefined();
   });

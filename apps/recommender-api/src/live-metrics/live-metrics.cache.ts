@@ -1,5 +1,5 @@
 import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
-import { LiveSignals } from '../ranking/ranking.types';
+import { LiveSignals, RankingCandidate } from '../ranking/ranking.types';
 import { CompactedRecord } from '@app/kafka';
 
 export interface TrendingQuery {
@@ -27,6 +27,11 @@ export class LiveMetricsCache {
   private readonly live = new Map<string, StreamMetricsSnapshot>();
   private readonly ended = new Map<string, StreamMetricsSnapshot>();
   private readonly liveBySeller = new Map<string, Set<string>>();
+  /**
+   * The ranking's view of each live stream, built once per snapshot (not per request): feeds
+   * share these objects read-only, and all have one shape (similarity present, undefined).
+   */
+  private readonly liveCandidates = new Map<string, RankingCandidate>();
   private trendingOrder: StreamMetricsSnapshot[] = [];
   private trendingDirty = false;
   private trendingAt = 0;
@@ -72,12 +77,14 @@ export class LiveMetricsCache {
     if (snapshot.live) {
       this.ended.delete(snapshot.streamId);
       this.live.set(snapshot.streamId, snapshot);
+      this.liveCandidates.set(snapshot.streamId, rankingCandidateOf(snapshot));
       let set = this.liveBySeller.get(snapshot.sellerId);
       if (!set) this.liveBySeller.set(snapshot.sellerId, (set = new Set()));
       set.add(snapshot.streamId);
     } else {
       if (previous) this.unindexSeller(previous);
       this.live.delete(snapshot.streamId);
+      this.liveCandidates.delete(snapshot.streamId);
       this.ended.delete(snapshot.streamId);
       this.ended.set(snapshot.streamId, snapshot);
       if (this.ended.size > this.options.maxEnded) {
@@ -96,9 +103,13 @@ export class LiveMetricsCache {
     return this.live.get(streamId);
   }
 
-  liveStreamsOf(sellerId: string): readonly string[] {
-    const set = this.liveBySeller.get(sellerId);
-    return set ? [...set] : [];
+  /** The shared ranking candidate of a live stream (never mutate it: copy to add similarity). */
+  liveCandidate(streamId: string): RankingCandidate | undefined {
+    return this.liveCandidates.get(streamId);
+  }
+
+  liveStreamsOf(sellerId: string): ReadonlySet<string> {
+    return this.liveBySeller.get(sellerId) ?? NO_STREAMS;
   }
 
   /** Live streams by engagement score, best first, filtered. */
@@ -137,6 +148,7 @@ export class LiveMetricsCache {
     const previous = this.live.get(streamId);
     if (previous) this.unindexSeller(previous);
     this.live.delete(streamId);
+    this.liveCandidates.delete(streamId);
     this.ended.delete(streamId);
     this.trendingDirty = true;
   }
@@ -146,6 +158,26 @@ export class LiveMetricsCache {
     set?.delete(snapshot.streamId);
     if (set?.size === 0) this.liveBySeller.delete(snapshot.sellerId);
   }
+}
+
+const NO_STREAMS: ReadonlySet<string> = new Set();
+
+/**
+ * A snapshot as a ranking candidate. Every candidate is built with the same properties in the
+ * same order (`similarity` included, undefined here) so the ranker's hot loop sees one shape.
+ */
+export function rankingCandidateOf(s: StreamMetricsSnapshot): RankingCandidate {
+  return {
+    streamId: s.streamId,
+    sellerId: s.sellerId,
+    title: s.title,
+    category: s.category,
+    language: s.language,
+    startedAt: s.startedAt,
+    live: s.live,
+    similarity: undefined,
+    metrics: liveSignalsOf(s),
+  };
 }
 
 /** The ranking's view of a snapshot: current viewers, velocity and 5-minute rates. */

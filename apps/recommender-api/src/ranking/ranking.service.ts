@@ -40,28 +40,30 @@ export class RankingService {
     const { user, profile, now } = request;
     const maxSeller = maxValue(user.sellerWeights);
     const maxCategory = maxValue(user.categoryWeights);
-    // signed weights in RANKING_SIGNALS order; scoring allocates nothing per candidate, the
-    // reasons object is built only for the items that make the page (hot path: ~150 candidates)
-    const weights = RANKING_SIGNALS.map(
-      (signal) => (signal === 'shownIgnored' ? -1 : 1) * profile.weights[signal],
-    );
-    const scored: { candidate: RankingCandidate; score: number }[] = [];
-    // one scratch row of features in RANKING_SIGNALS order, reused for every candidate
+    const weights = signedWeights(profile);
+    // hot path (~150 candidates a request): scores in a typed array, candidates ordered by index,
+    // one scratch row of features; the reasons object is built only for the page's items
+    const candidates = dedupe(request.candidates);
+    const scores = new Float64Array(candidates.length);
+    const order: number[] = [];
     const f = new Float64Array(SIGNAL_COUNT);
-    for (const candidate of dedupe(request.candidates)) {
-      if (!candidate.live) continue;
-      fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
+    for (let c = 0; c < candidates.length; c++) {
+      if (!candidates[c].live) continue;
+      fillFeatures(f, candidates[c], user, now, maxSeller, maxCategory);
       let score = 0;
       for (let i = 0; i < SIGNAL_COUNT; i++) score += weights[i] * f[i];
-      scored.push({ candidate, score });
+      scores[c] = score;
+      order.push(c);
     }
-    scored.sort((a, b) => b.score - a.score || compareIds(a.candidate.streamId, b.candidate.streamId));
-    return applyCaps(scored, profile.caps, request.limit).map(({ candidate, score }) => {
+    order.sort((a, b) => scores[b] - scores[a] || compareIds(candidates[a].streamId, candidates[b].streamId));
+    const page = applyCaps(order, candidates, profile.caps, request.limit);
+    return page.map((c) => {
+      const candidate = candidates[c];
       fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
       const reasons = {} as Record<RankingSignal, number>;
       // `|| 0` turns -0 (a zero penalty) into 0 in the reasons
-      RANKING_SIGNALS.forEach((signal, i) => (reasons[signal] = weights[i] * f[i] || 0));
-      return { candidate, score, reasons };
+      for (let i = 0; i < SIGNAL_COUNT; i++) reasons[RANKING_SIGNALS[i]] = weights[i] * f[i] || 0;
+      return { candidate, score: scores[c], reasons };
     });
   }
 
@@ -135,37 +137,57 @@ function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
   return (1 - Math.exp(-ignored / 2)) * Math.exp(-Math.max(0, now - shown.lastShownAt) / IGNORED_TAU_MS);
 }
 
-function applyCaps<T extends { candidate: RankingCandidate }>(
-  sorted: T[],
+/** Greedy in score order: at most maxPerSeller / maxPerCategory items per page. */
+function applyCaps(
+  order: readonly number[],
+  candidates: readonly RankingCandidate[],
   caps: RankingProfile['caps'],
   limit: number,
-): T[] {
-  const out: T[] = [];
+): number[] {
+  const out: number[] = [];
   const perSeller = new Map<string, number>();
   const perCategory = new Map<string, number>();
-  for (const item of sorted) {
+  for (const c of order) {
     if (out.length >= limit) break;
-    const { sellerId, category } = item.candidate;
+    const { sellerId, category } = candidates[c];
     const s = perSeller.get(sellerId) ?? 0;
     const k = perCategory.get(category) ?? 0;
     if (s >= caps.maxPerSeller || k >= caps.maxPerCategory) continue;
     perSeller.set(sellerId, s + 1);
     perCategory.set(category, k + 1);
-    out.push(item);
+    out.push(c);
   }
   return out;
 }
 
+const weightsByProfile = new WeakMap<RankingProfile, Float64Array>();
+
+/** The profile's weights in RANKING_SIGNALS order, shownIgnored negated (computed once per profile). */
+function signedWeights(profile: RankingProfile): Float64Array {
+  let weights = weightsByProfile.get(profile);
+  if (!weights) {
+    weights = Float64Array.from(RANKING_SIGNALS, (signal) =>
+      signal === 'shownIgnored' ? -profile.weights[signal] : profile.weights[signal],
+    );
+    weightsByProfile.set(profile, weights);
+  }
+  return weights;
+}
+
 /** One entry per stream; the best similarity any source found wins. */
 function dedupe(candidates: readonly RankingCandidate[]): RankingCandidate[] {
-  const byId = new Map<string, RankingCandidate>();
+  const at = new Map<string, number>();
+  const out: RankingCandidate[] = [];
   for (const c of candidates) {
-    const seen = byId.get(c.streamId);
-    if (!seen) byId.set(c.streamId, c);
-    else if ((c.similarity ?? -Infinity) > (seen.similarity ?? -Infinity))
-      byId.set(c.streamId, { ...seen, ...c });
+    const i = at.get(c.streamId);
+    if (i === undefined) {
+      at.set(c.streamId, out.length);
+      out.push(c);
+    } else if ((c.similarity ?? -Infinity) > (out[i].similarity ?? -Infinity)) {
+      out[i] = { ...out[i], ...c };
+    }
   }
-  return [...byId.values()];
+  return out;
 }
 
 function maxValue(map: ReadonlyMap<string, number>): number {

@@ -1,10 +1,11 @@
 import { CATEGORY_PATTERN, LANGUAGE_PATTERN, SAFE_ID_PATTERN } from '@app/contracts';
+import { ID_LIMIT_DOC, MAX_ID_LENGTH } from '../http/fastify.options';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class StreamIdParamDto {
-  @ApiProperty({ example: 'stream-1' })
+  @ApiProperty({ example: 'stream-1', maxLength: MAX_ID_LENGTH, description: ID_LIMIT_DOC })
   @Matches(SAFE_ID_PATTERN, { message: '$property must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
   streamId!: string;
 }

@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { recommenderFastifyOptions } from '../http/fastify.options';
 import { RecommenderApiModule } from '../recommender-api.module';
 import { RecommenderFeaturesOptions } from '../feed/recommender-features.module';
 
@@ -19,9 +20,12 @@ export async function bootRecommender(
   const moduleRef = await Test.createTestingModule({
     imports: [RecommenderApiModule.forRoot(env, overrides)],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-    logger: false,
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    new FastifyAdapter(recommenderFastifyOptions()),
+    {
+      logger: false,
+    },
+  );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -105,7 +109,8 @@ export class UpstreamFixture {
     if (state.vector) p.set(`emb:user:${userId}`, float32ToBuffer(state.vector));
     for (const [seller, w] of Object.entries(state.sellers ?? {})) {
       p.zadd(`${base}sellers`, w, seller);
-      p.hset(`${base}seller-counts`, seller, Math.round(w));
+      // the aggregator's fields (docs/key-layout.md): one chat per unit of weight
+      p.hset(`${base}seller-counts`, `${seller}:chats`, Math.round(w));
     }
     if (state.follows?.length) p.sadd(`${base}follows`, ...state.follows);
     for (const [streamId, [impressions, clicks]] of Object.entries(state.shown ?? {})) {

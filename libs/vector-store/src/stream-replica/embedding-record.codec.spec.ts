@@ -5,6 +5,7 @@ import {
   decodeUserVectorRecord,
   encodeStreamVectorRecord,
   encodeUserVectorRecord,
+  float32Bytes,
   float32ToBuffer,
 } from './embedding-record.codec';
 
@@ -49,5 +50,28 @@ describe('embedding record codec', () => {
     expect(() => bufferToFloat32(Buffer.alloc(5))).toThrow(InvalidEmbeddingRecordError);
     expect(() => decodeStreamVectorRecord('{"streamId":1}', 4)).toThrow('streamId');
     expect(() => decodeStreamVectorRecord('not json', 4)).toThrow(InvalidEmbeddingRecordError);
+  });
+
+  it('builds the user record text exactly as JSON.stringify would, reusing given bytes', () => {
+    const record = { userId: 'u"1\\', vector, eventTime: 3, publishedAt: 4 };
+    const expected = JSON.stringify({
+      userId: record.userId,
+      vector: float32ToBuffer(vector).toString('base64'),
+      dimension: 4,
+      eventTime: 3,
+      publishedAt: 4,
+    });
+    expect(encodeUserVectorRecord(record)).toBe(expected);
+    expect(encodeUserVectorRecord(record, float32Bytes(vector))).toBe(expected);
+  });
+
+  it('float32Bytes views the vector (little-endian hosts) and bufferToFloat32 copies it back', () => {
+    const v = Float32Array.from([1.5, -2, 3e38, 1e-40]);
+    const bytes = float32Bytes(v);
+    expect(bytes.equals(float32ToBuffer(v))).toBe(true);
+    const back = bufferToFloat32(bytes);
+    expect(Array.from(back)).toEqual(Array.from(v));
+    back[0] = 9;
+    expect(v[0]).toBe(1.5);
   });
 });

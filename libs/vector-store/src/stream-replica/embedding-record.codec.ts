@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { Payload } from '../payload-filter.types';
 
 /**
@@ -29,29 +30,46 @@ export class InvalidEmbeddingRecordError extends Error {
   override readonly name = 'InvalidEmbeddingRecordError';
 }
 
-/** float32 little-endian bytes of a vector (also the Redis value of a user vector). */
+/** Typed arrays use the host's byte order; on little-endian hosts (x86, ARM) the bytes are copied as they are. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** float32 little-endian bytes of a vector (also the Redis value of a user vector). A copy. */
 export function float32ToBuffer(vector: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(vector.length * 4);
-  for (let i = 0; i < vector.length; i++) out.writeFloatLE(vector[i], i * 4);
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+  else for (let i = 0; i < vector.length; i++) out.writeFloatLE(vector[i], i * 4);
   return out;
+}
+
+/**
+ * The float32 little-endian bytes of a vector WITHOUT a copy on little-endian hosts (a Buffer view
+ * of the same memory: valid while the vector is not rewritten), a copy elsewhere. For writers that
+ * send the bytes at once (the embedding-writer's Redis values).
+ */
+export function float32Bytes(vector: Float32Array): Buffer {
+  return LITTLE_ENDIAN
+    ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
+    : float32ToBuffer(vector);
 }
 
 export function bufferToFloat32(bytes: Buffer): Float32Array {
   if (bytes.length % 4 !== 0)
     throw new InvalidEmbeddingRecordError(`vector bytes ${bytes.length} not a multiple of 4`);
   const out = new Float32Array(bytes.length / 4);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
   for (let i = 0; i < out.length; i++) {
-    const x = bytes.readFloatLE(i * 4);
-    if (!Number.isFinite(x)) throw new InvalidEmbeddingRecordError('vector has a non-finite component');
-    out[i] = x;
+    // x - x is NaN for NaN and +-Infinity
+    if (out[i] - out[i] !== 0) throw new InvalidEmbeddingRecordError('vector has a non-finite component');
   }
   return out;
 }
 
-export function encodeStreamVectorRecord(record: StreamVectorRecord): string {
+/** `bytes`: float32ToBuffer(record.vector) when the caller has it already (saves a copy). */
+export function encodeStreamVectorRecord(record: StreamVectorRecord, bytes?: Buffer): string {
   return JSON.stringify({
     streamId: record.streamId,
-    vector: float32ToBuffer(record.vector).toString('base64'),
+    vector: (bytes ?? float32ToBuffer(record.vector)).toString('base64'),
     dimension: record.vector.length,
     payload: record.payload,
     eventTime: record.eventTime,
@@ -59,14 +77,17 @@ export function encodeStreamVectorRecord(record: StreamVectorRecord): string {
   });
 }
 
-export function encodeUserVectorRecord(record: UserVectorRecord): string {
-  return JSON.stringify({
-    userId: record.userId,
-    vector: float32ToBuffer(record.vector).toString('base64'),
-    dimension: record.vector.length,
-    eventTime: record.eventTime,
-    publishedAt: record.publishedAt,
-  });
+/**
+ * Same JSON as JSON.stringify of the record's fields, built as text (one per changed user per
+ * flush: the hot path of the writer). `bytes`: float32ToBuffer(record.vector) when the caller has
+ * it already (the Redis value).
+ */
+export function encodeUserVectorRecord(record: UserVectorRecord, bytes?: Buffer): string {
+  const base64 = (bytes ?? float32ToBuffer(record.vector)).toString('base64');
+  return (
+    `{"userId":${JSON.stringify(record.userId)},"vector":"${base64}","dimension":${record.vector.length},` +
+    `"eventTime":${JSON.stringify(record.eventTime)},"publishedAt":${JSON.stringify(record.publishedAt)}}`
+  );
 }
 
 interface RawRecord {

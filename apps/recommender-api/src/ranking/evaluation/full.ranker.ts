@@ -2,6 +2,7 @@ import { NowcastEvent } from '@app/contracts';
 import { LiveCandidate, Ranker } from '@app/evaluation';
 import { RankingService } from '../ranking.service';
 import { RankingCandidate, RankingProfile, ShownRecord, UserSignals } from '../ranking.types';
+import { WATCH_MS_PER_VISIT } from '../../user-state/user-state.repository';
 
 /** A value decayed exponentially in event time (lazy: decayed when read or added to). */
 class Decayed {
@@ -30,13 +31,16 @@ export interface FullRankerOptions {
   rateTauMs?: number;
 }
 
+/** Watch time counted per view, as the aggregator caps it (docs/key-layout.md), ms. */
+const WATCH_CAP_MS = 4 * 3_600_000;
+
 /** What a view / chat / bid / purchase adds to a user's affinity (a purchase means more). */
 const ENGAGEMENT_WEIGHT = { view: 1, chat: 0.5, bid: 2, purchase: 4 };
 
 /**
  * The recommender's RankingService in the offline harness: it rebuilds, from the replayed events,
  * what production reads from the aggregator's keys and the metrics feed (per-user decayed seller
- * and category affinity, sessions per seller, follows, impressions; per-stream viewers and rates)
+ * and category affinity, visits per seller (chats, bids, purchases, watch time), follows, impressions; per-stream viewers and rates)
  * and ranks the live candidates with the same code and profile as GET /feed (no diversity caps:
  * the protocol scores one target's rank in the full live list).
  */
@@ -56,6 +60,8 @@ export class FullRanker implements Ranker {
       categories: Map<string, Decayed>;
       follows: Set<string>;
       shown: Map<string, ShownRecord>;
+      /** Open views: streamId -> view.started time (the aggregator's `watching`). */
+      watching: Map<string, number>;
     }
   >();
 
@@ -76,22 +82,24 @@ export class FullRanker implements Ranker {
         return;
       case 'view.started':
         this.viewers.set(event.data.streamId, (this.viewers.get(event.data.streamId) ?? 0) + 1);
-        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.view, t, true);
+        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.view, t, 0);
+        this.user(event.data.userId).watching.set(event.data.streamId, t);
         return;
       case 'view.ended':
         this.viewers.set(event.data.streamId, Math.max(0, (this.viewers.get(event.data.streamId) ?? 0) - 1));
+        this.watched(event.data.userId, event.data.streamId, t);
         return;
       case 'chat.message':
         this.rate(event.data.streamId).chats.add(1, t, this.rateTauMs);
-        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.chat, t, false);
+        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.chat, t, 1);
         return;
       case 'bid.placed':
         this.rate(event.data.streamId).bids.add(1, t, this.rateTauMs);
-        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.bid, t, false);
+        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.bid, t, 1);
         return;
       case 'purchase.completed':
         this.rate(event.data.streamId).gmv.add(event.data.amount, t, this.rateTauMs);
-        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.purchase, t, false);
+        this.engage(event.data.userId, event.data.streamId, ENGAGEMENT_WEIGHT.purchase, t, 1);
         return;
       case 'seller.followed':
         this.user(event.data.userId).follows.add(event.data.sellerId);
@@ -185,7 +193,22 @@ export class FullRanker implements Ranker {
     };
   }
 
-  private engage(userId: string, streamId: string, weight: number, t: number, session: boolean): void {
+  /**
+   * Visits per seller as production reads them from the aggregator's seller-counts
+   * (user-state.repository userStateOf): chats + bids + purchases + watchMs / WATCH_MS_PER_VISIT.
+   */
+  private watched(userId: string, streamId: string, t: number): void {
+    const u = this.users.get(userId);
+    const started = u?.watching.get(streamId);
+    const stream = this.streams.get(streamId);
+    if (!u || started === undefined) return;
+    u.watching.delete(streamId);
+    if (!stream) return;
+    const watchMs = Math.min(WATCH_CAP_MS, Math.max(0, t - started));
+    u.sessions.set(stream.sellerId, (u.sessions.get(stream.sellerId) ?? 0) + watchMs / WATCH_MS_PER_VISIT);
+  }
+
+  private engage(userId: string, streamId: string, weight: number, t: number, visits: number): void {
     const stream = this.streams.get(streamId);
     if (!stream) return;
     const u = this.user(userId);
@@ -195,7 +218,7 @@ export class FullRanker implements Ranker {
     const category = u.categories.get(stream.category) ?? new Decayed();
     category.add(weight, t, this.userTauMs);
     u.categories.set(stream.category, category);
-    if (session) u.sessions.set(stream.sellerId, (u.sessions.get(stream.sellerId) ?? 0) + 1);
+    if (visits > 0) u.sessions.set(stream.sellerId, (u.sessions.get(stream.sellerId) ?? 0) + visits);
   }
 
   private user(userId: string) {
@@ -207,6 +230,7 @@ export class FullRanker implements Ranker {
         categories: new Map(),
         follows: new Set(),
         shown: new Map(),
+        watching: new Map(),
       };
       this.users.set(userId, u);
     }

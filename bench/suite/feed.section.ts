@@ -1,0 +1,45 @@
+import { SectionContext, pick } from './section';
+import { round } from './percentiles';
+
+const CONNECTIONS = 32;
+const STREAMS = 10_000;
+const USERS = 100_000;
+/** --quick: writing 100k users' state to Redis took 237 s at load average ~22 (the feed bench's setup). */
+const QUICK_USERS = 20_000;
+
+/**
+ * feed.*: bench/feed.bench.ts (its team's): the recommender API in its own process over 10k live
+ * 128-d streams and 100k users' state in Redis, autocannon at 32 connections; req/s and latency
+ * p50/p99 as the median of its runs. The same in both modes (it is the recommender's own path).
+ */
+export async function feedSection(ctx: SectionContext): Promise<void> {
+  const o = ctx.options;
+  const users = o.quick ? QUICK_USERS : USERS;
+  const args = [
+    '--redis',
+    o.redisUrl,
+    '--connections',
+    String(CONNECTIONS),
+    '--streams',
+    String(STREAMS),
+    '--users',
+    String(users),
+    '--duration',
+    o.quick ? '5' : '20',
+    '--runs',
+    o.quick ? '1' : '3',
+  ];
+  ctx.progress(`feed bench (${args.slice(2).join(' ')})`);
+  const bench = await import('../feed.bench');
+  const figures = await bench.run(args);
+  ctx.result.feed = {
+    rps: round(pick(figures, 'reqPerSec', 'median'), 0),
+    p50: round(pick(figures, 'latencyMs', 'p50')),
+    p99: round(pick(figures, 'latencyMs', 'p99')),
+    concurrency: CONNECTIONS,
+    liveStreams: STREAMS,
+    users,
+  };
+  ctx.details.feed = { args, figures };
+  if (o.quick) ctx.notes.push(`feed: one 5 s run, ${users.toLocaleString('en-US')} users (--quick)`);
+}

@@ -1,0 +1,147 @@
+import { loadavg } from 'node:os';
+import { LoadReport, startLoad } from './load-generator';
+import { round } from './percentiles';
+import { RateSearchOptions, TrialResult, searchRate } from './rate-search';
+import { SectionContext, sleep } from './section';
+import { SuiteTarget } from './suite-target';
+
+/** Lag sampling period during a trial, ms. */
+const SAMPLE_MS = 500;
+/** A trial is cut short once lag passes this: it has failed, and the drain would take long, s. */
+const ABORT_LAG_SEC = 5;
+/** Longest wait for the pipeline to drain between trials, ms (quick, default). */
+const DRAIN_MS = { quick: 20_000, full: 60_000 };
+
+interface TrialDetail extends TrialResult {
+  /** max lag per consumer over the window, s */
+  maxLagByConsumer: Record<string, number>;
+  generatorCpuUsPerEvent: number | null;
+  loadAverage1m: number;
+  drainMs: number;
+  /** false: some group still lagged when the drain wait ended (the next trial starts behind) */
+  drained: boolean;
+}
+
+/**
+ * ingest.eventsPerSec: the highest simulator rate the whole pipeline sustains with every consumer
+ * group's lag under 1 s for the whole window (60 s; 15 s with --quick). Ramp x2 from the start
+ * rate, then bisect between the best pass and the lowest failure (rate-search.ts).
+ */
+export async function ingestSection(ctx: SectionContext): Promise<void> {
+  const o = ctx.options;
+  const target = await ctx.target();
+  // nowcast's lag comes from the feed's asOf, which stands still while no events flow: skip the
+  // first seconds of each trial there; the broker's offsets (mesh) need no warm-up
+  const warmupMs = target.mode === 'embedded' ? 3_000 : 0;
+  const trials: TrialDetail[] = [];
+  const search: RateSearchOptions = {
+    startRate: o.startRate,
+    maxRate: o.maxRate,
+    minRate: 500,
+    growth: 2,
+    tolerance: 0.1,
+    maxTrials: o.maxTrials,
+    generatorShare: 0.7,
+  };
+  const outcome = await searchRate(async (rate) => {
+    const detail = await trial(ctx, target, rate, trials.length, warmupMs);
+    trials.push(detail);
+    return detail;
+  }, search);
+  ctx.result.ingest.eventsPerSec = outcome.best ? Math.round(outcome.best.achievedRate) : null;
+  ctx.details.ingest = { trialSec: o.trialSec, maxLagSec: o.maxLagSec, limitedBy: outcome.limitedBy, trials };
+  if (outcome.limitedBy === 'generator')
+    ctx.notes.push('ingest: the load generator (simulator) was the limit, not the pipeline');
+  if (o.quick) ctx.notes.push(`ingest: ${o.trialSec} s trials, ${o.maxTrials} at most (--quick)`);
+}
+
+async function trial(
+  ctx: SectionContext,
+  target: SuiteTarget,
+  rate: number,
+  index: number,
+  warmupMs: number,
+): Promise<TrialDetail> {
+  const o = ctx.options;
+  const load = startLoad({ sink: target.loadSink, rate, durationSec: o.trialSec, seed: 1_000 + index });
+  const byConsumer: Record<string, number> = {};
+  let maxLag = 0;
+  let unmeasured = 0;
+  let finished = false;
+  let report: LoadReport | undefined;
+  let failure: Error | undefined;
+  const done = load.done.then(
+    (r) => {
+      finished = true;
+      report = r;
+    },
+    (error: Error) => {
+      finished = true;
+      failure = error;
+    },
+  );
+  ctx.progress(`trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s, generator starting`);
+  await load.started;
+  const startedAt = Date.now();
+  let tailUntil = Infinity;
+  // sample through the window and one more second after it (the last events must drain too)
+  while (Date.now() < tailUntil) {
+    await sleep(SAMPLE_MS);
+    if (finished && tailUntil === Infinity) tailUntil = Date.now() + 1_000;
+    if (Date.now() - startedAt < warmupMs) continue;
+    const lag = await target.lag().catch(() => null);
+    if (!lag || lag.maxLagSec === null) {
+      unmeasured++;
+      continue;
+    }
+    maxLag = Math.max(maxLag, lag.maxLagSec);
+    for (const [name, sec] of Object.entries(lag.byConsumer))
+      byConsumer[name] = Math.max(byConsumer[name] ?? 0, sec);
+    const p = load.progress();
+    ctx.progress(
+      `trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s asked, ${Math.round(p.written / Math.max(0.001, p.wallMs / 1000)).toLocaleString('en-US')} sent, lag ${lag.maxLagSec.toFixed(2)} s`,
+    );
+    if (lag.maxLagSec > ABORT_LAG_SEC && !finished) load.stop();
+  }
+  await done;
+  const r = report ?? load.progress();
+  const achievedRate = r.written / Math.max(0.001, r.wallMs / 1000);
+  const drainStarted = Date.now();
+  ctx.progress(`trial ${index + 1}: draining`);
+  const drained = await drain(target, warmupMs, o.quick ? DRAIN_MS.quick : DRAIN_MS.full);
+  if (!drained)
+    ctx.notes.push(`ingest: trial ${index + 1} did not drain in time; the next one started behind`);
+  const problems = [
+    maxLag >= o.maxLagSec ? `lag ${maxLag.toFixed(2)} s` : '',
+    r.rejected > 0 ? `${r.rejected} events refused` : '',
+    unmeasured > 2 ? `lag unmeasured ${unmeasured}x` : '',
+    failure ? failure.message : '',
+  ].filter(Boolean);
+  return {
+    targetRate: rate,
+    achievedRate: Math.round(achievedRate),
+    maxLagSec: round(maxLag, 3) ?? 0,
+    pass: problems.length === 0,
+    note: problems.join(', ') || undefined,
+    maxLagByConsumer: byConsumer,
+    generatorCpuUsPerEvent: round(r.cpuUs / Math.max(1, r.written + r.rejected), 1),
+    loadAverage1m: round(loadavg()[0]) ?? 0,
+    drainMs: Date.now() - drainStarted,
+    drained,
+  };
+}
+
+/**
+ * Waits until every group caught up (mesh: lag 0), or nowcast's asOf is within 1 s (it stands
+ * still while nothing flows, so this may take the whole `maxMs`).
+ */
+async function drain(target: SuiteTarget, warmupMs: number, maxMs: number): Promise<boolean> {
+  const caughtUp = (lag: number | null) => (warmupMs > 0 ? lag !== null && lag < 1 : lag === 0);
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const lag = await target.lag().catch(() => null);
+    if (lag && caughtUp(lag.maxLagSec)) return true;
+    await sleep(SAMPLE_MS);
+  }
+  return false;
+}
