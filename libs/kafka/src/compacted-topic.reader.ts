@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 
 export interface CompactedRecord {
@@ -109,6 +110,30 @@ export class CompactedTopicReader {
     }
   }
 
+  /**
+   * The last hop of a trace: a change-feed record carrying a SAMPLED traceparent (the aggregator
+   * and writer forward one on lifecycle records) gets one log line once it is applied here, so an
+   * operator can follow an event from the ingress to the reader's cache. Untraced records cost a
+   * header lookup.
+   */
+  private logTraced(batch: EachBatchPayload['batch']): void {
+    for (const m of batch.messages) {
+      const header = m.headers?.traceparent;
+      if (header === undefined) continue;
+      const parent = parseTraceparent(Array.isArray(header) ? String(header[0]) : String(header));
+      if (!parent || (parent.flags & 1) === 0) continue;
+      this.logger.log({
+        msg: 'change-feed record applied',
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key?.toString('utf8'),
+        ...traceLogFields(childTraceContext(parent)),
+        parentSpanId: parent.spanId,
+      });
+    }
+  }
+
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     const records: CompactedRecord[] = [];
     for (const m of batch.messages) {
@@ -121,6 +146,7 @@ export class CompactedTopicReader {
       // a bad record must not stop the cache: it is counted/skipped by `apply`; this is a bug guard
       this.logger.error(`applying ${this.options.topic} records failed: ${(error as Error).message}`);
     }
+    this.logTraced(batch);
     const last = batch.messages.at(-1);
     const target = this.targets.get(batch.partition);
     if (last && target !== undefined && Number(last.offset) + 1 >= target) {

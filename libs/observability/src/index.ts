@@ -5,4 +5,5 @@ export * from './metrics.controller';
 export * from './observability.module';
 export * from './pipeline.metrics';
 export * from './request-id.hook';
+export * from './request-log.hook';
 export * from './traceparent';

@@ -1,12 +1,15 @@
-import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { stdTimeFunctions } from 'pino';
-import { parseTraceparent } from './traceparent';
+import pino, { DestinationStream, Logger, stdTimeFunctions } from 'pino';
+import { RequestLogOptions } from './request-log.hook';
 
 export interface LoggingOptions {
   serviceName: string;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   level: string;
+  /** Which requests get an access line; defaults to DEFAULT_REQUEST_LOG (errors and slow only). */
+  requestLog?: Partial<RequestLogOptions>;
+  /** Where lines go; stdout (synchronous) by default. Tests pass a stream to read them. */
+  destination?: DestinationStream;
 }
 
 /** Paths pino replaces with `[redacted]` wherever they appear (credentials, never logged). */
@@ -17,40 +20,23 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-// Probes and scrapes every few seconds would drown the useful lines.
-const QUIET_PATHS = ['/health/', '/metrics'];
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** An app's root logger: JSON lines with the service name, pid and ISO time. */
+export function createRootLogger(options: LoggingOptions): Logger {
+  const pinoOptions = {
+    level: options.level,
+    base: { service: options.serviceName, pid: process.pid },
+    timestamp: stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 
 /**
- * nestjs-pino parameters: JSON lines with the service name, ISO time, request id (Fastify's, see
- * RequestIdHook) and trace ids.
- * Requests are logged as method + URL only: no headers, no bodies (bodies may hold free text).
+ * nestjs-pino parameters around an existing root logger, with no middleware (`forRoutes: []`):
+ * RequestLogHook binds each request's context and writes the access lines, so pino-http and its
+ * per-request child logger are not on the hot path. Requests are logged as method + URL only: no
+ * headers, no bodies (bodies may hold free text).
  */
-export function loggerParams(options: LoggingOptions): Params {
-  return {
-    pinoHttp: {
-      level: options.level,
-      base: { service: options.serviceName, pid: process.pid },
-      timestamp: stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      customProps: (req) => {
-        const trace = parseTraceparent(header(req, 'traceparent'));
-        // the caller's span is our parent; a hop that starts its own span logs it with traceLogFields
-        return trace ? { traceId: trace.traceId, parentSpanId: trace.spanId } : {};
-      },
-      autoLogging: { ignore: (req) => QUIET_PATHS.some((p) => (req.url ?? '').startsWith(p)) },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    },
-  };
+export function loggerParams(root: Logger): Params {
+  return { pinoHttp: { logger: root }, useExisting: true, forRoutes: [] };
 }

@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpMetrics } from './http.metrics';
-import { LoggingOptions, loggerParams } from './logger.options';
+import { LoggingOptions, createRootLogger, loggerParams } from './logger.options';
 import { MetricsController } from './metrics.controller';
 import { PipelineMetrics } from './pipeline.metrics';
 import { RequestIdHook } from './request-id.hook';
+import { DEFAULT_REQUEST_LOG, REQUEST_LOG_OPTIONS, ROOT_LOGGER, RequestLogHook } from './request-log.hook';
 
 export type ObservabilityOptions = LoggingOptions;
 
@@ -25,10 +26,11 @@ export function createMetricsRegistry(serviceName: string): Registry {
 @Module({})
 export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
+    const root = createRootLogger(options);
     return {
       module: ObservabilityModule,
       global: true,
-      imports: [LoggerModule.forRoot(loggerParams(options))],
+      imports: [LoggerModule.forRoot(loggerParams(root))],
       controllers: [MetricsController],
       providers: [
         { provide: Registry, useFactory: () => createMetricsRegistry(options.serviceName) },
@@ -37,8 +39,11 @@ export class ObservabilityModule {
           useFactory: (registry: Registry) => new PipelineMetrics(registry),
           inject: [Registry],
         },
+        { provide: ROOT_LOGGER, useValue: root },
+        { provide: REQUEST_LOG_OPTIONS, useValue: { ...DEFAULT_REQUEST_LOG, ...options.requestLog } },
         HttpMetrics,
         RequestIdHook,
+        RequestLogHook,
       ],
       exports: [Registry, PipelineMetrics, HttpMetrics],
     };

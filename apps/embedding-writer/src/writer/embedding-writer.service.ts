@@ -1,4 +1,4 @@
-import { InvalidMessageError, NowcastEvent } from '@app/contracts';
+import { InvalidMessageError, NowcastEvent, parseEnrichedEvent } from '@app/contracts';
 import { ContentEmbeddingProvider, StreamContent } from '@app/embeddings';
 import { EventProducer, KafkaBatch, KafkaInboundMessage } from '@app/kafka';
 import { formatTraceparent } from '@app/observability';
@@ -8,7 +8,6 @@ import { EmbeddingChanges, EmbeddingModelService } from '../embedding-model/embe
 import { EmbeddingPublisher } from '../publishing/embedding.publisher';
 import { WatermarkRecord } from '../publishing/watermark.record';
 import { TracedEvent, isLifecycle, logTracedEvents, sampledChild } from './event-trace';
-import { decodeWriterEvent } from './writer-event.decoder';
 
 export interface EmbeddingWriterServiceOptions {
   serviceName: string;
@@ -123,7 +122,7 @@ export class EmbeddingWriterService {
       const message = messages[m];
       let event: NowcastEvent;
       try {
-        event = decodeWriterEvent(message.value);
+        event = parseEnrichedEvent(message.value);
       } catch (error) {
         if (!(error instanceof InvalidMessageError)) throw error;
         poison.push({ message, error });

@@ -1,0 +1,77 @@
+import { Logger, LoggerService } from '@nestjs/common';
+import { testInfra, uniqueName } from '@app/testing';
+import { CompactedRecord, CompactedTopicReader } from './compacted-topic.reader';
+import { ensureTopics } from './topic-bootstrap.admin';
+import { rawKafka } from '../test-fixtures/kafka-test.helpers';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_SPAN = '00f067aa0ba902b7';
+
+/** Keeps what the reader logs (Nest's Logger routes to the overriding service). */
+class CapturingLogger implements LoggerService {
+  readonly lines: unknown[] = [];
+  log(message: unknown): void {
+    this.lines.push(message);
+  }
+  error(): void {}
+  warn(): void {}
+}
+
+describe('CompactedTopicReader against the real broker', () => {
+  const infra = testInfra();
+  const capture = new CapturingLogger();
+
+  beforeAll(() => {
+    Logger.overrideLogger(capture);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(new Logger());
+  });
+
+  it('applies every record from the beginning and logs the sampled traced ones as the last hop', async () => {
+    const topic = uniqueName('compacted-reader');
+    await ensureTopics({ brokers: infra.kafkaBrokers, clientId: topic }, [
+      { name: topic, partitions: 2, compacted: true },
+    ]);
+    const producer = rawKafka(infra.kafkaBrokers).producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'a', value: '1', headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01` } },
+        { key: 'b', value: '2', headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-00` } },
+        { key: 'c', value: null },
+      ],
+    });
+    await producer.disconnect();
+
+    const applied: CompactedRecord[] = [];
+    const reader = new CompactedTopicReader(
+      { kafka: { brokers: infra.kafkaBrokers, clientId: topic }, topic, groupIdPrefix: topic },
+      (records) => void applied.push(...records),
+    );
+    try {
+      await reader.start();
+      expect(await reader.waitUntilCaughtUp(30_000)).toBe(true);
+    } finally {
+      await reader.stop();
+    }
+
+    expect(applied.map((r) => [r.key, r.value?.toString() ?? null]).sort()).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', null],
+    ]);
+    const traced = capture.lines.filter(
+      (line): line is Record<string, unknown> =>
+        typeof line === 'object' &&
+        line !== null &&
+        (line as { msg?: string }).msg === 'change-feed record applied',
+    );
+    // only the sampled one (flags 01); a child span of the producer's span
+    expect(traced).toHaveLength(1);
+    expect(traced[0]).toMatchObject({ topic, key: 'a', traceId: TRACE_ID, parentSpanId: PARENT_SPAN });
+    expect(traced[0].spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(traced[0].spanId).not.toBe(PARENT_SPAN);
+  });
+});
