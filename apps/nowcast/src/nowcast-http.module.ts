@@ -74,7 +74,11 @@ export class NowcastHttpModule {
       imports: [
         // APP_CONFIG: only the enricher's ingress injects it
         ConfigModule.forRoot(enricher),
-        ObservabilityModule.forRoot({ serviceName: NOWCAST_SERVICE_NAME, level: enricher.common.logLevel }),
+        ObservabilityModule.forRoot({
+          serviceName: NOWCAST_SERVICE_NAME,
+          level: enricher.common.logLevel,
+          requestLog: enricher.common.requestLog,
+        }),
         redis ? RedisModule.forRoot({ ...redis, connectionName: NOWCAST_SERVICE_NAME }) : offlineRedis(),
         HealthModule.forRootAsync({
           inject: [REDIS_CLIENT],

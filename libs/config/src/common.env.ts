@@ -1,4 +1,4 @@
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, Max, Min } from 'class-validator';
 import { EnvGroup } from './env-schema';
 import { EnvVar } from './env-var.decorator';
 import { ToNumber } from './env.validators';
@@ -30,6 +30,22 @@ export class CommonEnvDto {
   @Min(0)
   @Max(65535)
   GRPC_PORT!: number;
+
+  @EnvVar({ description: 'A request taking at least this long is logged at warn, whatever its status (ms).' })
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  LOG_SLOW_REQUEST_MS!: number;
+
+  @EnvVar({
+    description:
+      'Share of fast successful requests logged at info, 0..1 (errors and slow requests are always logged; health and metrics never).',
+  })
+  @ToNumber()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  LOG_REQUEST_SAMPLE_RATE!: number;
 }
 
 export interface CommonConfig {
@@ -37,9 +53,11 @@ export interface CommonConfig {
   logLevel: LogLevel;
   port: number;
   grpcPort: number;
+  /** Access logging: slow threshold (ms) and the sampled share of fast successful requests. */
+  requestLog: { slowMs: number; sampleRate: number };
 }
 
-/** NODE_ENV, LOG_LEVEL, PORT, GRPC_PORT; each app passes its own default ports. */
+/** NODE_ENV, LOG_LEVEL, PORT, GRPC_PORT, request-log knobs; each app passes its own default ports. */
 export function commonEnv(defaults: {
   port: number;
   grpcPort: number;
@@ -51,12 +69,15 @@ export function commonEnv(defaults: {
       LOG_LEVEL: 'info',
       PORT: String(defaults.port),
       GRPC_PORT: String(defaults.grpcPort),
+      LOG_SLOW_REQUEST_MS: '500',
+      LOG_REQUEST_SAMPLE_RATE: '0',
     },
     toConfig: (dto) => ({
       nodeEnv: dto.NODE_ENV,
       logLevel: dto.LOG_LEVEL,
       port: dto.PORT,
       grpcPort: dto.GRPC_PORT,
+      requestLog: { slowMs: dto.LOG_SLOW_REQUEST_MS, sampleRate: dto.LOG_REQUEST_SAMPLE_RATE },
     }),
   };
 }

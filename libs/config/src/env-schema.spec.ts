@@ -31,7 +31,13 @@ function problemsOf(env: Record<string, string>): Map<string, string[]> {
 describe('loadConfig', () => {
   it('applies the defaults of every group to an empty environment', () => {
     const config = loadConfig(schema, {});
-    expect(config.common).toEqual({ nodeEnv: 'development', logLevel: 'info', port: 3001, grpcPort: 50052 });
+    expect(config.common).toEqual({
+      nodeEnv: 'development',
+      logLevel: 'info',
+      port: 3001,
+      grpcPort: 50052,
+      requestLog: { slowMs: 500, sampleRate: 0 },
+    });
     expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], ssl: false, clientId: 'test-app' });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
     expect(config.qdrant).toBeUndefined();
@@ -58,7 +64,13 @@ describe('loadConfig', () => {
       TOPIC_RAW: 'raw.v9',
       TOPIC_PARTITIONS: '12',
     });
-    expect(config.common).toEqual({ nodeEnv: 'production', logLevel: 'debug', port: 8080, grpcPort: 50052 });
+    expect(config.common).toEqual({
+      nodeEnv: 'production',
+      logLevel: 'debug',
+      port: 8080,
+      grpcPort: 50052,
+      requestLog: { slowMs: 500, sampleRate: 0 },
+    });
     expect(config.kafka).toEqual({
       brokers: ['k1:9092', 'k2:9093'],
       ssl: true,
@@ -156,6 +168,6 @@ describe('describeEnv', () => {
 
   it('lists every variable of every group once', () => {
     expect(rows.size).toBe(describeEnv(schema).length);
-    expect(rows.size).toBe(4 + 6 + 2 + 2 + 1 + 9);
+    expect(rows.size).toBe(6 + 6 + 2 + 2 + 1 + 9);
   });
 });

@@ -8,7 +8,10 @@ import { redisCheck } from './redis.check';
 
 /** What every service's loaded config holds that its infrastructure needs. */
 export interface ServiceInfrastructureConfig {
-  common: { readonly logLevel: string };
+  common: {
+    readonly logLevel: string;
+    readonly requestLog: { readonly slowMs: number; readonly sampleRate: number };
+  };
   kafka: DeepReadonly<KafkaConnectionConfig>;
   redis: DeepReadonly<Omit<RedisModuleOptions, 'connectionName'>>;
 }
@@ -24,7 +27,11 @@ export function serviceInfrastructure(
 ): DynamicModule[] {
   return [
     ConfigModule.forRoot(config),
-    ObservabilityModule.forRoot({ serviceName, level: config.common.logLevel }),
+    ObservabilityModule.forRoot({
+      serviceName,
+      level: config.common.logLevel,
+      requestLog: config.common.requestLog,
+    }),
     RedisModule.forRoot({ ...config.redis, connectionName: serviceName }),
     HealthModule.forRootAsync({
       inject: [REDIS_CLIENT],
