@@ -41,5 +41,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    {
+      // `npm run test:faults`: the fault-injection suite (test/faults). Each *.fault-spec.ts starts
+      // its own broker and Redis; the fast *.int-spec.ts subset there also runs in `integration`.
+      ...common,
+      displayName: 'faults',
+      roots: ['<rootDir>/test/faults'],
+      testMatch: ['**/*.fault-spec.ts', '**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
   ],
 };

@@ -33,7 +33,7 @@ describe('ChangeFeedPublisher', () => {
       0,
       events.map((event, i) => ({ offset: String(i), event })),
     );
-    feed.markApplied(0, ['s1'], T0 + 20);
+    feed.markApplied({ partition: 0, lastOffset: '2', streamIds: ['s1'], eventTime: T0 + 20 });
     await feed.flush();
     const [snapshot] = producer.values('metrics').map((v) => parseStreamMetricsSnapshot(v));
     expect(snapshot).toMatchObject({
@@ -51,13 +51,19 @@ describe('ChangeFeedPublisher', () => {
       updatedAt: watermark.updatedAt,
     });
     expect(watermark.updatedAt).toBeGreaterThan(0);
-    feed.markApplied(0, ['s1'], T0 + 20);
+    feed.markApplied({ partition: 0, lastOffset: '2', streamIds: ['s1'], eventTime: T0 + 20 });
     await feed.flush();
     expect(producer.values('metrics')).toHaveLength(1);
     await applier.apply('enriched', 0, [
       { offset: '3', event: f.event('stream.ended', T0 + 30, { streamId: 's1' }) },
     ]);
-    feed.markApplied(0, ['s1'], T0 + 30, new Map([['s1', TRACEPARENT]]));
+    feed.markApplied({
+      partition: 0,
+      lastOffset: '3',
+      streamIds: ['s1'],
+      eventTime: T0 + 30,
+      urgent: new Map([['s1', TRACEPARENT]]),
+    });
     await feed.close();
     expect(producer.values('metrics')[1]).toMatchObject({
       live: false,
@@ -99,7 +105,7 @@ describe('ChangeFeedPublisher', () => {
           0,
           events.map((event) => ({ offset: String(offset++), event })),
         );
-        feed.markApplied(0, streamIds, t);
+        feed.markApplied({ partition: 0, lastOffset: String(offset - 1), streamIds, eventTime: t });
         await jest.advanceTimersByTimeAsync(0);
       };
       const chat = (id: string, t: number) => [f.event('chat.message', t, { userId: 'u', streamId: id })];

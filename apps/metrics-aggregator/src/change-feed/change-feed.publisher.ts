@@ -1,6 +1,6 @@
 import { EventProducer, OutboundMessage } from '@app/kafka';
 import { Logger } from '@nestjs/common';
-import { AggregateStateRepository, Watermark } from '../state/aggregate-state.repository';
+import { AggregateStateRepository, PendingStream, Watermark } from '../state/aggregate-state.repository';
 import { buildSnapshot, materialFingerprint } from './snapshot.builder';
 import { sendChunked } from '../aggregation/send-chunked';
 
@@ -25,12 +25,26 @@ interface DirtyStream {
   partition: number;
   /** The partition's applied event time before the batch that made the stream dirty (watermark bound). */
   since: number;
+  /** Offset of the latest batch of `partition` that touched the stream (its pending score). */
+  offset: number;
 }
 
 /** A lifecycle change to publish at once; `traceparent` is forwarded on its record when sampled. */
 export type UrgentStreams = ReadonlyMap<string, string | undefined>;
 
 const NO_URGENT: UrgentStreams = new Map();
+
+/** What an applied batch tells the feed. */
+export interface AppliedStreams {
+  partition: number;
+  /** Offset of the batch's last message (decimal string): the streams' pending score. */
+  lastOffset: string;
+  streamIds: Iterable<string>;
+  /** The partition's max event time after the batch, epoch ms. */
+  eventTime: number;
+  /** Lifecycle changes, published at once. */
+  urgent?: UrgentStreams;
+}
 
 /**
  * The per-stream metrics change feed and the per-partition watermarks. Batches mark the streams
@@ -42,6 +56,12 @@ const NO_URGENT: UrgentStreams = new Map();
  * (the event time up to which everything is applied AND in the feed) is published after a flush:
  * its applied event time when none of its streams is still waiting, else the applied event time
  * before the oldest waiting change. It trails the applied state by at most ~coalesceMs + a flush.
+ *
+ * Crash safety: the apply script also puts the batch's streams in the partition's pending set
+ * (score = batch offset); a flush removes them only after their records are acked (and only if no
+ * later batch touched them meanwhile), and a (re)assigned partition's pending streams are marked
+ * dirty again (`markPending`, by PendingRecovery). So a SIGKILL between apply and flush delays
+ * records, it never loses them.
  */
 export class ChangeFeedPublisher {
   private readonly logger = new Logger(ChangeFeedPublisher.name);
@@ -71,14 +91,10 @@ export class ChangeFeedPublisher {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** After a batch was applied: its streams, partition, event time (max of the partition) and lifecycle changes. */
-  markApplied(
-    partition: number,
-    streamIds: Iterable<string>,
-    eventTime: number,
-    urgent: UrgentStreams = NO_URGENT,
-  ): void {
+  /** After a batch was applied: its streams, partition, offset, event time (max of the partition) and lifecycle changes. */
+  markApplied({ partition, lastOffset, streamIds, eventTime, urgent = NO_URGENT }: AppliedStreams): void {
     const before = this.applied.get(partition) ?? 0;
+    const offset = Number(lastOffset);
     const now = this.clock();
     if (now - this.busySince >= 1_000) {
       this.busyBefore = now - this.busySince >= 2_000 ? 0 : this.busyNow.size;
@@ -86,11 +102,24 @@ export class ChangeFeedPublisher {
       this.busySince = now;
     }
     for (const id of streamIds) {
-      if (!this.dirty.has(id)) this.dirty.set(id, { partition, since: before });
+      this.markDirty(id, partition, before, offset);
       this.busyNow.add(id);
     }
     for (const [id, traceparent] of urgent) this.urgent.set(id, traceparent ?? this.urgent.get(id));
     this.applied.set(partition, Math.max(before, eventTime));
+    this.watermarkDue.add(partition);
+    this.schedule();
+  }
+
+  /**
+   * A partition was (re)assigned: its streams whose records were never acked (a crash or a previous
+   * owner) are published again, as of the state read at the flush. `maxEventTime` is the
+   * partition's stored applied event time. Their watermark bound is 0 (unknown): the partition's
+   * watermark waits until they are out.
+   */
+  markPending(partition: number, pending: PendingStream[], maxEventTime: number): void {
+    for (const p of pending) this.markDirty(p.streamId, partition, 0, p.offset);
+    this.applied.set(partition, Math.max(this.applied.get(partition) ?? 0, maxEventTime));
     this.watermarkDue.add(partition);
     this.schedule();
   }
@@ -106,6 +135,14 @@ export class ChangeFeedPublisher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();
+  }
+
+  private markDirty(id: string, partition: number, since: number, offset: number): void {
+    const entry = this.dirty.get(id);
+    if (!entry) this.dirty.set(id, { partition, since, offset });
+    // (a stream's events share one partition; should another one touch it, that partition's
+    // pending entry is simply not acked here and is republished on its next assignment)
+    else if (entry.partition === partition && offset > entry.offset) entry.offset = offset;
   }
 
   /** Current per-stream interval, ms. */
@@ -191,7 +228,8 @@ export class ChangeFeedPublisher {
     } catch (error) {
       for (const [id, entry] of due) {
         const later = this.dirty.get(id);
-        this.dirty.set(id, later && later.since < entry.since ? later : entry);
+        const kept = later && later.since < entry.since ? later : entry;
+        this.dirty.set(id, { ...kept, offset: Math.max(kept.offset, later?.offset ?? -1, entry.offset) });
       }
       for (const [id, traceparent] of urgent) if (!this.urgent.has(id)) this.urgent.set(id, traceparent);
       throw error;
@@ -223,6 +261,14 @@ export class ChangeFeedPublisher {
       });
     });
     if (messages.length > 0) await sendChunked(this.producer, this.options.metricsTopic, messages);
+    // acked (acks=all) or not needed (unchanged, never started): no longer pending
+    await this.repository.ackPending(
+      this.options.enrichedTopic,
+      ids.map((streamId) => {
+        const { partition, offset } = due.get(streamId) as DirtyStream;
+        return { partition, streamId, offset };
+      }),
+    );
     for (const [id, fingerprint, live] of sent) {
       if (live) {
         this.published.set(id, fingerprint);

@@ -1,5 +1,4 @@
 import { EnrichedEvent, parseStreamMetricsSnapshot, StreamMetricsSnapshot } from '@app/contracts';
-import { createKafka } from '@app/kafka';
 import { testInfra, uniqueName } from '@app/testing';
 import { Redis } from 'ioredis';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
@@ -7,45 +6,9 @@ import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/
 import { StandaloneAggregator, startStandaloneAggregator } from '../runtime/standalone-aggregator';
 import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
+import { readTopic } from '../test-support/int-helpers';
 import { createAggregatorTopics, produceEvents } from '../test-support/pipeline.helpers';
 import { expiredEventId } from './expired-event-id';
-
-/** Reads a topic from the beginning until `until` holds for what was read. */
-async function readTopic(
-  brokers: string[],
-  topic: string,
-  until: (values: { key: string; value: string | null }[]) => boolean,
-  timeoutMs = 20_000,
-) {
-  const consumer = createKafka({ brokers }, 'reader').consumer({
-    groupId: uniqueName('reader'),
-    maxWaitTimeInMs: 50,
-  });
-  const seen: { key: string; value: string | null }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out reading ${topic}: ${JSON.stringify(seen)}`)),
-        timeoutMs,
-      );
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? null });
-          if (until(seen)) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
 
 describe('liveness and change feed (real Kafka + Redis)', () => {
   const { kafkaBrokers: brokers, redisUrl } = testInfra();

@@ -1,12 +1,12 @@
 import { KafkaBatch } from '@app/kafka';
 import { testInfra, uniqueName } from '@app/testing';
 import { Redis } from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
 import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
 import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
 import { StreamState } from '../state/aggregate-state.repository';
+import { startAggregatorChild } from '../test-support/int-helpers';
 import {
   appliedShare,
   createAggregatorTopics,
@@ -20,20 +20,7 @@ import {
 import { rebuildAggregatorState } from './rebuild-aggregator';
 import { StandaloneAggregator, startStandaloneAggregator } from './standalone-aggregator';
 
-const FIXTURE = join(__dirname, '../test-support/aggregator-child.fixture.ts');
 const EVENTS = 6_000;
-
-function startChild(config: object): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', FIXTURE, JSON.stringify(config)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-  });
-}
 
 /** Exact fields equal, decayed ones within float tolerance. */
 function expectSameState(actual: (StreamState | null)[], expected: (StreamState | null)[]): void {
@@ -90,7 +77,15 @@ describe('metrics-aggregator pipeline (real Kafka + Redis)', () => {
     const targets = await lastOffsets(brokers, topics.enriched);
     const groupId = uniqueName('agg-group');
 
-    child = await startChild({ brokers, redisUrl, keyPrefix, topics, groupId, settings, batchDelayMs: 100 });
+    child = await startAggregatorChild({
+      brokers,
+      redisUrl,
+      keyPrefix,
+      topics,
+      groupId,
+      settings,
+      batchDelayMs: 100,
+    });
     while ((await appliedShare(repo, topics.enriched, targets)) < 0.3)
       await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');

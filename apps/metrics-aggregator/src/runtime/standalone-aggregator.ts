@@ -5,6 +5,7 @@ import { AggregatorSettings, ENRICHED_FETCH_BYTES_PER_PARTITION } from '../aggre
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
+import { watchAssignments } from '../change-feed/pending-recovery';
 import { LeaseSweeper } from '../liveness/lease-sweeper';
 import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
 import { AggregatorCounters, EnrichedBatchHandler } from '../stream-metrics/enriched-batch.handler';
@@ -102,6 +103,9 @@ export async function startStandaloneAggregator(
     },
     true,
   );
+  const assignments = watchAssignments(server, options.topics.enriched, (partitions) =>
+    handler.partitionsAssigned(partitions),
+  );
   const sweeper = new LeaseSweeper(repository, producer, () => server.health(), {
     enrichedTopic: options.topics.enriched,
     rawTopic: options.topics.raw,
@@ -122,6 +126,7 @@ export async function startStandaloneAggregator(
     sweeper,
     producer,
     stop: async () => {
+      assignments.unsubscribe();
       await sweeper.stop();
       await server.close();
       await feed.close();

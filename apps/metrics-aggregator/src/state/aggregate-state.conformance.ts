@@ -275,6 +275,26 @@ export function describeAggregateStateConformance(
       expect(after?.rates).toEqual(before?.rates);
     });
 
+    it('keeps the streams of applied batches pending until acked at their latest offset', async () => {
+      await apply(withOffsets([f.started('a', T0), f.started('b', T0)], 1), 1); // offsets 0, 1
+      expect(await repo.readPending(TOPIC, 1)).toEqual([
+        { partition: 1, streamId: 'a', offset: 1 },
+        { partition: 1, streamId: 'b', offset: 1 },
+      ]);
+      expect(await repo.readPending(TOPIC, 0)).toEqual([]);
+      await apply(withOffsets([f.event('chat.message', T0 + 1, { userId: 'u', streamId: 'b' })], 1), 1);
+      // b was touched again at offset 2: an ack of its record as of offset 1 keeps it pending
+      await repo.ackPending(TOPIC, [
+        { partition: 1, streamId: 'a', offset: 1 },
+        { partition: 1, streamId: 'b', offset: 1 },
+      ]);
+      expect(await repo.readPending(TOPIC, 1)).toEqual([{ partition: 1, streamId: 'b', offset: 2 }]);
+      // a redelivered batch adds nothing
+      await new BatchApplier(fold, repo).apply(TOPIC, 1, [{ offset: '0', event: f.started('a', T0) }]);
+      await repo.ackPending(TOPIC, [{ partition: 1, streamId: 'b', offset: 2 }]);
+      expect(await repo.readPending(TOPIC, 1)).toEqual([]);
+    });
+
     it('stores watermarks and deletes everything', async () => {
       await apply(withOffsets(showEvents()));
       await repo.writeWatermarks([{ topic: TOPIC, partition: 2, eventTime: T0, updatedAt: T0 + 1 }]);

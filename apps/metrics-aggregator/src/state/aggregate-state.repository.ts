@@ -75,6 +75,16 @@ export interface Watermark {
 }
 
 /**
+ * A stream whose change-feed record may not be out yet (docs/key-layout.md `pending:`): `offset`
+ * is the (last) batch of its partition that touched it, exact below 2^53.
+ */
+export interface PendingStream {
+  partition: number;
+  streamId: string;
+  offset: number;
+}
+
+/**
  * The aggregator's state. `applyBatch` is atomic with the partition offset: a batch whose last
  * offset is not above the stored one changes nothing; a fold made against an outdated offset is
  * refused (conflict) so the caller re-reads and folds again.
@@ -90,6 +100,16 @@ export interface AggregateStateRepository {
   /** Live streams of the partition whose last activity is at or before `before`. */
   leaseHolders(topic: string, partition: number, before: number, limit: number): Promise<LeaseHolder[]>;
   writeWatermarks(watermarks: Watermark[]): Promise<void>;
+  /**
+   * The streams of the partition whose change-feed records were not acked yet (applyBatch adds
+   * every stream of a batch): republished when the partition is (re)assigned.
+   */
+  readPending(topic: string, partition: number): Promise<PendingStream[]>;
+  /**
+   * Their records are acked: removes each stream from its partition's pending set unless a batch
+   * after `offset` touched it again (then its newer record is still to come).
+   */
+  ackPending(topic: string, acked: PendingStream[]): Promise<void>;
   readWatermarks(): Promise<Watermark[]>;
   /** Deletes every key of this state (rebuild). */
   deleteAll(): Promise<number>;

@@ -7,7 +7,8 @@
  * (single Redis, not cluster). Computed numbers are written with %.17g (exact doubles) and %d:
  * Lua's default %.14g would round them; increments arrive as exact decimal strings. The in-memory
  * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
- * suite checks both. Cost model: Redis calls dominate, so per stream and batch there is one HMGET,
+ * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
+ * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per stream and batch there is one HMGET,
  * one HSET and one variadic ZADD of the viewers; the 27 decayed sums are one packed field.
  */
 export const APPLY_BATCH_LUA = `
@@ -121,12 +122,16 @@ local function watched(userId, sid, started, t, seller, cat)
 end
 
 local touchedTrending = {}
+-- every stream of the batch stays pending (score = this batch's offset) until its change-feed
+-- record is acked: a crash between this apply and the publisher's flush loses nothing
+local pending = {}
 local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
   'giveaways', 'uniqueViewers', 'peakViewers', 'category', 'language', 'rt', 'r'}
 
 local function applyStream()
   local id = nextS()
   local s = P .. 's:' .. id
+  pending[#pending + 1] = lastOffset; pending[#pending + 1] = id
   local hasLife = nextS() == '1'
   local hb, act, last, T = nextN(), nextN(), nextN(), nextN()
   local chats, bids, purchases, giveaways = nextN(), nextN(), nextN(), nextN()
@@ -335,6 +340,8 @@ local n = reset(ARGV[9])
 while ti < n do applyStream() end
 n = reset(ARGV[10])
 while ti < n do applyUser() end
+local pkey = P .. 'pending:' .. topic .. ':' .. partition
+for k = 1, #pending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, #pending))) end
 for k in pairs(touchedTrending) do redis.call('ZREMRANGEBYRANK', k, 0, -(K + 1)) end
 local maxT = tonumber(prog[2] or '0')
 if tonumber(ARGV[7]) > maxT then maxT = tonumber(ARGV[7]) end

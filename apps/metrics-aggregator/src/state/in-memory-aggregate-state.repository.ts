@@ -13,6 +13,7 @@ import {
   AggregateStateRepository,
   ApplySettings,
   LeaseHolder,
+  PendingStream,
   SellerState,
   StreamState,
   TrendingScope,
@@ -67,7 +68,11 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     this.partition = u.partition;
     this.erased = [];
     this.touchedTrending.clear();
-    for (const d of u.streams) this.applyStream(d);
+    const pending = this.store.zset(`pending:${u.topic}:${u.partition}`);
+    for (const d of u.streams) {
+      pending.set(d.id, Number(u.lastOffset));
+      this.applyStream(d);
+    }
     for (const d of u.users) this.applyUser(d);
     for (const k of this.touchedTrending) this.store.ztrim(k, this.cfg.topK);
     const h = this.store.hash(okey);
@@ -133,6 +138,23 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const h = this.store.hash('watermarks');
     for (const w of watermarks) {
       h.set(`${w.topic}:${w.partition}`, JSON.stringify({ eventTime: w.eventTime, updatedAt: w.updatedAt }));
+    }
+    return Promise.resolve();
+  }
+
+  readPending(topic: string, partition: number): Promise<PendingStream[]> {
+    return Promise.resolve(
+      this.store
+        .zsorted(`pending:${topic}:${partition}`)
+        .map(([streamId, offset]) => ({ partition, streamId, offset })),
+    );
+  }
+
+  ackPending(topic: string, acked: PendingStream[]): Promise<void> {
+    for (const { partition, streamId, offset } of acked) {
+      const pending = this.store.zsets.get(`pending:${topic}:${partition}`);
+      const score = pending?.get(streamId);
+      if (score !== undefined && score <= offset) pending?.delete(streamId);
     }
     return Promise.resolve();
   }

@@ -4,6 +4,7 @@ import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/bat
 import {
   AggregateStateRepository,
   LeaseHolder,
+  PendingStream,
   SellerState,
   StreamState,
   TrendingScope,
@@ -21,10 +22,20 @@ export const KEY_NAMESPACE = 'agg:';
 
 const UNLINK_LUA = "for _, k in ipairs(ARGV) do redis.call('UNLINK', k) end return #ARGV";
 
+/** ARGV: key base (`<P>pending:<topic>:`), then (partition, streamId, offset) triples. */
+const ACK_PENDING_LUA = `
+for i = 2, #ARGV, 3 do
+  local k = ARGV[1] .. ARGV[i]
+  local score = redis.call('ZSCORE', k, ARGV[i + 1])
+  if score and tonumber(score) <= tonumber(ARGV[i + 2]) then redis.call('ZREM', k, ARGV[i + 1]) end
+end
+return 0`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     aggApplyBatch(...args: string[]): Result<string[], Context>;
     aggUnlink(...keys: string[]): Result<number, Context>;
+    aggAckPending(...args: string[]): Result<number, Context>;
   }
 }
 
@@ -46,6 +57,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
     if (typeof (redis as Partial<Redis>).aggApplyBatch !== 'function') {
       redis.defineCommand('aggApplyBatch', { numberOfKeys: 0, lua: APPLY_BATCH_LUA });
       redis.defineCommand('aggUnlink', { numberOfKeys: 0, lua: UNLINK_LUA });
+      redis.defineCommand('aggAckPending', { numberOfKeys: 0, lua: ACK_PENDING_LUA });
     }
   }
 
@@ -173,6 +185,22 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
       JSON.stringify({ eventTime: w.eventTime, updatedAt: w.updatedAt }),
     ]);
     await this.redis.hset(this.key('watermarks'), ...fields);
+  }
+
+  async readPending(topic: string, partition: number): Promise<PendingStream[]> {
+    const flat = await this.redis.zrange(this.key(`pending:${topic}:${partition}`), 0, -1, 'WITHSCORES');
+    return pairs(flat).map(([streamId, offset]) => ({ partition, streamId, offset }));
+  }
+
+  async ackPending(topic: string, acked: PendingStream[]): Promise<void> {
+    // one script call per flush: a conditional ZREM (score <= acked offset) needs ZSCORE first
+    const chunk = 3_000;
+    for (let i = 0; i < acked.length; i += chunk) {
+      const args = acked
+        .slice(i, i + chunk)
+        .flatMap(({ partition, streamId, offset }) => [String(partition), streamId, String(offset)]);
+      await this.redis.aggAckPending(`${this.fullPrefix}pending:${topic}:`, ...args);
+    }
   }
 
   async readWatermarks(): Promise<Watermark[]> {

@@ -13,6 +13,7 @@ import { BatchApplier } from '../aggregation/batch-applier';
 import { OffsetEvent } from '../aggregation/batch-fold.service';
 import { BatchUpdate } from '../aggregation/batch-update';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
+import { PendingRecovery } from '../change-feed/pending-recovery';
 import { AggregateStateRepository } from '../state/aggregate-state.repository';
 import { deadLetterRecord } from './dead-letter.record';
 import { sendChunked } from '../aggregation/send-chunked';
@@ -53,6 +54,7 @@ export interface AggregatorCounters {
  */
 export class EnrichedBatchHandler {
   private readonly logger = new Logger(EnrichedBatchHandler.name);
+  private readonly recovery: PendingRecovery;
 
   constructor(
     private readonly applier: BatchApplier,
@@ -62,9 +64,21 @@ export class EnrichedBatchHandler {
     private readonly options: EnrichedBatchHandlerOptions,
     private readonly counters?: AggregatorCounters,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.recovery = new PendingRecovery(repository, changeFeed, options.topics.enriched);
+  }
+
+  /**
+   * The consumer (re)joined its group and owns these partitions of the enriched topic: their
+   * streams whose change-feed records were never acked are published again (PendingRecovery).
+   */
+  partitionsAssigned(partitions: number[]): Promise<void> {
+    return this.recovery.assigned(partitions);
+  }
 
   async handle(batch: KafkaBatch): Promise<void> {
+    // normally done at the join already (then a Map lookup); a failure fails the batch (retried)
+    if (batch.topic === this.options.topics.enriched) await this.recovery.ensure(batch.partition);
     const events: OffsetEvent[] = [];
     const deadLetters: OutboundMessage[] = [];
     const traced: TracedEvent[] = [];
@@ -108,12 +122,13 @@ export class EnrichedBatchHandler {
       return;
     }
     this.count(events, update);
-    this.changeFeed.markApplied(
-      batch.partition,
-      update.streams.map((s) => s.id),
-      update.maxEventTime,
+    this.changeFeed.markApplied({
+      partition: batch.partition,
+      lastOffset: update.lastOffset,
+      streamIds: update.streams.map((s) => s.id),
+      eventTime: update.maxEventTime,
       urgent,
-    );
+    });
   }
 
   /**

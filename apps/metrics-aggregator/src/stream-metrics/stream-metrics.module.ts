@@ -12,11 +12,13 @@ import {
 } from '@nestjs/common';
 import { CustomTransportStrategy } from '@nestjs/microservices';
 import { Registry } from 'prom-client';
+import { Observable, Subscription } from 'rxjs';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
 import { AGGREGATOR_SETTINGS, AggregatorSettings } from '../aggregation/aggregator.settings';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
+import { watchAssignments } from '../change-feed/pending-recovery';
 import { LeaseSweeper } from '../liveness/lease-sweeper';
 import { AGGREGATE_STATE_REPOSITORY, AggregateStateRepository } from '../state/aggregate-state.repository';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
@@ -27,6 +29,8 @@ import { enrichedEventsConsumer } from './enriched-events.consumer';
 
 /** The consumer transport (KafkaBatchServer or its in-process twin): main.ts connects it. */
 export interface AggregatorTransport extends CustomTransportStrategy {
+  /** Nest's server status stream ('connected' after each group join). */
+  readonly status: Observable<string>;
   health(): TransportHealth;
   observe(observer: TransportObserver): void;
 }
@@ -49,10 +53,17 @@ export interface StreamMetricsModuleOptions {
   sweeper?: boolean;
 }
 
-/** Starts the sweeper after boot; on shutdown stops consuming, flushes the feed, closes the producer. */
+/**
+ * Starts the sweeper and the pending change-feed recovery (on every group join) after boot; on
+ * shutdown stops consuming, flushes the feed, closes the producer.
+ */
 @Injectable()
 class AggregatorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private assignments: Subscription | null = null;
+
   constructor(
+    private readonly handler: EnrichedBatchHandler,
+    @Inject('AGGREGATOR_ENRICHED_TOPIC') private readonly enrichedTopic: string,
     private readonly sweeper: LeaseSweeper,
     private readonly feed: ChangeFeedPublisher,
     @Inject(AGGREGATOR_TRANSPORT) private readonly transport: AggregatorTransport,
@@ -62,9 +73,13 @@ class AggregatorLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.sweeperEnabled) this.sweeper.start();
+    this.assignments = watchAssignments(this.transport, this.enrichedTopic, (partitions) =>
+      this.handler.partitionsAssigned(partitions),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.assignments?.unsubscribe();
     await this.sweeper.stop();
     // Nest closes microservices only after this hook: stop the consumer first so the last
     // applied batches are in the final flush (closing it again later is harmless).
@@ -84,6 +99,7 @@ export class StreamMetricsModule {
     const providers: Provider[] = [
       { provide: AGGREGATOR_SETTINGS, useValue: options.settings },
       { provide: 'AGGREGATOR_SWEEPER_ENABLED', useValue: options.sweeper ?? true },
+      { provide: 'AGGREGATOR_ENRICHED_TOPIC', useValue: options.topics.enriched },
       { provide: AGGREGATOR_TRANSPORT, useFactory: () => options.createTransport() },
       { provide: AGGREGATOR_PRODUCER, useFactory: () => options.createProducer() },
       {

@@ -14,12 +14,15 @@ interface ChildConfig {
   topics: AggregatorTopics;
   groupId: string;
   settings: AggregatorSettings;
-  batchDelayMs: number;
+  batchDelayMs?: number;
+  /** SIGKILLs itself right after this many handled batches: applied, change feed not flushed yet. */
+  killAfterBatches?: number;
 }
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '') as ChildConfig;
   const redis = new Redis(config.redisUrl, { keyPrefix: config.keyPrefix });
+  let handled = 0;
   await startStandaloneAggregator({
     brokers: config.brokers,
     redis,
@@ -30,6 +33,12 @@ async function main(): Promise<void> {
     batchDelayMs: config.batchDelayMs,
     maxBytesPerPartition: 16 * 1024,
     sessionTimeoutMs: 6_000,
+    // onBatch runs in the handler's continuation, before the feed's flush timer can fire
+    onBatch: () => {
+      if (config.killAfterBatches !== undefined && ++handled >= config.killAfterBatches) {
+        process.kill(process.pid, 'SIGKILL');
+      }
+    },
   });
   process.stdout.write('ready\n');
 }

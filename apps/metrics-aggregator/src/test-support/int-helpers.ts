@@ -1,0 +1,62 @@
+import { createKafka } from '@app/kafka';
+import { uniqueName } from '@app/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const CHILD_FIXTURE = join(__dirname, 'aggregator-child.fixture.ts');
+
+/** Starts aggregator-child.fixture.ts with this config (ChildConfig); resolves once it consumes. */
+export function startAggregatorChild(config: object): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD_FIXTURE, JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child);
+    });
+  });
+}
+
+/** Resolves when the child process has exited (signal or code). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Reads a topic from the beginning until `until` holds for what was read. */
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  until: (values: { key: string; value: string | null }[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<{ key: string; value: string | null }[]> {
+  const consumer = createKafka({ brokers }, 'reader').consumer({
+    groupId: uniqueName('reader'),
+    maxWaitTimeInMs: 50,
+  });
+  const seen: { key: string; value: string | null }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out reading ${topic}: ${JSON.stringify(seen)}`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? null });
+          if (until(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
