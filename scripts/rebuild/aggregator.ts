@@ -1,29 +1,15 @@
-import { defineEnvSchema, kafkaEnv, loadConfig, redisEnv, topicsEnv } from '@app/config';
-import { createRedisClient } from '@app/redis';
-import { Logger } from '@nestjs/common';
 import { aggregatorEnv } from '../../apps/metrics-aggregator/src/aggregation/aggregator.env';
 import { rebuildAggregatorState } from '../../apps/metrics-aggregator/src/runtime/rebuild-aggregator';
+import { defineEnvSchema, loadConfig } from '@app/config';
+import { rebuildBaseEnv, withRebuildRedis } from './rebuild-context';
 
 /**
  * `npm run rebuild -- aggregator`: the aggregator's Redis state (the `agg:` keys under
  * REDIS_KEY_PREFIX) from Kafka, with the same environment as the service. Stop the service first.
  */
 export async function rebuildAggregator(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadConfig(
-    defineEnvSchema({
-      kafka: kafkaEnv({ clientId: 'nowcast-rebuild' }),
-      redis: redisEnv(),
-      topics: topicsEnv(),
-      aggregator: aggregatorEnv(),
-    }),
-    env,
-  );
-  const redis = createRedisClient(
-    { ...config.redis, connectionName: 'nowcast-rebuild' },
-    new Logger('Redis'),
-  );
-  try {
-    await redis.ping();
+  const config = loadConfig(defineEnvSchema({ ...rebuildBaseEnv(), aggregator: aggregatorEnv() }), env);
+  await withRebuildRedis(config.redis, async (redis) => {
     const names = config.topics.names;
     const result = await rebuildAggregatorState({
       brokers: [...config.kafka.brokers],
@@ -45,7 +31,5 @@ export async function rebuildAggregator(env: NodeJS.ProcessEnv): Promise<void> {
       `aggregator state rebuilt from ${names.stateFollows} + ${names.enriched}: ${result.deletedKeys} keys deleted, ` +
         `${result.restoredFollows} follows restored, ${result.replayedEvents} events replayed, ${result.durationMs} ms`,
     );
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
