@@ -14,7 +14,7 @@ import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/
 /**
  * Throughput of the metrics aggregator with real Kafka and Redis:
  *   npm run bench -- aggregator --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
- *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 2] [--latency 500]
+ *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 2] [--latency 500] [--reuse id]
  * Pre-loads N enriched simulator events into a fresh topic, then runs the aggregator's pipeline
  * (parse, fold, one Lua apply per batch, change feed) from a fresh group and key prefix, and
  * reports events/s from start to the last offset applied. Keys are deleted after each run.
@@ -84,6 +84,7 @@ async function oneRun(
   topics: AggregatorTopics,
   events: number,
   concurrency: number,
+  fetch: { maxBytes?: number; maxBytesPerPartition?: number },
 ) {
   const redis = new Redis(redisUrl, { keyPrefix: `bench-agg-${randomUUID().slice(0, 8)}:` });
   const settings = DEFAULT_AGGREGATOR_SETTINGS;
@@ -96,6 +97,9 @@ async function oneRun(
   let firstBatchAt = 0;
   const redisCpu0 = await redisCpuUs(redis);
   const calls0 = await redisCalls(redis);
+  // peak resident memory of this process during the run, sampled every 50 ms (MiB)
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   const cpu0 = process.cpuUsage();
   const aggregator = await startStandaloneAggregator({
     brokers,
@@ -105,6 +109,7 @@ async function oneRun(
     settings,
     sweeper: false,
     partitionsConsumedConcurrently: concurrency,
+    ...fetch,
     onBatch: (batch) => {
       if (batches++ === 0) firstBatchAt = performance.now();
       applied += batch.messages.length;
@@ -114,6 +119,7 @@ async function oneRun(
   await finished;
   const end = performance.now();
   const cpu = process.cpuUsage(cpu0);
+  clearInterval(rssTimer);
   const redisCpu = (await redisCpuUs(redis)) - redisCpu0;
   const calls = (await redisCalls(redis)) - calls0;
   const load = loadavg()[0];
@@ -128,6 +134,7 @@ async function oneRun(
     redisCpuUsPerEvent: redisCpu / events,
     redisCallsPerEvent: calls / events,
     loadAverage1m: load,
+    peakRssMiB: Math.round(peakRss / 1024 / 1024),
   };
 }
 
@@ -138,7 +145,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const partitions = Number(arg(args, 'partitions', '6'));
   const runs = Number(arg(args, 'runs', '3'));
   const concurrency = Number(arg(args, 'concurrency', '2'));
-  const id = randomUUID().slice(0, 8);
+  // --reuse <id>: the topics of an earlier run (printed as topicsId) are already preloaded
+  const reuse = arg(args, 'reuse', '');
+  const id = reuse || randomUUID().slice(0, 8);
   const topics: AggregatorTopics = {
     enriched: `bench-agg-enriched-${id}`,
     raw: `bench-agg-raw-${id}`,
@@ -155,9 +164,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     { name: topics.stateFollows, partitions, compacted: true },
     { name: topics.watermarks, partitions: 1, compacted: true },
   ]);
-  await preload(brokers, topics.enriched, events);
+  if (!reuse) await preload(brokers, topics.enriched, events);
   const results = [];
-  for (let i = 0; i < runs; i++) results.push(await oneRun(brokers, redisUrl, topics, events, concurrency));
+  // --fetch-mib / --partition-fetch-mib: the consumer's fetch sizes (default: the service's)
+  const mib = (name: string): number | undefined =>
+    arg(args, name, '') === '' ? undefined : Number(arg(args, name, '')) * 1024 * 1024;
+  const fetch = { maxBytes: mib('fetch-mib'), maxBytesPerPartition: mib('partition-fetch-mib') };
+  for (let i = 0; i < runs; i++)
+    results.push(await oneRun(brokers, redisUrl, topics, events, concurrency, fetch));
   const latencySamples = Number(arg(args, 'latency', '0'));
   let latency = {};
   if (latencySamples > 0) {
@@ -189,6 +203,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     }
   }
   return {
+    topicsId: id,
     events,
     partitions,
     runs,
@@ -200,6 +215,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     redisCpuUsPerEventMedian: round1(median(results.map((r) => r.redisCpuUsPerEvent))),
     redisCallsPerEventMedian: round1(median(results.map((r) => r.redisCallsPerEvent))),
     loadAverage1m: results.map((r) => r.loadAverage1m.toFixed(1)).join(' '),
+    peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
     perRun: results.map((r) => r.eventsPerSec).join(' '),
     ...latency,
   };

@@ -4,7 +4,10 @@ import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
 import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
-import { ENRICHED_FETCH_BYTES_PER_PARTITION } from './aggregation/aggregator.settings';
+import {
+  ENRICHED_FETCH_BYTES_PER_PARTITION,
+  ENRICHED_FETCH_MAX_BYTES,
+} from './aggregation/aggregator.settings';
 
 /**
  * Root module of metrics-aggregator. `forRoot` validates the environment once (throwing a
@@ -49,6 +52,7 @@ export class MetricsAggregatorModule {
               maxWaitTimeMs: 5,
               partitionsConsumedConcurrently: 2,
               maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
+              maxBytes: ENRICHED_FETCH_MAX_BYTES,
             }),
           createProducer: () => new BatchingProducer({ ...connection, lingerMs: 2, maxBatchMessages: 500 }),
         }),

@@ -21,11 +21,40 @@ type Group = (args: {
 type ProduceV3 = (args: Record<string, unknown>) => { encode(): Promise<{ buffer: Buffer }> };
 interface LongModule {
   fromInt(value: number): unknown;
+  fromString(value: string): unknown;
 }
+interface DecodedRecord {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | Buffer[]>;
+}
+type RecordSpec = {
+  offsetDelta: number;
+  timestampDelta: unknown;
+  key: string | null;
+  value: string | null;
+  headers?: Record<string, string | string[]>;
+};
+type RecordEncoder = (record: RecordSpec) => unknown;
+type RecordBatchEncoder = (args: Record<string, unknown>) => Promise<{ buffer: Buffer }>;
+type RecordBatchDecoder = (decoder: unknown) => Promise<{ records: DecodedRecord[] }>;
+type DecoderClass = new (buffer: Buffer) => unknown;
+type BatchClass = new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: Record<string, unknown>,
+) => { messages: { offset: string }[] };
 
 const group = load('./src/producer/groupMessagesPerPartition.js') as Group;
 const produceV3 = load('./src/protocol/requests/produce/v3/request.js') as ProduceV3;
 const Long = load('./src/utils/long.js') as LongModule;
+const Record = load('./src/protocol/recordBatch/record/v0/index.js') as RecordEncoder;
+const { RecordBatch } = load('./src/protocol/recordBatch/v0/index.js') as { RecordBatch: RecordBatchEncoder };
+const decodeRecordBatch = load('./src/protocol/recordBatch/v0/decoder.js') as RecordBatchDecoder;
+const Decoder = load('./src/protocol/decoder.js') as DecoderClass;
+const Batch = load('./src/consumer/batch.js') as BatchClass;
 
 describe('kafkajs produce-path patch', () => {
   it('is applied (npm ci runs patch-package as postinstall)', () => {
@@ -84,5 +113,76 @@ describe('kafkajs produce-path patch', () => {
     } finally {
       now.mockRestore();
     }
+  });
+});
+
+/**
+ * The consume path of the same patch: a record's offset and timestamp in Number arithmetic when
+ * exact (< 2^53) instead of two Long parses per record, headers without an object spread each, and
+ * the Batch's offset filter as Number comparisons. The oracle is BigInt arithmetic on the wire
+ * values; the cases cover the Long fallbacks (offsets crossing 2^53, 64-bit timestamps, 8-byte
+ * varlong deltas, negative deltas, repeated header keys).
+ */
+describe('kafkajs fetch-decode patch', () => {
+  const cases: { firstOffset: string; firstTimestamp: string; deltas: (number | string)[] }[] = [
+    {
+      firstOffset: '12345',
+      firstTimestamp: '1764150000000',
+      deltas: [0, 5, -3, 2 ** 40, '1125899906842624'],
+    },
+    { firstOffset: '9007199254740990', firstTimestamp: '1764150000000', deltas: [0, 1, 2, 3, 4] },
+    { firstOffset: '0', firstTimestamp: '4611686018427387904', deltas: [0, -1, 7, 1, 2] },
+  ];
+
+  it('is applied', () => {
+    for (const file of ['consumer/batch.js', 'protocol/recordBatch/record/v0/decoder.js']) {
+      expect(readFileSync(load.resolve(`./src/${file}`), 'utf8')).toContain('patched (nowcast)');
+    }
+  });
+
+  it.each(cases)('decodes offsets, timestamps and headers exactly (first offset $firstOffset)', async (c) => {
+    const headersOf = (i: number): Record<string, string | string[]> =>
+      i === 1 ? { traceparent: 'tp', multi: ['a', 'b', 'c'] } : i === 4 ? { one: 'x' } : {};
+    const specs: RecordSpec[] = c.deltas.map((delta, i) => ({
+      offsetDelta: i,
+      timestampDelta: typeof delta === 'string' ? Long.fromString(delta) : delta,
+      key: i === 2 ? null : `k${i}`,
+      value: i === 3 ? null : `{"i":${i}}`,
+      headers: headersOf(i),
+    }));
+    const { buffer } = await RecordBatch({
+      firstOffset: Long.fromString(c.firstOffset),
+      firstTimestamp: Long.fromString(c.firstTimestamp),
+      maxTimestamp: Long.fromString(c.firstTimestamp),
+      lastOffsetDelta: specs.length - 1,
+      records: specs.map((spec) => Record(spec)),
+    });
+    const { records } = await decodeRecordBatch(new Decoder(buffer));
+    expect(records).toHaveLength(specs.length);
+    records.forEach((record, i) => {
+      expect(record.offset).toBe((BigInt(c.firstOffset) + BigInt(i)).toString());
+      expect(record.timestamp).toBe((BigInt(c.firstTimestamp) + BigInt(c.deltas[i])).toString());
+      expect(record.key?.toString() ?? null).toBe(specs[i].key);
+      expect(record.value?.toString() ?? null).toBe(specs[i].value);
+      const headers = Object.fromEntries(
+        Object.entries(record.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+      );
+      expect(headers).toEqual(specs[i].headers);
+    });
+  });
+
+  it('keeps only messages at or after the fetched offset, exact beyond 2^53', () => {
+    const offsets = ['9007199254740991', '9007199254740992', '9007199254740993', '9007199254740994'];
+    const partitionData = (list: string[]) => ({
+      partition: 0,
+      highWatermark: '9007199254740995',
+      abortedTransactions: [],
+      messages: list.map((offset) => ({ offset, isControlRecord: false, batchContext: {} })),
+    });
+    const offsetsOf = (fetched: string, list: string[]) =>
+      new Batch('t', fetched, partitionData(list)).messages.map((m) => m.offset);
+    expect(offsetsOf('9007199254740993', offsets)).toEqual(offsets.slice(2));
+    expect(offsetsOf('9007199254740992', offsets)).toEqual(offsets.slice(1));
+    expect(offsetsOf('5', ['3', '4', '5', '6'])).toEqual(['5', '6']);
   });
 });

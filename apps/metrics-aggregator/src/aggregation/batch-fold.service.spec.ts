@@ -145,9 +145,9 @@ describe('BatchFoldService', () => {
       DEFAULT_AGGREGATOR_SETTINGS.userDecayEpochMs,
       DEFAULT_AGGREGATOR_SETTINGS.userHalfLifeMs,
     );
-    expect(u?.sellers?.['seller-1']).toBeCloseTo(w, 9);
-    expect(u?.categories).toEqual({ sneakers: u?.sellers?.['seller-1'] });
-    expect(u?.sellerCounts).toEqual({ 'seller-1': [0, 1, 0] });
+    expect(u?.sellers?.get('seller-1')).toBeCloseTo(w, 9);
+    expect(u?.categories).toEqual(new Map([['sneakers', u?.sellers?.get('seller-1')]]));
+    expect(u?.sellerCounts).toEqual(new Map([['seller-1', [0, 1, 0]]]));
     expect(u?.follows).toEqual([['seller-1', 1, T0 + 2]]);
     expect(update?.users.find((x) => x.id === 'w')).toMatchObject({
       erase: true,

@@ -14,6 +14,17 @@ export interface OffsetEvent {
 const WINDOWS = WINDOW_TAUS_MS.length;
 
 /**
+ * The messages after the applied offset. A batch is in offset order, so only a redelivered head
+ * is skipped: one BigInt comparison per message only when the first one is not already fresh.
+ */
+function freshMessages(messages: OffsetEvent[], appliedOffset: string | null): OffsetEvent[] {
+  if (appliedOffset === null || messages.length === 0) return messages;
+  const applied = BigInt(appliedOffset);
+  if (BigInt(messages[0].offset) > applied) return messages;
+  return messages.filter((m) => BigInt(m.offset) > applied);
+}
+
+/**
  * Pure: folds a batch of enriched events into per-key deltas (1,000 events on 200 streams -> 200
  * stream deltas), skipping what the stored offset says was already applied. Decayed sums are
  * pre-summed at each stream's latest non-late event time T: sum(w * exp(-(T - t_i)/tau)).
@@ -29,8 +40,7 @@ export class BatchFoldService {
     messages: OffsetEvent[],
     progress: PartitionProgress,
   ): BatchUpdate | null {
-    const applied = progress.offset === null ? -1n : BigInt(progress.offset);
-    const fresh = applied < 0n ? messages : messages.filter((m) => BigInt(m.offset) > applied);
+    const fresh = freshMessages(messages, progress.offset);
     if (fresh.length === 0) return null;
     // Pass 1: lateness against the partition's running max event time (offset order), and T per stream.
     let max = progress.maxEventTime;
@@ -94,6 +104,22 @@ function finishUser(acc: UserAcc): UserDelta {
 /** Fields are created on first use: most users do one thing per batch. */
 function newUser(id: string): UserAcc {
   return { id };
+}
+
+function addInto(map: Map<string, number>, key: string, value: number): void {
+  map.set(key, (map.get(key) ?? 0) + value);
+}
+
+function maxInto(map: Map<string, number>, key: string, value: number): void {
+  const current = map.get(key);
+  if (current === undefined || value > current) map.set(key, value);
+}
+
+function shownOf(u: UserAcc, streamId: string): [number, number, number] {
+  const shown = (u.shown ??= new Map<string, [number, number, number]>());
+  let entry = shown.get(streamId);
+  if (!entry) shown.set(streamId, (entry = [0, 0, 0]));
+  return entry;
 }
 
 const contextOf = (event: EnrichedEvent): StreamContext | null => {
@@ -166,8 +192,7 @@ class Folder {
         const u = this.user(event.data.userId);
         const ctx = contextOf(event);
         s.watch.push([event.data.userId, 0, t, ctx?.sellerId ?? '', ctx?.category ?? '']);
-        const recent = (u.recent ??= {});
-        recent[event.data.streamId] = Math.max(recent[event.data.streamId] ?? 0, t);
+        maxInto((u.recent ??= new Map<string, number>()), event.data.streamId, t);
         return;
       }
       case 'chat.message': {
@@ -216,7 +241,7 @@ class Folder {
       case 'rec.impression': {
         const u = this.user(event.data.userId);
         for (const streamId of event.data.streamIds) {
-          const shown = ((u.shown ??= {})[streamId] ??= [0, 0, 0]);
+          const shown = shownOf(u, streamId);
           shown[0] += 1;
           shown[2] = Math.max(shown[2], t);
         }
@@ -229,7 +254,7 @@ class Folder {
           this.settings.engagementWeights.click,
           event.data.streamId,
         );
-        const shown = ((u.shown ??= {})[event.data.streamId] ??= [0, 0, 0]);
+        const shown = shownOf(u, event.data.streamId);
         shown[1] += 1;
         shown[2] = Math.max(shown[2], t);
         return;
@@ -330,16 +355,12 @@ class Folder {
     const t = event.occurredAt;
     const streamId = streamIdOverride ?? ('streamId' in event.data ? event.data.streamId : '');
     const w = forwardDecayed(weight, t, this.settings.userDecayEpochMs, this.settings.userHalfLifeMs);
-    const streams = (u.streams ??= {});
-    streams[streamId] = (streams[streamId] ?? 0) + w;
-    const recent = (u.recent ??= {});
-    recent[streamId] = Math.max(recent[streamId] ?? 0, t);
+    addInto((u.streams ??= new Map<string, number>()), streamId, w);
+    maxInto((u.recent ??= new Map<string, number>()), streamId, t);
     const ctx = contextOf(event);
     if (ctx) {
-      const sellers = (u.sellers ??= {});
-      sellers[ctx.sellerId] = (sellers[ctx.sellerId] ?? 0) + w;
-      const categories = (u.categories ??= {});
-      categories[ctx.category] = (categories[ctx.category] ?? 0) + w;
+      addInto((u.sellers ??= new Map<string, number>()), ctx.sellerId, w);
+      addInto((u.categories ??= new Map<string, number>()), ctx.category, w);
     }
     return u;
   }
@@ -348,7 +369,9 @@ class Folder {
   private counts(u: UserAcc, event: EnrichedEvent, index: 0 | 1 | 2): void {
     const ctx = contextOf(event);
     if (!ctx) return;
-    const c = ((u.sellerCounts ??= {})[ctx.sellerId] ??= [0, 0, 0]);
+    const counts = (u.sellerCounts ??= new Map<string, [number, number, number]>());
+    let c = counts.get(ctx.sellerId);
+    if (!c) counts.set(ctx.sellerId, (c = [0, 0, 0]));
     c[index] += 1;
   }
 }

@@ -52,19 +52,22 @@ export interface StreamDelta {
   watch: [string, number, number, string, string][];
 }
 
-/** Absent fields: nothing of that kind in this batch. */
+/**
+ * Absent fields: nothing of that kind in this batch. Maps, not object literals: thousands of
+ * distinct ids as property names made V8 build a hidden class per id (megamorphic stores).
+ */
 export interface UserDelta {
   id: string;
   /** Forward-decayed affinity increments (see decay.ts forwardDecayed). */
-  streams?: Record<string, number>;
-  sellers?: Record<string, number>;
-  categories?: Record<string, number>;
+  streams?: Map<string, number>;
+  sellers?: Map<string, number>;
+  categories?: Map<string, number>;
   /** Latest engagement time per stream. */
-  recent?: Record<string, number>;
+  recent?: Map<string, number>;
   /** Exact per-seller counters: [chats, bids, purchases]. */
-  sellerCounts?: Record<string, [number, number, number]>;
+  sellerCounts?: Map<string, [number, number, number]>;
   /** Recommendation feedback per stream: [impressions, clicks, latest time]. */
-  shown?: Record<string, [number, number, number]>;
+  shown?: Map<string, [number, number, number]>;
   /** Final follow state per seller in this batch: [sellerId, 1 follow / 0 unfollow, t]. */
   follows?: [string, number, number][];
   /** user.erased seen in this batch: earlier deltas were dropped, erase before applying the rest. */

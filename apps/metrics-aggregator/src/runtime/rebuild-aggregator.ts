@@ -144,17 +144,7 @@ async function restoreFollows(
     const [userId, sellerId] = [key.slice(0, cut), key.slice(cut + 1)];
     let u = users.get(userId);
     if (!u) {
-      u = {
-        id: userId,
-        streams: {},
-        sellers: {},
-        categories: {},
-        recent: {},
-        sellerCounts: {},
-        shown: {},
-        follows: [],
-        erase: false,
-      };
+      u = { id: userId, follows: [], erase: false };
       users.set(userId, u);
     }
     (u.follows ??= []).push([sellerId, followed ? 1 : 0, 0]);

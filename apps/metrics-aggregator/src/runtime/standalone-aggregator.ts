@@ -1,7 +1,11 @@
 import { BatchingProducer, KafkaBatch, KafkaBatchServer, KafkaConnectionOptions } from '@app/kafka';
 import type { Redis } from 'ioredis';
 import { AggregatorTopics } from '../aggregation/aggregator-topics';
-import { AggregatorSettings, ENRICHED_FETCH_BYTES_PER_PARTITION } from '../aggregation/aggregator.settings';
+import {
+  AggregatorSettings,
+  ENRICHED_FETCH_BYTES_PER_PARTITION,
+  ENRICHED_FETCH_MAX_BYTES,
+} from '../aggregation/aggregator.settings';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
@@ -31,6 +35,8 @@ export interface StandaloneAggregatorOptions {
   sessionTimeoutMs?: number;
   /** Bytes per partition per fetch (smaller = more, smaller batches). */
   maxBytesPerPartition?: number;
+  /** Bytes per fetch, all partitions. */
+  maxBytes?: number;
   /** Called after every handled batch (tests, rebuild progress). */
   onBatch?: (batch: KafkaBatch) => void;
 }
@@ -93,6 +99,7 @@ export async function startStandaloneAggregator(
         }
       : {}),
     maxBytesPerPartition: options.maxBytesPerPartition ?? ENRICHED_FETCH_BYTES_PER_PARTITION,
+    maxBytes: options.maxBytes ?? ENRICHED_FETCH_MAX_BYTES,
   });
   server.addHandler(
     options.topics.enriched,

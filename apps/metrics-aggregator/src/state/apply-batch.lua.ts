@@ -3,7 +3,7 @@
  * partition offset, or nothing when the stored offset says the batch was already applied.
  * ARGV: 1 full key prefix (ioredis keyPrefix + "agg:"), 2 settings JSON (ApplySettings), 3 topic,
  * 4 partition, 5 lastOffset, 6 expectOffset ('' = none), 7 maxEventTime, 8 lifecycle JSON
- * ('' = none), 9 stream tokens, 10 user tokens (state/wire-format.ts). Keys are built here
+ * ('' = none), 9 stream tokens, 10 user tokens (MessagePack arrays, state/wire-format.ts). Keys are built here
  * (single Redis, not cluster). Computed numbers are written with %.17g (exact doubles) and %d:
  * Lua's default %.14g would round them; increments arrive as exact decimal strings. The in-memory
  * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
@@ -28,14 +28,12 @@ if ARGV[8] ~= '' then lifeOps = cjson.decode(ARGV[8]) end
 local RATES_FMT = string.rep('%.17g,', 26) .. '%.17g'
 
 local tok, ti = {}, 0
-local function reset(text)
-  tok, ti = {}, 0
-  local n = 0
-  for t in string.gmatch(text, '([^\\031]*)\\031') do n = n + 1; tok[n] = t end
-  return n
+-- one flat MessagePack array per section, unpacked in C: strings and Lua numbers, no tonumber
+local function reset(packed)
+  tok, ti = cmsgpack.unpack(packed), 0
+  return #tok
 end
-local function nextS() ti = ti + 1; return tok[ti] end
-local function nextN() ti = ti + 1; return tonumber(tok[ti]) end
+local function nx() ti = ti + 1; return tok[ti] end
 
 local function num(v) return string.format('%.17g', v) end
 local function int(v) return string.format('%d', v) end
@@ -121,6 +119,30 @@ local function watched(userId, sid, started, t, seller, cat)
   if cat ~= '' then redis.call('ZINCRBY', base .. 'categories', num(w), cat) end
 end
 
+-- (userId, t, late)* of users first seen in this batch: SMISMEMBER tells which are new to the set
+-- (one call, not one SADD per user), then one variadic SADD; the new ones add to rates[base + w]
+local function uniques(key, rates, base, T)
+  local count = nx()
+  if count == 0 then return 0 end
+  local users, ts, lates = {}, {}, {}
+  for i = 1, count do users[i] = nx(); ts[i] = nx(); lates[i] = nx() end
+  local fresh, added = {}, 0
+  for k = 1, count, 2000 do
+    local known = redis.call('SMISMEMBER', key, unpack(users, k, math.min(k + 1999, count)))
+    for j = 1, #known do
+      if known[j] == 0 then
+        local i = k + j - 1
+        added = added + 1; fresh[added] = users[i]
+        if lates[i] == 0 then
+          for w = 1, 3 do rates[base + w] = rates[base + w] + math.exp(-(T - ts[i]) / taus[w]) end
+        end
+      end
+    end
+  end
+  for k = 1, added, 2000 do redis.call('SADD', key, unpack(fresh, k, math.min(k + 1999, added))) end
+  return added
+end
+
 local touchedTrending = {}
 -- every stream of the batch stays pending (score = this batch's offset) until its change-feed
 -- record is acked: a crash between this apply and the publisher's flush loses nothing
@@ -129,12 +151,12 @@ local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt
   'giveaways', 'uniqueViewers', 'peakViewers', 'category', 'language', 'rt', 'r'}
 
 local function applyStream()
-  local id = nextS()
+  local id = nx()
   local s = P .. 's:' .. id
   pending[#pending + 1] = lastOffset; pending[#pending + 1] = id
-  local hasLife = nextS() == '1'
-  local hb, act, last, T = nextN(), nextN(), nextN(), nextN()
-  local chats, bids, purchases, giveaways = nextN(), nextN(), nextN(), nextN()
+  local hasLife = nx() == 1
+  local hb, act, last, T = nx(), nx(), nx(), nx()
+  local chats, bids, purchases, giveaways = nx(), nx(), nx(), nx()
   if hasLife then for _, op in ipairs(lifeOps[id]) do applyLife(id, s, op) end end
   local h = redis.call('HMGET', s, unpack(STREAM_FIELDS))
   local live = h[1] == '1'
@@ -151,16 +173,16 @@ local function applyStream()
   if bids > 0 then put('bids', int(tonumber(h[6] or '0') + bids)) end
   if purchases > 0 then put('purchases', int(tonumber(h[7] or '0') + purchases)) end
   if giveaways > 0 then put('giveaways', int(tonumber(h[8] or '0') + giveaways)) end
-  for _ = 1, nextN() do
-    local cur = nextS()
-    redis.call('HINCRBY', s, 'gmv:' .. cur, nextS())
+  for _ = 1, nx() do
+    local cur = nx()
+    redis.call('HINCRBY', s, 'gmv:' .. cur, nx())
   end
   local rates = {}
-  if nextN() == 27 then for i = 1, 27 do rates[i] = nextN() end else for i = 1, 27 do rates[i] = 0 end end
+  if nx() == 27 then for i = 1, 27 do rates[i] = nx() end else for i = 1, 27 do rates[i] = 0 end end
   local vkey = s .. ':viewers'
   local active, ended = {}, {}
-  for _ = 1, nextN() do
-    local user, activity, endedAt = nextS(), nextS(), nextN()
+  for _ = 1, nx() do
+    local user, activity, endedAt = nx(), nx(), nx()
     if activity ~= '0' then active[#active + 1] = activity; active[#active + 1] = user end
     if endedAt > 0 then ended[#ended + 1] = user; ended[#ended + 1] = endedAt end
   end
@@ -174,28 +196,16 @@ local function applyStream()
       if sc and tonumber(sc) <= ended[i + 1] then redis.call('ZREM', vkey, ended[i]) end
     end
   end
-  local newViewers = 0
-  for _ = 1, nextN() do
-    local user, t, late = nextS(), nextN(), nextS()
-    if redis.call('SADD', s .. ':uv', user) == 1 then
-      newViewers = newViewers + 1
-      if late == '0' then for w = 1, 3 do rates[18 + w] = rates[18 + w] + math.exp(-(T - t) / taus[w]) end end
-    end
-  end
+  local newViewers = uniques(s .. ':uv', rates, 18, T)
   if newViewers > 0 then put('uniqueViewers', int(tonumber(h[9] or '0') + newViewers)) end
-  for _ = 1, nextN() do
-    local user, t, late = nextS(), nextN(), nextS()
-    if redis.call('SADD', s .. ':ub', user) == 1 and late == '0' then
-      for w = 1, 3 do rates[6 + w] = rates[6 + w] + math.exp(-(T - t) / taus[w]) end
-    end
-  end
+  uniques(s .. ':ub', rates, 6, T)
   -- views in offset order; starts are written once per stream and batch (one variadic HSET), a
   -- start ended within the batch never reaches Redis, only ends of earlier starts read it (HGET)
   local wkey = s .. ':watching'
   local opened, closed = {}, {}
-  for _ = 1, nextN() do
-    local user, start, t, seller, cat = nextS(), nextS(), nextN(), nextS(), nextS()
-    if start == '1' then
+  for _ = 1, nx() do
+    local user, start, t, seller, cat = nx(), nx(), nx(), nx(), nx()
+    if start == 1 then
       opened[user] = t; closed[user] = nil
     elseif opened[user] then
       watched(user, id, opened[user], t, seller, cat)
@@ -279,46 +289,53 @@ local function trim(key, max, evictHash, prefixes)
   redis.call('ZREMRANGEBYRANK', key, 0, n - max - 1)
 end
 
+-- (member, value)* of one of the user's zsets: tokens read in place (the hot loop: one per
+-- engaged user), the key built only when there is something to write. ZINCRBY, or ZADD GT (then
+-- true when a member was new)
+local function userZset(base, suffix, gt)
+  local i = ti + 1
+  local n = tok[i]
+  ti = i + 2 * n
+  if n == 0 then return false end
+  local key = base .. suffix
+  local added = false
+  for j = i + 1, i + 2 * n, 2 do
+    if gt then
+      if redis.call('ZADD', key, 'GT', tok[j + 1], tok[j]) == 1 then added = true end
+    else
+      redis.call('ZINCRBY', key, tok[j + 1], tok[j])
+    end
+  end
+  return added
+end
+
 local function applyUser()
-  local id = nextS()
-  if nextS() == '1' then eraseUser(id) end
+  local id = nx()
+  if nx() == 1 then eraseUser(id) end
   local base = P .. 'u:' .. id .. ':'
   local counts = base .. 'seller-counts'
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
-  local grew = false
   local grewShown = false
-  for _ = 1, nextN() do
-    local sid = nextS()
-    redis.call('ZINCRBY', base .. 'streams', nextS(), sid)
-  end
-  for _ = 1, nextN() do
-    local sid = nextS()
-    if redis.call('ZADD', base .. 'recent', 'GT', nextS(), sid) == 1 then grew = true end
-  end
-  for _ = 1, nextN() do
-    local sel = nextS()
-    redis.call('ZINCRBY', base .. 'sellers', nextS(), sel)
-  end
-  for _ = 1, nextN() do
-    local cat = nextS()
-    redis.call('ZINCRBY', base .. 'categories', nextS(), cat)
-  end
-  for _ = 1, nextN() do
-    local sel, c, b, p = nextS(), nextS(), nextS(), nextS()
+  userZset(base, 'streams', false)
+  local grew = userZset(base, 'recent', true)
+  userZset(base, 'sellers', false)
+  userZset(base, 'categories', false)
+  for _ = 1, nx() do
+    local sel, c, b, p = nx(), nx(), nx(), nx()
     if c ~= '0' then redis.call('HINCRBY', counts, sel .. ':chats', c) end
     if b ~= '0' then redis.call('HINCRBY', counts, sel .. ':bids', b) end
     if p ~= '0' then redis.call('HINCRBY', counts, sel .. ':purchases', p) end
   end
-  for _ = 1, nextN() do
-    local sid, i, c, t = nextS(), nextS(), nextS(), nextS()
+  for _ = 1, nx() do
+    local sid, i, c, t = nx(), nx(), nx(), nx()
     if i ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'i:' .. sid, i) end
     if c ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'c:' .. sid, c) end
     if redis.call('ZADD', base .. 'shown', 'GT', t, sid) == 1 then grewShown = true end
   end
-  for _ = 1, nextN() do
-    local seller, follow = nextS(), nextS()
+  for _ = 1, nx() do
+    local seller, follow = nx(), nx()
     local followers = P .. 'seller:' .. seller .. ':followers'
-    if follow == '1' then
+    if follow == 1 then
       redis.call('SADD', base .. 'follows', seller); redis.call('SADD', followers, id)
     else
       redis.call('SREM', base .. 'follows', seller); redis.call('SREM', followers, id)

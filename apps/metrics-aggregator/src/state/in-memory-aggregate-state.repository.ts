@@ -409,22 +409,22 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     if (d.erase) this.eraseUser(d.id);
     const base = `u:${d.id}:`;
     const counts = `${base}seller-counts`;
-    for (const [sid, w] of Object.entries(d.streams ?? {})) store.zincr(`${base}streams`, sid, w);
+    for (const [sid, w] of d.streams ?? []) store.zincr(`${base}streams`, sid, w);
     // trims only when a stream new to the user appeared (as the script: amortized bounds)
     let grew = false;
     let grewShown = false;
-    for (const [sid, t] of Object.entries(d.recent ?? {})) {
+    for (const [sid, t] of d.recent ?? []) {
       if (!store.zsets.get(`${base}recent`)?.has(sid)) grew = true;
       store.zaddGt(`${base}recent`, sid, t);
     }
-    for (const [sel, w] of Object.entries(d.sellers ?? {})) store.zincr(`${base}sellers`, sel, w);
-    for (const [cat, w] of Object.entries(d.categories ?? {})) store.zincr(`${base}categories`, cat, w);
-    for (const [sel, [chats, bids, purchases]] of Object.entries(d.sellerCounts ?? {})) {
+    for (const [sel, w] of d.sellers ?? []) store.zincr(`${base}sellers`, sel, w);
+    for (const [cat, w] of d.categories ?? []) store.zincr(`${base}categories`, cat, w);
+    for (const [sel, [chats, bids, purchases]] of d.sellerCounts ?? []) {
       if (chats > 0) store.hincr(counts, `${sel}:chats`, chats);
       if (bids > 0) store.hincr(counts, `${sel}:bids`, bids);
       if (purchases > 0) store.hincr(counts, `${sel}:purchases`, purchases);
     }
-    for (const [sid, [impressions, clicks, t]] of Object.entries(d.shown ?? {})) {
+    for (const [sid, [impressions, clicks, t]] of d.shown ?? []) {
       if (impressions > 0) store.hincr(`${base}shown-counts`, `i:${sid}`, impressions);
       if (clicks > 0) store.hincr(`${base}shown-counts`, `c:${sid}`, clicks);
       if (!store.zsets.get(`${base}shown`)?.has(sid)) grewShown = true;

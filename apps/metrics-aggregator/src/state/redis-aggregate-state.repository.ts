@@ -33,7 +33,7 @@ return 0`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    aggApplyBatch(...args: string[]): Result<string[], Context>;
+    aggApplyBatch(...args: (string | Buffer)[]): Result<string[], Context>;
     aggUnlink(...keys: string[]): Result<number, Context>;
     aggAckPending(...args: string[]): Result<number, Context>;
   }
