@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@app/config';
+import { SERVICE_NODE_FLAGS } from '@app/mesh';
 import { recommenderApiEnvSchema } from '../apps/recommender-api/src/config/recommender-api.config';
 import { streamIndexStoreOptions } from '../apps/recommender-api/src/feed/recommender-features.module';
 import { recommenderFastifyOptions } from '../apps/recommender-api/src/http/fastify.options';
@@ -18,15 +19,18 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  * Feed queries over HTTP at concurrency 32 (issue 8 target: >= 3,000 req/s, p99 <= 20 ms):
  *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
  *     [--dim 128] [--connections 32] [--duration 10] [--runs 3] [--profile dir] [--floor /health/live]
- *     [--server-flags "--max-semi-space-size=64"]
+ *     [--server-flags "--max-semi-space-size=64"] [--users-prefix bench-feed-mine:]
  * The API runs in a child process (as deployed: its own event loop), with the in-process stream
  * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
  * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
  * (deleted afterwards). autocannon drives random users' feeds from this process, so the
  * server's CPU per request (its own process.cpuUsage) is measured apart from the load generator.
  * `--profile <dir>` writes the server's V8 CPU profile there (node --cpu-prof) for a flame view;
- * `--floor <path>` loads that path instead (the framework's own cost per request); `--server-flags`
- * passes node flags to the server (e.g. GC settings to compare). User state follows
+ * `--floor <path>` loads that path instead (the framework's own cost per request); the server runs
+ * with the node flags of a deployed service (SERVICE_NODE_FLAGS, as the image's NODE_OPTIONS) unless
+ * `--server-flags` gives others (e.g. GC settings to compare, "" for none); `--users-prefix <prefix>` keeps
+ * the users under that prefix for the next run (written once, ~1-2 min; delete them yourself) so
+ * profiling iterations skip the write. User state follows
  * docs/key-layout.md (seller-counts fields `<sellerId>:chats` / `:watchMs`).
  */
 const SELLERS_PER_STREAM = 0.2; // 10k streams -> 2k sellers
@@ -212,16 +216,23 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   // --floor <path>: load that path instead (e.g. /health/live) to measure the framework's own
   // cost per request (Nest + Fastify + logging), the floor under the feed's figure
   const floorPath = arg(args, 'floor', '');
-  // --server-flags "<node flags>": e.g. GC settings to compare (space-separated)
-  const serverFlags = arg(args, 'server-flags', '')
+  // --server-flags "<node flags>": e.g. GC settings to compare (space-separated); default: as deployed
+  const flagsAt = args.indexOf('--server-flags');
+  const serverFlags = (flagsAt >= 0 ? (args[flagsAt + 1] ?? '') : SERVICE_NODE_FLAGS.join(' '))
     .split(' ')
     .filter((flag) => flag !== '');
-  const prefix = `bench-feed-${randomUUID().slice(0, 8)}:`;
+  // --users-prefix <prefix>: reuse (and keep) the users written there by an earlier run
+  const reusePrefix = arg(args, 'users-prefix', '');
+  const prefix = reusePrefix || `bench-feed-${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(redisUrl, { keyPrefix: prefix });
   let child: ChildProcess | null = null;
   try {
     const t0 = Date.now();
-    await writeUsers(redis, shape);
+    const written = `users-written:${shape.users}:${shape.streams}:${shape.dim}`;
+    if (!reusePrefix || (await redis.exists(written)) === 0) {
+      await writeUsers(redis, shape);
+      if (reusePrefix) await redis.set(written, '1');
+    }
     const usersWrittenMs = Date.now() - t0;
     child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix })], {
       execArgv: [
@@ -275,7 +286,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       child.send('stop');
       await new Promise((resolve) => child!.once('exit', resolve));
     }
-    await deletePrefix(redis, prefix);
+    if (!reusePrefix) await deletePrefix(redis, prefix);
     redis.disconnect();
   }
 }

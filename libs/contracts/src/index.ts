@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './money/money';
 export * from './validation/limits';
+export * from './validation/compiled-validator';
 export * from './events/event-types';
 export * from './events/event-envelope.dto';
 export * from './events/events.topic';

@@ -26,6 +26,10 @@ const DELETED = 2;
 export class HnswAnnIndex {
   private readonly index: HierarchicalNSW;
   private state: Uint8Array;
+  /** Graph nodes (present or deleted), as hnswlib's getCurrentCount, without a native call. */
+  private nodes = 0;
+  /** The query as the plain array hnswlib-node takes, reused (searches are synchronous). */
+  private readonly query: number[];
 
   constructor(
     private readonly dimension: number,
@@ -36,6 +40,7 @@ export class HnswAnnIndex {
     this.index.initIndex(capacity, options.m, options.efConstruction, options.seed, false);
     this.index.setEf(options.efSearch);
     this.state = new Uint8Array(capacity);
+    this.query = new Array<number>(dimension).fill(0);
   }
 
   get capacity(): number {
@@ -55,6 +60,7 @@ export class HnswAnnIndex {
     if (slot >= this.capacity) this.ensureCapacity(Math.max(slot + 1, this.capacity * 2));
     // hnswlib-node only accepts plain arrays (Napi IsArray), not typed arrays.
     this.index.addPoint(Array.from(normalisedVector), slot);
+    if (this.state[slot] === 0) this.nodes++;
     this.state[slot] = PRESENT;
   }
 
@@ -70,9 +76,11 @@ export class HnswAnnIndex {
    * search keeps going until ef allowed nodes are found or the graph is exhausted).
    */
   search(normalisedQuery: Float32Array, k: number, allow?: (slot: number) => boolean): number[] {
-    const limit = Math.min(k, this.index.getMaxElements());
-    if (limit <= 0 || this.index.getCurrentCount() === 0) return [];
-    const query = Array.from(normalisedQuery);
+    // capacity is the graph's maxElements (ensureCapacity keeps them equal)
+    const limit = Math.min(k, this.capacity);
+    if (limit <= 0 || this.nodes === 0) return [];
+    const query = this.query;
+    for (let i = 0; i < this.dimension; i++) query[i] = normalisedQuery[i];
     const result = allow ? this.index.searchKnn(query, limit, allow) : this.index.searchKnn(query, limit);
     return result.neighbors;
   }

@@ -100,7 +100,7 @@ export class InProcessVectorStore implements VectorStore {
         throw new VectorStoreRequestError('Point id must be a non-empty string');
       return normalized(p.vector, this.dimension);
     });
-    points.forEach((point, i) => this.upsertOne(point.id, rows[i], structuredClone(point.payload)));
+    points.forEach((point, i) => this.upsertOne(point.id, rows[i], storedPayload(point.payload)));
     this.activateAnnWhenLarge();
   }
 
@@ -128,7 +128,7 @@ export class InProcessVectorStore implements VectorStore {
       if (slot === undefined) continue;
       const previous = this.payloadAt(slot);
       this.inverted.remove(slot, previous);
-      const merged = { ...previous, ...structuredClone(payload) };
+      const merged = storedPayload({ ...previous, ...payload });
       this.payloads[slot] = merged;
       this.inverted.add(slot, merged);
     }
@@ -297,10 +297,12 @@ export class InProcessVectorStore implements VectorStore {
     // Unfiltered: ask one more and drop the excluded point instead of a per-node JS callback.
     const slots = ann.search(query, allow || exclude < 0 ? k : k + 1, allow);
     const data = this.arena.data;
-    const hits = slots
-      .filter((slot) => slot !== exclude)
-      .slice(0, k)
-      .map((slot) => ({ slot, score: dotAt(data, slot * this.dimension, query, this.dimension) }));
+    const dim = this.dimension;
+    const hits: Hit[] = [];
+    for (const slot of slots) {
+      if (hits.length === k) break;
+      if (slot !== exclude) hits.push({ slot, score: dotAt(data, slot * dim, query, dim) });
+    }
     return hits.sort((a, b) => b.score - a.score || a.slot - b.slot);
   }
 
@@ -346,12 +348,30 @@ export class InProcessVectorStore implements VectorStore {
     return this.payloads[slot] ?? {};
   }
 
+  /** Hits with the stored (frozen, see storedPayload) payloads themselves: no copy per hit. */
   private toScored(hits: Hit[], withPayload: boolean): ScoredPoint[] {
     return hits.map(({ slot, score }) => {
       const id = this.ids[slot] ?? '';
-      return withPayload ? { id, score, payload: { ...this.payloadAt(slot) } } : { id, score };
+      return withPayload ? { id, score, payload: this.payloadAt(slot) } : { id, score };
     });
   }
+}
+
+/**
+ * A payload as stored: a deep copy (the caller keeps its object), deep-frozen, so that search
+ * results can hand out the stored payload itself and a caller writing to it throws instead of
+ * changing the store.
+ */
+function storedPayload(payload: Payload): Payload {
+  return deepFreeze(structuredClone(payload));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function checkLimit(limit: number): number {

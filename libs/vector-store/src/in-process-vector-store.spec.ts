@@ -46,4 +46,22 @@ describe('InProcessVectorStore planner details', () => {
     const [best] = await store.search({ vector: [0, 1], limit: 1 });
     expect(best.id).toBe('north');
   });
+
+  it('hands out the stored payload without a copy, frozen: a caller cannot change the store', async () => {
+    const store = new InProcessVectorStore({ dimension: 2 });
+    const payload = { live: true, tags: ['a'] };
+    await store.upsert([{ id: 'p', vector: [1, 0], payload }]);
+    payload.tags.push('changed by the writer'); // the store keeps its own copy
+    const [first] = await store.search({ vector: [1, 0], limit: 1 });
+    const [second] = await store.search({ vector: [1, 0], limit: 1 });
+    expect(first.payload).toBe(second.payload);
+    expect(first.payload).toEqual({ live: true, tags: ['a'] });
+    // (a TypeError of the realm that froze it, hence matched by message)
+    expect(() => Object.assign(first.payload!, { live: false })).toThrow(/read only|read-only/);
+    expect(() => (first.payload!.tags as string[]).push('x')).toThrow(/not extensible/);
+    await store.setPayload('p', { live: false });
+    const [merged] = await store.search({ vector: [1, 0], limit: 1 });
+    expect(merged.payload).toEqual({ live: false, tags: ['a'] });
+    expect(Object.isFrozen(merged.payload)).toBe(true);
+  });
 });

@@ -63,15 +63,14 @@ export class CandidateService {
         if (c && matches(c, q)) out.push(c);
       }
     }
-    for (const s of this.metrics.trending({
+    const trending = this.metrics.trendingCandidates({
       category: q.category,
       language: q.language,
       excludeSellerIds: q.excludeSellerIds,
       excludeStreamIds: q.excludeStreamIds,
       limit: q.trendingLimit,
-    })) {
-      out.push(this.metrics.liveCandidate(s.streamId) ?? rankingCandidateOf(s));
-    }
+    });
+    for (const c of trending) out.push(c);
     return { candidates: out, degraded };
   }
 
@@ -94,6 +93,7 @@ export class CandidateService {
       live: true,
       similarity: hit.score,
       metrics: undefined,
+      liveFeatures: undefined,
     };
   }
 }

@@ -3,13 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CandidateService } from '../candidates/candidate.service';
 import { WatermarkTracker } from '../freshness/watermark.tracker';
 import { RankingService } from '../ranking/ranking.service';
-import {
-  RANKING_SIGNALS,
-  RankedItem,
-  RankingCandidate,
-  RankingProfile,
-  RankingSignal,
-} from '../ranking/ranking.types';
+import { RANKING_SIGNALS, RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
 import { UserStateRepository } from '../user-state/user-state.repository';
 import { InvalidCursorError, decodeCursor, encodeCursor } from './feed-cursor';
 import { FeedItemDto, FeedQueryDto, FeedResponseDto } from './feed.dto';
@@ -73,14 +67,13 @@ export class FeedService {
           ? own
           : { candidates: [...own.candidates, ...gathered.candidates], degraded: gathered.degraded };
     }
-    const ranked = this.ranking.rank({
+    const { items: ranked, liveCount } = this.ranking.rankPage({
       candidates: gathered.candidates,
       user: state.signals,
       profile: this.profile,
       now: Date.now(),
       limit,
     });
-    const uniqueLive = countUniqueLive(gathered.candidates);
     const chain = [...served, ...ranked.map((r) => r.candidate.streamId)];
     return {
       items: ranked.map(toItem),
@@ -88,7 +81,7 @@ export class FeedService {
       generatedAt: Date.now(),
       requestId: randomUUID(),
       rankingProfile: this.profile.name,
-      nextCursor: ranked.length > 0 && uniqueLive > ranked.length ? encodeCursor(chain) : null,
+      nextCursor: ranked.length > 0 && liveCount > ranked.length ? encodeCursor(chain) : null,
       stale,
       degraded: state.degraded || gathered.degraded,
     };
@@ -106,12 +99,6 @@ export function toItem(item: RankedItem): FeedItemDto {
     score: round(item.score),
     reasons,
   };
-}
-
-function countUniqueLive(candidates: readonly RankingCandidate[]): number {
-  const ids = new Set<string>();
-  for (const c of candidates) if (c.live) ids.add(c.streamId);
-  return ids.size;
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4 || 0;

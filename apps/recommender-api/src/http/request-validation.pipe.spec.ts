@@ -1,7 +1,7 @@
 import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { FeedQueryDto, UserIdParamDto } from '../feed/feed.dto';
 import { SearchQueryDto, StreamIdParamDto, TrendingQueryDto } from '../streams/streams.dto';
-import { CompiledDtoValidator } from './compiled-dto.validator';
+import { RequestDtoConverter } from './request-dto.converter';
 import { RequestValidationPipe } from './request-validation.pipe';
 
 type Case = [new () => object, ArgumentMetadata['type'], Record<string, unknown>];
@@ -70,12 +70,12 @@ describe('RequestValidationPipe (compiled fast path)', () => {
   );
 
   it('takes the fast path for valid input and refuses invalid or unknown input there', () => {
-    const feed = CompiledDtoValidator.compile(FeedQueryDto)!;
+    const feed = RequestDtoConverter.compile(FeedQueryDto)!;
     expect(feed.validate({ limit: '20', excludeSellerIds: 's1,s2' })).toEqual(
       Object.assign(new FeedQueryDto(), { limit: 20, excludeSellerIds: ['s1', 's2'] }),
     );
     expect(feed.validate({ limit: '0' })).toBeNull();
     expect(feed.validate({ other: '1' })).toBeNull();
-    expect(CompiledDtoValidator.compile(UserIdParamDto)!.validate({ userId: long(129) })).toBeNull();
+    expect(RequestDtoConverter.compile(UserIdParamDto)!.validate({ userId: long(129) })).toBeNull();
   });
 });

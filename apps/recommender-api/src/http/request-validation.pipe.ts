@@ -1,17 +1,17 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
-import { CompiledDtoValidator } from './compiled-dto.validator';
+import { RequestDtoConverter } from './request-dto.converter';
 
 type DtoClass = new () => object;
 
 /**
  * Query/params validation of every endpoint: unknown parameters are refused, values converted
  * explicitly by the DTOs' @Type/@Transform. A 400 lists each bad field with its rule. Valid
- * input takes the compiled fast path (CompiledDtoValidator); anything it rejects, or a class it
+ * input takes the compiled fast path (RequestDtoConverter); anything it rejects, or a class it
  * cannot run, goes through Nest's ValidationPipe, which answers the 400.
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
-  private readonly compiled = new Map<DtoClass, CompiledDtoValidator<object> | null>();
+  private readonly compiled = new Map<DtoClass, RequestDtoConverter<object> | null>();
 
   constructor() {
     super({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false });
@@ -32,10 +32,10 @@ export class RequestValidationPipe extends ValidationPipe {
     return super.transform(value, metadata);
   }
 
-  private compiledFor(cls: DtoClass): CompiledDtoValidator<object> | null {
+  private compiledFor(cls: DtoClass): RequestDtoConverter<object> | null {
     let validator = this.compiled.get(cls);
     if (validator === undefined) {
-      validator = CompiledDtoValidator.compile(cls);
+      validator = RequestDtoConverter.compile(cls);
       this.compiled.set(cls, validator);
     }
     return validator;

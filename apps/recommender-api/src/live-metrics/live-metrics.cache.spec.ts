@@ -1,5 +1,6 @@
 import { StreamMetricsSnapshot } from '@app/contracts';
 import { streamSnapshot as snapshot } from '../test-support/stream-snapshot.factory';
+import { liveFeaturesOf } from '../ranking/live-features';
 import { LiveMetricsCache, liveSignalsOf } from './live-metrics.cache';
 
 const record = (s: StreamMetricsSnapshot) => ({
@@ -24,6 +25,11 @@ describe('LiveMetricsCache', () => {
       ids({ limit: 10, excludeSellerIds: new Set(['seller-b']), excludeStreamIds: new Set(['a']) }),
     ).toEqual(['c']);
     expect(ids({ limit: 1 })).toEqual(['b']);
+    // the feed's view of the same order: the shared ranking candidates, features computed once
+    const candidates = cache.trendingCandidates({ limit: 10, language: 'en' });
+    expect(candidates.map((c) => c.streamId)).toEqual(['c', 'a']);
+    expect(candidates[0]).toBe(cache.liveCandidate('c'));
+    expect(candidates[0].liveFeatures).toEqual(liveFeaturesOf(liveSignalsOf(cache.getLive('c')!)));
   });
 
   it('drops an ended stream from the live set at once but still answers lookups', () => {
@@ -33,6 +39,7 @@ describe('LiveMetricsCache', () => {
     cache.apply(snapshot('a', { live: false, endReason: 'ended', endedAt: 3_000 }));
     // even with a stale trending order, an ended stream is never returned
     expect(cache.trending({ limit: 5 })).toEqual([]);
+    expect(cache.trendingCandidates({ limit: 5 })).toEqual([]);
     expect([...cache.liveStreamsOf('seller-a')]).toEqual([]);
     expect(cache.get('a')?.live).toBe(false);
     expect(cache.getLive('a')).toBeUndefined();

@@ -1,4 +1,5 @@
 import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
+import { liveFeaturesOf } from '../ranking/live-features';
 import { LiveSignals, RankingCandidate } from '../ranking/ranking.types';
 import { CompactedRecord } from '@app/kafka';
 
@@ -112,19 +113,29 @@ export class LiveMetricsCache {
     return this.liveBySeller.get(sellerId) ?? NO_STREAMS;
   }
 
-  /** Live streams by engagement score, best first, filtered. */
+  /** Live streams by engagement score, best first, filtered (their latest snapshots). */
   trending(query: TrendingQuery): StreamMetricsSnapshot[] {
+    return this.trendingOf(query, this.live);
+  }
+
+  /** `trending` as the shared ranking candidates: one lookup per stream on the feed's hot path. */
+  trendingCandidates(query: TrendingQuery): RankingCandidate[] {
+    return this.trendingOf(query, this.liveCandidates);
+  }
+
+  /** The trending order filtered; `latest` (keyed like `live`) gives each stream's current view. */
+  private trendingOf<T>(query: TrendingQuery, latest: ReadonlyMap<string, T>): T[] {
     const order = this.sortedTrending();
-    const out: StreamMetricsSnapshot[] = [];
+    const out: T[] = [];
     for (const s of order) {
       if (out.length >= query.limit) break;
-      // re-check liveness: the order may be up to trendingRefreshMs old
-      if (!this.live.has(s.streamId)) continue;
       if (query.category !== undefined && s.category !== query.category) continue;
       if (query.language !== undefined && s.language !== query.language) continue;
       if (query.excludeSellerIds?.has(s.sellerId)) continue;
       if (query.excludeStreamIds?.has(s.streamId)) continue;
-      out.push(this.live.get(s.streamId) ?? s);
+      // re-checks liveness too: the order may be up to trendingRefreshMs old
+      const current = latest.get(s.streamId);
+      if (current !== undefined) out.push(current);
     }
     return out;
   }
@@ -167,6 +178,7 @@ const NO_STREAMS: ReadonlySet<string> = new Set();
  * same order (`similarity` included, undefined here) so the ranker's hot loop sees one shape.
  */
 export function rankingCandidateOf(s: StreamMetricsSnapshot): RankingCandidate {
+  const metrics = liveSignalsOf(s);
   return {
     streamId: s.streamId,
     sellerId: s.sellerId,
@@ -176,7 +188,9 @@ export function rankingCandidateOf(s: StreamMetricsSnapshot): RankingCandidate {
     startedAt: s.startedAt,
     live: s.live,
     similarity: undefined,
-    metrics: liveSignalsOf(s),
+    metrics,
+    // once per snapshot, not per request and candidate
+    liveFeatures: liveFeaturesOf(metrics),
   };
 }
 

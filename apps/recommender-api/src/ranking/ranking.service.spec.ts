@@ -1,3 +1,4 @@
+import { liveFeaturesOf } from './live-features';
 import { rankingProfile } from './ranking-profiles';
 import { RankingService } from './ranking.service';
 import { EMPTY_USER_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
@@ -177,5 +178,29 @@ describe('RankingService', () => {
 
   it('rejects an unknown profile name', () => {
     expect(() => rankingProfile('nope', caps)).toThrow(/unknown ranking profile/);
+  });
+});
+
+describe('RankingService with precomputed live features', () => {
+  it('scores a candidate with liveFeatures exactly as one with only metrics', () => {
+    const metrics = { viewers: 321, viewerVelocity: -4, bidsPerMin: 2.5, chatsPerMin: 33, gmvPerMin: 120 };
+    const plain = candidate('a', { metrics, similarity: 0.4 });
+    const precomputed = candidate('a', { metrics, similarity: 0.4, liveFeatures: liveFeaturesOf(metrics) });
+    const rank = (c: RankingCandidate) => {
+      const page = service.rankPage({
+        candidates: [c],
+        user: EMPTY_USER_SIGNALS,
+        profile: balanced,
+        now: NOW,
+        limit: 1,
+      });
+      return {
+        liveCount: page.liveCount,
+        scored: page.items.map(({ score, reasons }) => ({ score, reasons })),
+      };
+    };
+    expect(rank(precomputed)).toEqual(rank(plain));
+    expect(rank(plain).liveCount).toBe(1);
+    expect(rank(plain).scored[0].reasons.viewers).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { IndexHeap } from './index.heap';
+import { NO_LIVE_FEATURES, liveFeaturesOf } from './live-features';
 import {
-  LiveSignals,
   RANKING_SIGNALS,
   RankedItem,
   RankingCandidate,
@@ -18,6 +19,12 @@ export const IGNORED_TAU_MS = 30 * 60_000;
 const IMPRESSIONS_PER_CLICK = 3;
 /** Sessions with a seller at which the "keeps coming back" count saturates. */
 const SESSIONS_SATURATION = 10;
+
+export interface RankedPage {
+  items: RankedItem[];
+  /** Distinct live candidates ranked (more than `items.length`: there is a next page). */
+  liveCount: number;
+}
 
 export interface RankRequest {
   candidates: readonly RankingCandidate[];
@@ -37,6 +44,11 @@ export interface RankRequest {
 @Injectable()
 export class RankingService {
   rank(request: RankRequest): RankedItem[] {
+    return this.rankPage(request).items;
+  }
+
+  /** `rank`, plus how many distinct live candidates there were (the feed pages on it). */
+  rankPage(request: RankRequest): RankedPage {
     const { user, profile, now } = request;
     const maxSeller = maxValue(user.sellerWeights);
     const maxCategory = maxValue(user.categoryWeights);
@@ -55,9 +67,13 @@ export class RankingService {
       scores[c] = score;
       order.push(c);
     }
-    order.sort((a, b) => scores[b] - scores[a] || compareIds(candidates[a].streamId, candidates[b].streamId));
-    const page = applyCaps(order, candidates, profile.caps, request.limit);
-    return page.map((c) => {
+    // only the page's head of the order is needed: a heap yields it best first (score, then id)
+    const before = (a: number, b: number): boolean => {
+      const d = scores[b] - scores[a] || compareIds(candidates[a].streamId, candidates[b].streamId);
+      return d < 0;
+    };
+    const page = applyCaps(new IndexHeap(order, before), candidates, profile.caps, request.limit);
+    const items = page.map((c) => {
       const candidate = candidates[c];
       fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
       const reasons = {} as Record<RankingSignal, number>;
@@ -65,6 +81,7 @@ export class RankingService {
       for (let i = 0; i < SIGNAL_COUNT; i++) reasons[RANKING_SIGNALS[i]] = weights[i] * f[i] || 0;
       return { candidate, score: scores[c], reasons };
     });
+    return { items, liveCount: order.length };
   }
 
   features(
@@ -88,13 +105,6 @@ if (
   'similarity,repeat,follow,category,viewers,velocity,bids,chats,gmv,freshness,shownIgnored'
 )
   throw new Error('RANKING_SIGNALS changed: update fillFeatures in ranking.service.ts');
-const NO_METRICS: LiveSignals = {
-  viewers: 0,
-  viewerVelocity: 0,
-  bidsPerMin: 0,
-  chatsPerMin: 0,
-  gmvPerMin: 0,
-};
 
 /**
  * Writes candidate `c`'s features, each in [0, 1], into `f` in RANKING_SIGNALS order (similarity,
@@ -112,22 +122,22 @@ function fillFeatures(
   const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(c.sellerId) ?? 0) / maxSeller : 0;
   const sessions = user.sellerSessions.get(c.sellerId) ?? 0;
   const comesBack = Math.min(1, Math.log1p(sessions) / LOG1P_SATURATION);
-  const m: LiveSignals = c.metrics ?? NO_METRICS;
+  // metric features: precomputed per snapshot by the metrics cache, else from the metrics here
+  const live = c.liveFeatures ?? (c.metrics ? liveFeaturesOf(c.metrics) : NO_LIVE_FEATURES);
   f[0] = clamp01(c.similarity ?? 0);
   f[1] = 0.5 * sellerWeight + 0.5 * comesBack;
   f[2] = user.follows.has(c.sellerId) ? 1 : 0;
   f[3] = maxCategory > 0 ? (user.categoryWeights.get(c.category) ?? 0) / maxCategory : 0;
-  f[4] = Math.min(1, Math.log1p(Math.max(0, m.viewers)) / LOG1P_1000);
-  f[5] = Math.max(0, Math.tanh(m.viewerVelocity / 20));
-  f[6] = saturate(m.bidsPerMin, 5);
-  f[7] = saturate(m.chatsPerMin, 20);
-  f[8] = saturate(m.gmvPerMin, 200);
+  f[4] = live.viewers;
+  f[5] = live.velocity;
+  f[6] = live.bids;
+  f[7] = live.chats;
+  f[8] = live.gmv;
   f[9] = Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS);
   f[10] = ignoredPenalty(user.shown.get(c.streamId), now);
   return f;
 }
 
-const LOG1P_1000 = Math.log1p(1000);
 const LOG1P_SATURATION = Math.log1p(SESSIONS_SATURATION);
 
 function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
@@ -139,7 +149,7 @@ function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
 
 /** Greedy in score order: at most maxPerSeller / maxPerCategory items per page. */
 function applyCaps(
-  order: readonly number[],
+  order: IndexHeap,
   candidates: readonly RankingCandidate[],
   caps: RankingProfile['caps'],
   limit: number,
@@ -147,8 +157,8 @@ function applyCaps(
   const out: number[] = [];
   const perSeller = new Map<string, number>();
   const perCategory = new Map<string, number>();
-  for (const c of order) {
-    if (out.length >= limit) break;
+  while (out.length < limit && order.size > 0) {
+    const c = order.pop();
     const { sellerId, category } = candidates[c];
     const s = perSeller.get(sellerId) ?? 0;
     const k = perCategory.get(category) ?? 0;
@@ -197,6 +207,4 @@ function maxValue(map: ReadonlyMap<string, number>): number {
 }
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
-/** x / (x + half): 0.5 at `half`, saturating towards 1. */
-const saturate = (x: number, half: number): number => (x <= 0 ? 0 : x / (x + half));
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

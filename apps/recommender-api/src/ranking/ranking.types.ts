@@ -28,6 +28,18 @@ export interface LiveSignals {
   gmvPerMin: number;
 }
 
+/**
+ * A live stream's metric features, each in [0, 1]: functions of its LiveSignals alone, so the
+ * metrics cache computes them once per snapshot (live-features.ts) instead of per request.
+ */
+export interface LiveFeatures {
+  readonly viewers: number;
+  readonly velocity: number;
+  readonly bids: number;
+  readonly chats: number;
+  readonly gmv: number;
+}
+
 export interface RankingCandidate {
   streamId: string;
   sellerId: string;
@@ -41,6 +53,8 @@ export interface RankingCandidate {
   /** Cosine(user vector, stream vector) when the vector search found it, else undefined. */
   similarity?: number;
   metrics?: LiveSignals;
+  /** `liveFeaturesOf(metrics)` computed ahead (the metrics cache does); else computed when ranked. */
+  liveFeatures?: LiveFeatures;
 }
 
 export interface ShownRecord {

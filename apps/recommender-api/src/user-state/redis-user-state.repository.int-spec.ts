@@ -47,6 +47,46 @@ describeUserStateRepository('RedisUserStateRepository', async () => {
   return { repository, seed: (userId, fixture) => seed(redis, userId, fixture) };
 });
 
+describe('RedisUserStateRepository reads in one turn of the event loop', () => {
+  it('sends them as one pipeline and answers each request its own user, script loaded or not', async () => {
+    const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${uniqueName('user-state-batch')}:` });
+    clients.push(redis);
+    await new Promise<void>((resolve) =>
+      redis.status === 'ready' ? resolve() : redis.once('ready', resolve),
+    );
+    const repository = new RedisUserStateRepository(
+      redis,
+      { aggregatorNamespace: 'agg:', userVectorPrefix: 'emb:user:' },
+      CONFORMANCE_DIMENSION,
+    );
+    const users = Array.from({ length: 12 }, (_, i) => `batch-user-${i}`);
+    for (const [i, userId] of users.entries()) {
+      await seed(redis, userId, {
+        sellers: [[`seller-${i}`, i + 1]],
+        categories: [],
+        sellerCounts: {},
+        shown: [],
+        shownCounts: {},
+        follows: [`followed-${i}`],
+      });
+    }
+    const readAll = () => Promise.all(users.map((userId) => repository.read(userId, 1_000)));
+    const check = (states: Awaited<ReturnType<typeof readAll>>) =>
+      states.forEach((state, i) => {
+        expect(state.degraded).toBe(false);
+        expect([...state.signals.sellerWeights]).toEqual([[`seller-${i}`, i + 1]]);
+        expect([...state.signals.follows]).toEqual([`followed-${i}`]);
+      });
+    // a server without the script (EVALSHA answers NOSCRIPT): each read falls back to EVAL;
+    // SCRIPT FLUSH only drops the test server's script cache, clients reload on NOSCRIPT
+    await redis.script('FLUSH');
+    const pipelined = jest.spyOn(redis, 'pipeline');
+    check(await readAll());
+    check(await readAll());
+    expect(pipelined).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('RedisUserStateRepository without Redis', () => {
   it('answers degraded at once when the client is not ready', async () => {
     const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false });

@@ -1,5 +1,6 @@
 import { RedisClient } from '@app/redis';
 import { bufferToFloat32 } from '@app/vector-store';
+import { createHash } from 'node:crypto';
 import { READ_USER_STATE_LUA } from './read-user-state.lua';
 import {
   DEGRADED_USER_STATE,
@@ -21,15 +22,28 @@ export interface UserStateKeys {
 const COMMAND = 'recommenderReadUserState';
 type ReadUserState = (...args: (string | number)[]) => Promise<unknown>;
 type Reply = [Buffer, Buffer[], (Buffer | null)[], Buffer[], Buffer[], Buffer[], (Buffer | null)[]];
+/** The script's SHA1, as EVALSHA names it (ioredis computes the same for the defined command). */
+const READ_SHA = createHash('sha1').update(READ_USER_STATE_LUA).digest('hex');
+const READ_KEYS = 7;
+
+interface QueuedRead {
+  args: (string | number)[];
+  /** The reply, or null when the command failed. */
+  done: (reply: Reply | null) => void;
+}
 
 /**
  * The user's state from Redis in ONE round trip of ONE command (read-user-state.lua: the vector,
- * the aggregator's heads and their counts joined server side). Never waits for a Redis that is
- * down: the client's offline queue would hold the request, so a not-ready client or a missed
- * deadline answers degraded with empty signals.
+ * the aggregator's heads and their counts joined server side). The reads of all the requests
+ * handled in one turn of the event loop leave as one pipeline (one socket write, replies read
+ * together), sent from setImmediate: under load that turns a write system call per request into
+ * one per batch. Never waits for a Redis that is down: the client's offline queue would hold the
+ * request, so a not-ready client or a missed deadline answers degraded with empty signals.
  */
 export class RedisUserStateRepository extends UserStateRepository {
   private readonly readScript: ReadUserState;
+  /** Reads issued since the last flush (sent together from setImmediate). */
+  private queued: QueuedRead[] = [];
 
   constructor(
     private readonly redis: RedisClient,
@@ -46,10 +60,10 @@ export class RedisUserStateRepository extends UserStateRepository {
     this.readScript = command.bind(redis);
   }
 
-  async read(userId: string, deadlineMs: number): Promise<UserState> {
-    if (this.redis.status !== 'ready') return DEGRADED_USER_STATE;
+  read(userId: string, deadlineMs: number): Promise<UserState> {
+    if (this.redis.status !== 'ready') return Promise.resolve(DEGRADED_USER_STATE);
     const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
-    const reply = this.readScript(
+    const args = [
       `${this.keys.userVectorPrefix}${userId}`,
       `${base}sellers`,
       `${base}seller-counts`,
@@ -60,21 +74,54 @@ export class RedisUserStateRepository extends UserStateRepository {
       USER_STATE_READ_LIMITS.sellers,
       USER_STATE_READ_LIMITS.categories,
       USER_STATE_READ_LIMITS.shown,
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
-    try {
-      const values = await Promise.race([reply, timeout]);
-      if (!values) return DEGRADED_USER_STATE;
-      return { ...this.decode(values as Reply), degraded: false };
-    } catch {
-      return DEGRADED_USER_STATE;
-    } finally {
-      clearTimeout(timer);
-      // a reply that lost the race may still reject (e.g. the connection dropped): not unhandled
-      reply.catch(() => undefined);
-    }
+    ];
+    // the reply or the deadline, whichever comes first, in one promise (no race of two)
+    return new Promise<UserState>((resolve) => {
+      let answered = false;
+      const timer = setTimeout(() => {
+        answered = true;
+        resolve(DEGRADED_USER_STATE);
+      }, deadlineMs);
+      this.enqueue(args, (reply) => {
+        clearTimeout(timer);
+        if (answered) return; // late: the request went on degraded
+        answered = true;
+        resolve(reply ? this.decodeOrDegraded(reply) : DEGRADED_USER_STATE);
+      });
+    });
   }
+
+  private enqueue(args: (string | number)[], done: (reply: Reply | null) => void): void {
+    this.queued.push({ args, done });
+    if (this.queued.length === 1) setImmediate(this.flush);
+  }
+
+  /** One read: the defined command (EVALSHA, EVAL when the script is not loaded yet). */
+  private sendOne(read: QueuedRead): void {
+    this.readScript(...read.args).then(
+      (reply) => read.done(reply as Reply),
+      () => read.done(null),
+    );
+  }
+
+  private readonly flush = (): void => {
+    const reads = this.queued;
+    this.queued = [];
+    if (reads.length === 1) return this.sendOne(reads[0]);
+    const pipeline = this.redis.pipeline();
+    for (const read of reads) pipeline.callBuffer('evalsha', READ_SHA, READ_KEYS, ...read.args);
+    pipeline.exec().then(
+      (results) =>
+        reads.forEach((read, i) => {
+          const [error, reply] = results?.[i] ?? [new Error('no reply'), null];
+          if (!error) read.done(reply as Reply);
+          // the script is not loaded on this server yet (or was flushed): the defined command loads it
+          else if (error.message.includes('NOSCRIPT')) this.sendOne(read);
+          else read.done(null);
+        }),
+      () => reads.forEach((read) => read.done(null)),
+    );
+  };
 
   async hasState(userId: string): Promise<boolean> {
     const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
@@ -90,6 +137,14 @@ export class RedisUserStateRepository extends UserStateRepository {
       `${base}recent`,
     );
     return count > 0;
+  }
+
+  private decodeOrDegraded(values: Reply): UserState {
+    try {
+      return { ...this.decode(values), degraded: false };
+    } catch {
+      return DEGRADED_USER_STATE;
+    }
   }
 
   private decode([vectorBytes, sellers, sellerCounts, follows, categories, shown, shownCounts]: Reply) {
