@@ -7,10 +7,10 @@ import { SuiteTarget } from './suite-target';
 
 /** Lag sampling period during a trial, ms. */
 const SAMPLE_MS = 500;
-/** A trial is cut short once lag passes this: it has failed, and the drain would take long, s. */
-const ABORT_LAG_SEC = 5;
+/** A trial is cut short once lag passes this: it has failed, and the drain would take long, s (quick, full). */
+const ABORT_LAG_SEC = { quick: 3, full: 5 };
 /** Longest wait for the pipeline to drain between trials, ms (quick, default). */
-const DRAIN_MS = { quick: 20_000, full: 60_000 };
+const DRAIN_MS = { quick: 10_000, full: 60_000 };
 
 interface TrialDetail extends TrialResult {
   /** max lag per consumer over the window, s */
@@ -101,7 +101,7 @@ async function trial(
     ctx.progress(
       `trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s asked, ${Math.round(p.written / Math.max(0.001, p.wallMs / 1000)).toLocaleString('en-US')} sent, lag ${lag.maxLagSec.toFixed(2)} s`,
     );
-    if (lag.maxLagSec > ABORT_LAG_SEC && !finished) load.stop();
+    if (lag.maxLagSec > (o.quick ? ABORT_LAG_SEC.quick : ABORT_LAG_SEC.full) && !finished) load.stop();
   }
   await done;
   const r = report ?? load.progress();

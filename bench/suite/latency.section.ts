@@ -7,12 +7,14 @@ import { TrialResult } from './rate-search';
 import { SectionContext, sleep } from './section';
 import { SuiteTarget } from './suite-target';
 
-/** A probe that is not visible (or not gone) after this long counts as this, ms. */
-const PROBE_TIMEOUT_MS = 5_000;
+/** A probe that is not visible (or not gone) after this long counts as this, ms (quick, full). */
+const PROBE_TIMEOUT_MS = { quick: 2_000, full: 5_000 };
+/** The probes stop when this much time has gone (the figures say how many ran), ms (quick, full). */
+const PROBE_BUDGET_MS = { quick: 30_000, full: 600_000 };
 /** Follower/seller pairs the probes rotate over. */
 const PAIRS = 20;
-/** Probes run before the measured ones (connections, JIT, first fetches), discarded. */
-const WARMUP_PROBES = 5;
+/** Probes run before the measured ones (connections, JIT, first fetches), discarded (quick, full). */
+const WARMUP_PROBES = { quick: 3, full: 5 };
 /** Rate under the probes when the ingest section did not run, events/s. */
 const FALLBACK_RATE = 10_000;
 
@@ -44,6 +46,8 @@ export async function latencySection(ctx: SectionContext): Promise<void> {
   const pairs = Array.from({ length: PAIRS }, (_, k) => ({ user: `bu-${id}-${k}`, seller: `bs-${id}-${k}` }));
   const load = startLoad({ sink: target.loadSink, rate, durationSec: 3_600, seed: 77, live: true });
   const cpu0 = process.cpuUsage();
+  const timeoutMs = o.quick ? PROBE_TIMEOUT_MS.quick : PROBE_TIMEOUT_MS.full;
+  const warmup = o.quick ? WARMUP_PROBES.quick : WARMUP_PROBES.full;
   const visible: number[] = [];
   const gone: number[] = [];
   let timeouts = 0;
@@ -52,12 +56,23 @@ export async function latencySection(ctx: SectionContext): Promise<void> {
     ctx.progress(`load ${rate.toLocaleString('en-US')} ev/s: generator starting`);
     await load.started;
     ctx.progress(`load ${rate.toLocaleString('en-US')} ev/s: followers`);
-    await sleep(2_000);
-    for (const { user, seller } of pairs)
-      await target.produce(event('seller.followed', { userId: user, sellerId: seller }));
-    await sleep(3_000); // the follows reach Redis well within the pipeline's < 1 s lag
-    const total = WARMUP_PROBES + o.probes;
+    await sleep(o.quick ? 1_000 : 2_000);
+    await Promise.all(
+      pairs.map(({ user, seller }) =>
+        target.produce(event('seller.followed', { userId: user, sellerId: seller })),
+      ),
+    );
+    // the follows reach Redis within the pipeline's lag (a late one only slows a warm-up probe)
+    await sleep(o.quick ? 1_500 : 3_000);
+    const total = warmup + o.probes;
+    const deadline = Date.now() + (o.quick ? PROBE_BUDGET_MS.quick : PROBE_BUDGET_MS.full);
     for (let i = 0; i < total; i++) {
+      if (Date.now() > deadline) {
+        ctx.notes.push(
+          `latency: probe budget spent after ${Math.max(0, i - warmup)} of ${o.probes} probes (${timeoutMs} ms timeout each)`,
+        );
+        break;
+      }
       const { user, seller } = pairs[i % PAIRS];
       const streamId = `bp-${id}-${i}`;
       const feed = `${target.recommenderUrl}/v1/users/${user}/feed?limit=20&category=${category}`;
@@ -69,11 +84,11 @@ export async function latencySection(ctx: SectionContext): Promise<void> {
         tags: [],
         language: 'en',
       });
-      const up = await probe(target, start, feed, streamId, true);
+      const up = await probe(target, start, feed, streamId, true, timeoutMs);
       const end = event('stream.ended', { streamId });
-      const down = await probe(target, end, feed, streamId, false);
+      const down = await probe(target, end, feed, streamId, false, timeoutMs);
       requests += up.requests + down.requests;
-      if (i >= WARMUP_PROBES) {
+      if (i >= warmup) {
         visible.push(up.ms);
         gone.push(down.ms);
         timeouts += Number(up.timedOut) + Number(down.timedOut);
@@ -102,12 +117,13 @@ export async function latencySection(ctx: SectionContext): Promise<void> {
     timeouts,
     dataLatencyMs: v,
     endToGoneMs: g,
-    feedPollsPerProbe: round(requests / Math.max(1, 2 * (visible.length + WARMUP_PROBES)), 1),
+    feedPollsPerProbe: round(requests / Math.max(1, 2 * (visible.length + warmup)), 1),
+    probeTimeoutMs: timeoutMs,
     suiteCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     loadAverage1m: round(loadavg()[0]),
   };
   if (timeouts > 0)
-    ctx.notes.push(`latency: ${timeouts} probes hit the ${PROBE_TIMEOUT_MS} ms timeout (counted as such)`);
+    ctx.notes.push(`latency: ${timeouts} probes hit the ${timeoutMs} ms timeout (counted as such)`);
 }
 
 /** Produces `e`, then polls `feed` until it lists (or stops listing) `streamId`; ms from the produce call. */
@@ -117,18 +133,19 @@ async function probe(
   feed: string,
   streamId: string,
   wantListed: boolean,
+  timeoutMs: number,
 ): Promise<{ ms: number; timedOut: boolean; requests: number }> {
   const t0 = performance.now();
   await target.produce(e);
   let requests = 0;
   for (;;) {
     requests++;
-    const body = await fetch(feed, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
+    const body = await fetch(feed, { signal: AbortSignal.timeout(timeoutMs) })
       .then((r) => r.json() as Promise<{ items?: { streamId: string }[] }>)
       .catch(() => ({ items: undefined }));
     const listed = body.items?.some((item) => item.streamId === streamId);
     const ms = performance.now() - t0;
     if (listed !== undefined && listed === wantListed) return { ms, timedOut: false, requests };
-    if (ms > PROBE_TIMEOUT_MS) return { ms: PROBE_TIMEOUT_MS, timedOut: true, requests };
+    if (ms > timeoutMs) return { ms: timeoutMs, timedOut: true, requests };
   }
 }

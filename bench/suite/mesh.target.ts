@@ -10,6 +10,8 @@ export interface MeshTargetOptions {
   brokers: string[];
   redisUrl: string;
   runtime: 'auto' | 'dist' | 'source';
+  /** Extra environment for every service (A/B runs of a setting, e.g. by bench/hops.bench.ts). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget
         // the benchmark is the only client: no per-key rate limits in the way
         RATE_LIMIT_MAX: '0',
         INGRESS_RATE_LIMIT_MAX: '1000000000',
+        ...o.env,
       },
       readyTimeoutMs: 120_000,
     });

@@ -49,7 +49,7 @@ export class MetricsAggregatorModule {
               ...connection,
               groupId: config.aggregator.groupId,
               readCommitted: true,
-              maxWaitTimeMs: 5,
+              maxWaitTimeMs: 100,
               partitionsConsumedConcurrently: 2,
               maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
               maxBytes: ENRICHED_FETCH_MAX_BYTES,

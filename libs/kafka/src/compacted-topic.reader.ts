@@ -17,7 +17,10 @@ export interface CompactedTopicReaderOptions {
   topic: string;
   /** Prefix of the throwaway group (a UUID is appended; nothing is committed). */
   groupIdPrefix: string;
-  /** Longest the broker holds an empty fetch, ms: the latency floor of the cache it feeds. */
+  /**
+   * Longest the broker holds an empty fetch, ms (default 100). Not the cache's latency floor: the
+   * broker answers as soon as a record arrives; this only bounds the idle polling rate.
+   */
   maxWaitTimeMs?: number;
 }
 
@@ -72,7 +75,7 @@ export class CompactedTopicReader {
     }
     this.consumer = kafka.consumer({
       groupId: this.groupId,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 5,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
     });
     await this.consumer.connect();

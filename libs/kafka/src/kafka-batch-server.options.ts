@@ -8,7 +8,13 @@ export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
   topics?: string[];
   /** Where a group without committed offsets starts. Default true: a pipeline must not skip history. */
   fromBeginning?: boolean;
-  /** Longest the broker holds a fetch waiting for minBytes, ms. Default 5 (kafkajs: 5000) = latency floor. */
+  /**
+   * Longest the broker holds a fetch waiting for minBytes, ms. Default 100 (kafkajs: 5000). Not a
+   * latency floor: the broker answers a waiting fetch as soon as a record is appended (read
+   * committed: as soon as the commit marker moves the LSO), measured 1 ms p50 with 500 ms. It only
+   * bounds how often an idle consumer polls (5 ms = 200 empty fetches/s per consumer, ~10% of a
+   * core per idle service) and how soon a pause/seek takes effect.
+   */
   maxWaitTimeMs?: number;
   /** Bytes the broker waits for before answering a fetch. Default 1. */
   minBytes?: number;
@@ -50,7 +56,7 @@ export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
 
 export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions, Defaulted>> = {
   fromBeginning: true,
-  maxWaitTimeMs: 5,
+  maxWaitTimeMs: 100,
   minBytes: 1,
   maxBytes: 10 * 1024 * 1024,
   maxBytesPerPartition: 1024 * 1024,

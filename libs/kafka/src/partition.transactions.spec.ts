@@ -44,6 +44,18 @@ describe('BufferedTransaction', () => {
     expect(kafka.sent[0].acks).toBe(-1);
   });
 
+  it("sends what was sent within one tick once the tick is over (overlapping the handler's next await)", async () => {
+    const kafka = new RecordingTransaction();
+    const transaction = new BufferedTransaction(kafka, 100);
+    transaction.send('a', [{ key: null, value: '1' }]);
+    transaction.send('a', [{ key: null, value: '2' }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kafka.sent.map(values)).toEqual([[['a:1', 'a:2']]]);
+    transaction.send('a', [{ key: null, value: '3' }]);
+    await transaction.finish();
+    expect(kafka.sent.map(values)).toEqual([[['a:1', 'a:2']], [['a:3']]]);
+  });
+
   it('sends chunks of maxBufferedMessages into the open transaction, in order', async () => {
     const kafka = new RecordingTransaction();
     const transaction = new BufferedTransaction(kafka, 2);

@@ -23,7 +23,10 @@ export class EnricherEnvDto {
   @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: '$property must be 1-100 of [A-Za-z0-9._-]' })
   ENRICHER_TRANSACTIONAL_ID_PREFIX!: string;
 
-  @EnvVar({ description: 'Longest a fetch waits for data, ms (latency floor of the enricher).' })
+  @EnvVar({
+    description:
+      'Longest the broker holds an empty fetch, ms. Not a latency floor (a fetch returns as soon as data arrives); bounds idle polling.',
+  })
   @ToNumber()
   @IsInt()
   @Min(0)
@@ -102,7 +105,7 @@ export function enricherEnv(): EnvGroup<EnricherEnvDto, EnricherSettings> {
     defaults: {
       ENRICHER_GROUP_ID: 'event-enricher',
       ENRICHER_TRANSACTIONAL_ID_PREFIX: 'event-enricher',
-      ENRICHER_MAX_WAIT_MS: '5',
+      ENRICHER_MAX_WAIT_MS: '100',
       ENRICHER_PARTITIONS_CONCURRENTLY: '3',
       ENRICHER_MAX_BYTES_PER_PARTITION: String(1024 * 1024),
       DEDUPE_WINDOW_SEC: '900',

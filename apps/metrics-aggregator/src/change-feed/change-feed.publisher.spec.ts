@@ -8,6 +8,13 @@ import { RecordingProducer } from '../test-support/recording.producer';
 import { ChangeFeedPublisher } from './change-feed.publisher';
 
 const T0 = Date.UTC(2026, 10, 26, 12);
+const PUBLISHER_OPTIONS = {
+  enrichedTopic: 'enriched',
+  metricsTopic: 'metrics',
+  watermarksTopic: 'wm',
+  coalesceMs: 1_000,
+  source: 'metrics-aggregator',
+};
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('ChangeFeedPublisher', () => {
@@ -15,13 +22,7 @@ describe('ChangeFeedPublisher', () => {
     const repo = new InMemoryAggregateStateRepository(DEFAULT_AGGREGATOR_SETTINGS);
     const applier = new BatchApplier(new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS), repo);
     const producer = new RecordingProducer();
-    const feed = new ChangeFeedPublisher(repo, producer, {
-      enrichedTopic: 'enriched',
-      metricsTopic: 'metrics',
-      watermarksTopic: 'wm',
-      coalesceMs: 1_000,
-      source: 'metrics-aggregator',
-    });
+    const feed = new ChangeFeedPublisher(repo, producer, PUBLISHER_OPTIONS);
     const f = new EnrichedEventFactory();
     const events = [
       f.started('s1', T0),
@@ -74,6 +75,42 @@ describe('ChangeFeedPublisher', () => {
       traceparent: TRACEPARENT,
     });
     expect((await repo.readWatermarks())[0].eventTime).toBe(T0 + 30);
+  });
+
+  it('publishes a lifecycle change at once while a slow flush runs, and holds the watermark for it', async () => {
+    const repo = new InMemoryAggregateStateRepository(DEFAULT_AGGREGATOR_SETTINGS);
+    const applier = new BatchApplier(new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS), repo);
+    const producer = new RecordingProducer();
+    // the flush that reads 'busy' waits until the test opens the gate (a big flush under load)
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const read = repo.readStreams.bind(repo);
+    repo.readStreams = async (ids) => {
+      if (ids.includes('busy')) await gate;
+      return read(ids);
+    };
+    const feed = new ChangeFeedPublisher(repo, producer, PUBLISHER_OPTIONS);
+    const f = new EnrichedEventFactory();
+    const records = () => (producer.values('metrics') as { streamId: string }[]).map((r) => r.streamId);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await applier.apply('enriched', 0, [{ offset: '0', event: f.started('busy', T0) }]);
+    feed.markApplied({ partition: 0, lastOffset: '0', streamIds: ['busy'], eventTime: T0 });
+    await settle(); // the main flush is now stuck reading 'busy'
+    await applier.apply('enriched', 0, [{ offset: '1', event: f.started('new', T0 + 5) }]);
+    feed.markApplied({
+      partition: 0,
+      lastOffset: '1',
+      streamIds: ['new'],
+      eventTime: T0 + 5,
+      urgent: new Map([['new', undefined]]),
+    });
+    await settle();
+    expect(records()).toEqual(['new']); // did not wait for the stuck flush
+    expect(producer.values('wm')).toEqual([]); // the watermark waits for 'busy'
+    open();
+    await feed.close();
+    expect(records()).toEqual(['new', 'busy']);
+    expect((producer.values('wm') as { eventTime: number }[]).at(-1)?.eventTime).toBe(T0 + 5);
   });
 
   describe('adaptive per-stream coalescing', () => {

@@ -82,6 +82,16 @@ export class ChangeFeedPublisher {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private flushing: Promise<void> | null = null;
+  /** Streams the running (main) flush took: the lane leaves them to it (their records must stay in order). */
+  private mainTaken = new Map<string, DirtyStream>();
+  /**
+   * The urgent lane: lifecycle changes that arrive while a flush runs are published at once by a
+   * second, small flush instead of waiting for the running one (under load a flush of hundreds of
+   * busy streams takes tens to hundreds of ms). It never touches a stream the main flush holds, and
+   * the main flush skips (and its watermarks wait for) the streams the lane holds.
+   */
+  private lane: Promise<void> | null = null;
+  private laneTaken = new Map<string, DirtyStream>();
   private closed = false;
 
   constructor(
@@ -126,8 +136,10 @@ export class ChangeFeedPublisher {
 
   /** Flushes everything pending now, due or not (and waits for a flush in progress first). */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    for (let running = this.flushing ?? this.lane; running; running = this.flushing ?? this.lane)
+      await running;
     await this.runFlush(true);
+    while (this.lane) await this.lane;
   }
 
   async close(): Promise<void> {
@@ -174,7 +186,11 @@ export class ChangeFeedPublisher {
   }
 
   private schedule(): void {
-    if (this.closed || this.flushing || this.dirty.size === 0) return;
+    if (this.closed || this.dirty.size === 0) return;
+    if (this.flushing) {
+      this.startLane();
+      return;
+    }
     const now = this.clock();
     const at = this.nextDue(now);
     if (at === Infinity || (this.timer && this.timerAt <= at)) return;
@@ -184,30 +200,35 @@ export class ChangeFeedPublisher {
       () => {
         this.timer = null;
         this.timerAt = Infinity;
-        this.runFlush(false).then(
-          () => this.schedule(),
-          (error: unknown) => {
-            // Kept dirty (flushOnce restores it): retried after a pause.
-            this.logger.warn(`change-feed flush failed, retrying: ${(error as Error).message}`);
-            setTimeout(() => this.schedule(), Math.min(1_000, this.options.coalesceMs * 4)).unref?.();
-          },
-        );
+        this.kick();
       },
       Math.max(0, at - now),
     );
   }
 
-  /** The due streams (all of them when `all`), taken out of the dirty set. */
+  /** Runs a (main) flush now unless one runs already (that one schedules the next when done). */
+  private kick(): void {
+    if (this.flushing || this.closed) return;
+    this.runFlush(false).then(
+      () => this.schedule(),
+      (error: unknown) => {
+        // Kept dirty (flushOnce restores it): retried after a pause.
+        this.logger.warn(`change-feed flush failed, retrying: ${(error as Error).message}`);
+        setTimeout(() => this.schedule(), Math.min(1_000, this.options.coalesceMs * 4)).unref?.();
+      },
+    );
+  }
+
+  /**
+   * The due streams (all of them when `all`), taken out of the dirty set; never one the urgent lane
+   * holds (it stays dirty for the next flush).
+   */
   private takeDue(all: boolean, now: number): Map<string, DirtyStream> {
-    if (all) {
-      const taken = this.dirty;
-      this.dirty = new Map();
-      return taken;
-    }
     const interval = this.intervalMs();
     const taken = new Map<string, DirtyStream>();
     for (const [id, entry] of this.dirty) {
-      if (this.urgent.has(id) || (this.lastRecordAt.get(id) ?? -Infinity) + interval <= now) {
+      if (this.laneTaken.has(id)) continue;
+      if (all || this.urgent.has(id) || (this.lastRecordAt.get(id) ?? -Infinity) + interval <= now) {
         taken.set(id, entry);
       }
     }
@@ -215,25 +236,67 @@ export class ChangeFeedPublisher {
     return taken;
   }
 
-  private async flushOnce(all: boolean): Promise<void> {
-    const due = this.takeDue(all, this.clock());
+  /** Moves the urgent flags of `due`'s streams out of the urgent set. */
+  private takeUrgent(due: Map<string, DirtyStream>): Map<string, string | undefined> {
     const urgent = new Map<string, string | undefined>();
     for (const id of due.keys()) {
       if (this.urgent.has(id)) urgent.set(id, this.urgent.get(id));
       this.urgent.delete(id);
     }
+    return urgent;
+  }
+
+  /** A failed flush: its streams are dirty (and urgent) again, merged with what came meanwhile. */
+  private restore(due: Map<string, DirtyStream>, urgent: Map<string, string | undefined>): void {
+    for (const [id, entry] of due) {
+      const later = this.dirty.get(id);
+      const kept = later && later.since < entry.since ? later : entry;
+      this.dirty.set(id, { ...kept, offset: Math.max(kept.offset, later?.offset ?? -1, entry.offset) });
+    }
+    for (const [id, traceparent] of urgent) if (!this.urgent.has(id)) this.urgent.set(id, traceparent);
+  }
+
+  private async flushOnce(all: boolean): Promise<void> {
+    const due = this.takeDue(all, this.clock());
+    const urgent = this.takeUrgent(due);
+    this.mainTaken = due;
     try {
       await this.publishSnapshots(due, urgent);
       await this.publishWatermarks();
     } catch (error) {
-      for (const [id, entry] of due) {
-        const later = this.dirty.get(id);
-        const kept = later && later.since < entry.since ? later : entry;
-        this.dirty.set(id, { ...kept, offset: Math.max(kept.offset, later?.offset ?? -1, entry.offset) });
-      }
-      for (const [id, traceparent] of urgent) if (!this.urgent.has(id)) this.urgent.set(id, traceparent);
+      this.restore(due, urgent);
       throw error;
+    } finally {
+      this.mainTaken = new Map();
     }
+  }
+
+  /** Publishes the urgent streams the running main flush does not hold, next to it. */
+  private startLane(): void {
+    if (this.lane || this.closed || this.urgent.size === 0) return;
+    const due = new Map<string, DirtyStream>();
+    for (const id of this.urgent.keys()) {
+      const entry = this.dirty.get(id);
+      if (entry && !this.mainTaken.has(id)) due.set(id, entry);
+    }
+    if (due.size === 0) return;
+    for (const id of due.keys()) this.dirty.delete(id);
+    const urgent = this.takeUrgent(due);
+    this.laneTaken = due;
+    this.lane = this.publishSnapshots(due, urgent)
+      .catch((error: unknown) => {
+        this.restore(due, urgent);
+        this.logger.warn(
+          `change-feed urgent flush failed, left to the next flush: ${(error as Error).message}`,
+        );
+      })
+      .finally(() => {
+        this.laneTaken = new Map();
+        this.lane = null;
+        // the watermarks the main flush held back for the lane's streams go out now even when idle
+        if (this.dirty.size === 0 && this.watermarkDue.size > 0) this.kick();
+        else this.schedule();
+      });
   }
 
   private async publishSnapshots(due: Map<string, DirtyStream>, urgent: Map<string, string | undefined>) {
@@ -286,7 +349,8 @@ export class ChangeFeedPublisher {
   private async publishWatermarks(): Promise<void> {
     if (this.watermarkDue.size === 0) return;
     const bound = new Map<number, number>();
-    for (const { partition, since } of this.dirty.values()) {
+    // streams still waiting, and those the urgent lane is publishing right now
+    for (const { partition, since } of [...this.dirty.values(), ...this.laneTaken.values()]) {
       bound.set(partition, Math.min(bound.get(partition) ?? Infinity, since));
     }
     const now = this.clock();

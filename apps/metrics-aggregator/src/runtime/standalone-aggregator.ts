@@ -89,7 +89,7 @@ export async function startStandaloneAggregator(
     clientId,
     groupId: options.groupId,
     readCommitted: true,
-    maxWaitTimeMs: options.maxWaitTimeMs ?? 5,
+    maxWaitTimeMs: options.maxWaitTimeMs ?? 100,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
     topics: [options.topics.enriched],
     ...(options.sessionTimeoutMs

@@ -1,0 +1,256 @@
+import { NowcastEvent } from '@app/contracts';
+import Redis from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { HopTracer, Sighting, nowMs } from './hops-tracer';
+import { startLoad } from './suite/load-generator';
+import { startMeshTarget } from './suite/mesh.target';
+import { quantile, round } from './suite/percentiles';
+import { SuiteTarget } from './suite/suite-target';
+
+/**
+ * Hop tracer: where a probe event's time goes on its way through the mesh. For each background rate
+ * (`--rates 0,2500`, events/s of simulator load) it produces `--probes` stream.started events of
+ * followed sellers and, per probe, the ms from the produce call until: the broker acked it; the raw
+ * record was visible; the enricher's output record was created (its CreateTime), visible uncommitted,
+ * visible read-committed (commit marker written, LSO advanced); the aggregator applied it in Redis;
+ * its metrics change-feed record was created and visible; the follower's feed listed it. Then the
+ * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process used per second.
+ *
+ * `npm run bench -- hops --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379 --rates 0,2500 --probes 30`
+ */
+const TIMEOUT_MS = 5_000;
+const PAIRS = 5;
+
+const arg = (args: string[], name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const event = (type: NowcastEvent['type'], data: object): NowcastEvent =>
+  ({ eventId: randomUUID(), type, schemaVersion: 1, occurredAt: Date.now(), data }) as NowcastEvent;
+
+type HopTimes = Record<string, number | undefined>;
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const brokers = arg(args, 'brokers', '127.0.0.1:9092').split(',');
+  const redisUrl = arg(args, 'redis', 'redis://127.0.0.1:6379');
+  const rates = arg(args, 'rates', '0,2500').split(',').map(Number);
+  const probes = Number(arg(args, 'probes', '30'));
+  const runtime = arg(args, 'runtime', 'auto') as 'auto' | 'dist' | 'source';
+  // --env A=1,B=2: settings for every service (A/B runs)
+  const env = Object.fromEntries(
+    arg(args, 'env', '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const target = await startMeshTarget({ brokers, redisUrl, runtime, env });
+  const described = target.describe() as {
+    topicPrefix: string;
+    redisPrefix: string;
+    runtime: string;
+    processes: { name: string; pid?: number }[];
+  };
+  const t = described.topicPrefix;
+  const id = randomUUID().slice(0, 8);
+  const keyPrefix = `hp-${id}-`;
+  const tracer = new HopTracer(
+    brokers,
+    [
+      { name: 'raw', topic: `${t}events.raw`, readCommitted: false, envelope: true },
+      { name: 'enrichedUncommitted', topic: `${t}events.enriched`, readCommitted: false, envelope: true },
+      { name: 'enrichedCommitted', topic: `${t}events.enriched`, readCommitted: true, envelope: true },
+      { name: 'metrics', topic: `${t}metrics.streams`, readCommitted: true, envelope: false },
+    ],
+    keyPrefix,
+  );
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  const byRate: Record<string, unknown> = {};
+  try {
+    await redis.connect();
+    await tracer.start();
+    const category = `hops-${id}`;
+    const pairs = Array.from({ length: PAIRS }, (_, k) => ({
+      user: `hu-${id}-${k}`,
+      seller: `hs-${id}-${k}`,
+    }));
+    for (const { user, seller } of pairs)
+      await target.produce(event('seller.followed', { userId: user, sellerId: seller }));
+    await sleep(2_000);
+    for (const rate of rates) {
+      const load =
+        rate > 0 ? startLoad({ sink: target.loadSink, rate, durationSec: 3_600, seed: 5, live: true }) : null;
+      await load?.started;
+      if (load) await sleep(3_000); // let the pipeline reach its steady state under the load
+      const cpu0 = processCpu(described.processes);
+      const wall0 = Date.now();
+      const starts: HopTimes[] = [];
+      const ends: HopTimes[] = [];
+      for (let i = 0; i < probes + 3; i++) {
+        const { user, seller } = pairs[i % PAIRS];
+        const streamId = `${keyPrefix}${rate}-${i}`;
+        const feed = `${target.recommenderUrl}/v1/users/${user}/feed?limit=20&category=${category}`;
+        const up = await probeStart(
+          target,
+          redis,
+          tracer,
+          described.redisPrefix,
+          feed,
+          streamId,
+          seller,
+          category,
+        );
+        const down = await probeEnd(target, tracer, feed, streamId);
+        if (i >= 3) {
+          starts.push(up);
+          ends.push(down);
+        }
+        console.error(`rate ${rate} probe ${i}: ${fmt(up)} | end ${fmt(down)}`);
+        await sleep(20 + Math.random() * 40);
+      }
+      const wallSec = (Date.now() - wall0) / 1000;
+      const cpu1 = processCpu(described.processes);
+      load?.stop();
+      const report = load ? await load.done.catch(() => load.progress()) : null;
+      const achieved = report ? report.written / Math.max(0.001, report.wallMs / 1000) : 0;
+      byRate[String(rate)] = {
+        achievedEventsPerSec: Math.round(achieved),
+        // all of a process's CPU over the probe window / events in it (idle polling included), us
+        cpuUsPerEventByProcess:
+          achieved > 0
+            ? Object.fromEntries(
+                Object.entries(cpu1).map(([name, ms]) => [
+                  name,
+                  round(((ms - (cpu0[name] ?? 0)) * 1000) / wallSec / achieved, 1),
+                ]),
+              )
+            : null,
+        loadAverage1m: round(loadavg()[0]),
+        startMs: summarizeHops(starts),
+        endMs: summarizeHops(ends),
+        cpuPercentByProcess: Object.fromEntries(
+          Object.entries(cpu1).map(([name, ms]) => [
+            name,
+            round((ms - (cpu0[name] ?? 0)) / 10 / wallSec, 1), // ms of CPU per s / 10 = % of a core
+          ]),
+        ),
+      };
+      if (load) await sleep(3_000); // drain before the next rate
+    }
+  } finally {
+    await tracer.stop().catch(() => undefined);
+    redis.disconnect();
+    await target.stop();
+  }
+  return { runtime: described.runtime, env, probes, byRate };
+}
+
+async function probeStart(
+  target: SuiteTarget,
+  redis: Redis,
+  tracer: HopTracer,
+  redisPrefix: string,
+  feed: string,
+  streamId: string,
+  sellerId: string,
+  category: string,
+): Promise<HopTimes> {
+  const start = event('stream.started', {
+    streamId,
+    sellerId,
+    title: streamId,
+    category,
+    tags: [],
+    language: 'en',
+  });
+  const t0 = nowMs();
+  await target.produce(start);
+  const acked = nowMs() - t0;
+  const [applied, visible] = await Promise.all([
+    until(t0, async () => (await redis.exists(`${redisPrefix}agg:s:${streamId}`)) === 1),
+    until(t0, async () => (await listed(feed, streamId)) === true),
+  ]);
+  await until(t0, () => Promise.resolve(tracer.firstSince('metrics', streamId, t0) !== undefined));
+  return {
+    acked,
+    ...kafkaHops(tracer, streamId, 'stream.started', t0),
+    redisApplied: applied,
+    feed: visible,
+  };
+}
+
+async function probeEnd(
+  target: SuiteTarget,
+  tracer: HopTracer,
+  feed: string,
+  streamId: string,
+): Promise<HopTimes> {
+  const t0 = nowMs();
+  await target.produce(event('stream.ended', { streamId }));
+  const acked = nowMs() - t0;
+  const gone = await until(t0, async () => (await listed(feed, streamId)) === false);
+  await until(t0, () => Promise.resolve(tracer.firstSince('metrics', streamId, t0) !== undefined));
+  return { acked, ...kafkaHops(tracer, streamId, 'stream.ended', t0), feed: gone };
+}
+
+function kafkaHops(tracer: HopTracer, streamId: string, type: string, t0: number): HopTimes {
+  const rel = (s: Sighting | undefined, field: 'seenAt' | 'recordAt') => (s ? s[field] - t0 : undefined);
+  const metrics = tracer.firstSince('metrics', streamId, t0);
+  return {
+    rawSeen: rel(tracer.first('raw', streamId, type), 'seenAt'),
+    enrichedCreated: rel(tracer.first('enrichedUncommitted', streamId, type), 'recordAt'),
+    enrichedSeenUncommitted: rel(tracer.first('enrichedUncommitted', streamId, type), 'seenAt'),
+    enrichedSeenCommitted: rel(tracer.first('enrichedCommitted', streamId, type), 'seenAt'),
+    metricsCreated: rel(metrics, 'recordAt'),
+    metricsSeen: rel(metrics, 'seenAt'),
+  };
+}
+
+/** Polls `check` (back to back, 1 ms apart) until true; ms from t0, undefined after the timeout. */
+async function until(t0: number, check: () => Promise<boolean>): Promise<number | undefined> {
+  for (;;) {
+    if (await check().catch(() => false)) return nowMs() - t0;
+    if (nowMs() - t0 > TIMEOUT_MS) return undefined;
+    await sleep(1);
+  }
+}
+
+async function listed(feed: string, streamId: string): Promise<boolean | undefined> {
+  const body = await fetch(feed, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+    .then((r) => r.json() as Promise<{ items?: { streamId: string }[] }>)
+    .catch(() => ({ items: undefined }));
+  return body.items?.some((item) => item.streamId === streamId);
+}
+
+function summarizeHops(samples: HopTimes[]): Record<string, unknown> {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s)))];
+  return Object.fromEntries(
+    names.map((name) => {
+      const values = samples.map((s) => s[name]).filter((v): v is number => v !== undefined);
+      const q = (p: number) => round(quantile(values, p), 1);
+      return [name, { p50: q(0.5), p90: q(0.9), p99: q(0.99), missing: samples.length - values.length }];
+    }),
+  );
+}
+
+const fmt = (h: HopTimes): string =>
+  Object.entries(h)
+    .map(([k, v]) => `${k} ${v === undefined ? '-' : v.toFixed(0)}`)
+    .join(', ');
+
+/** utime + stime of each process, ms (Linux /proc; clock ticks of 10 ms). */
+function processCpu(processes: { name: string; pid?: number }[]): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const { name, pid } of processes) {
+    if (!pid) continue;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      result[name] = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process is gone
+    }
+  }
+  return result;
+}
