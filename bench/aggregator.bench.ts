@@ -5,7 +5,10 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { AggregatorTopics } from '../apps/metrics-aggregator/src/aggregation/aggregator-topics';
-import { DEFAULT_AGGREGATOR_SETTINGS } from '../apps/metrics-aggregator/src/aggregation/aggregator.settings';
+import {
+  DEFAULT_AGGREGATOR_SETTINGS,
+  ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
+} from '../apps/metrics-aggregator/src/aggregation/aggregator.settings';
 import { startStandaloneAggregator } from '../apps/metrics-aggregator/src/runtime/standalone-aggregator';
 import { RedisAggregateStateRepository } from '../apps/metrics-aggregator/src/state/redis-aggregate-state.repository';
 import { EnrichedEventFactory } from '../apps/metrics-aggregator/src/test-support/enriched-events.factory';
@@ -14,7 +17,7 @@ import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/
 /**
  * Throughput of the metrics aggregator with real Kafka and Redis:
  *   npm run bench -- aggregator --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
- *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 2] [--latency 500] [--reuse id]
+ *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 6] [--latency 500] [--reuse id]
  * Pre-loads N enriched simulator events into a fresh topic, then runs the aggregator's pipeline
  * (parse, fold, one Lua apply per batch, change feed) from a fresh group and key prefix, and
  * reports events/s from start to the last offset applied. Keys are deleted after each run.
@@ -144,7 +147,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const events = Number(arg(args, 'events', '300000'));
   const partitions = Number(arg(args, 'partitions', '6'));
   const runs = Number(arg(args, 'runs', '3'));
-  const concurrency = Number(arg(args, 'concurrency', '2'));
+  const concurrency = Number(arg(args, 'concurrency', String(ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY)));
   // --reuse <id>: the topics of an earlier run (printed as topicsId) are already preloaded
   const reuse = arg(args, 'reuse', '');
   const id = reuse || randomUUID().slice(0, 8);

@@ -7,6 +7,7 @@ import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
 import {
   ENRICHED_FETCH_BYTES_PER_PARTITION,
   ENRICHED_FETCH_MAX_BYTES,
+  ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
 } from './aggregation/aggregator.settings';
 
 /**
@@ -42,15 +43,15 @@ export class MetricsAggregatorModule {
           groupId: config.aggregator.groupId,
           source: SERVICE_NAME,
           storage: config.aggregator.storage,
-          // read committed: the enricher writes in transactions; batches of two partitions overlap
-          // (one folds while Redis runs the other's script)
+          // read committed: the enricher writes in transactions; batches of several partitions overlap
+          // (one folds while Redis runs another's script)
           createTransport: () =>
             new KafkaBatchServer({
               ...connection,
               groupId: config.aggregator.groupId,
               readCommitted: true,
               maxWaitTimeMs: 100,
-              partitionsConsumedConcurrently: 2,
+              partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
               maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
               maxBytes: ENRICHED_FETCH_MAX_BYTES,
             }),

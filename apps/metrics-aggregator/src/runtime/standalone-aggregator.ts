@@ -5,6 +5,7 @@ import {
   AggregatorSettings,
   ENRICHED_FETCH_BYTES_PER_PARTITION,
   ENRICHED_FETCH_MAX_BYTES,
+  ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
 } from '../aggregation/aggregator.settings';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
@@ -90,7 +91,8 @@ export async function startStandaloneAggregator(
     groupId: options.groupId,
     readCommitted: true,
     maxWaitTimeMs: options.maxWaitTimeMs ?? 100,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
+    partitionsConsumedConcurrently:
+      options.partitionsConsumedConcurrently ?? ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
     topics: [options.topics.enriched],
     ...(options.sessionTimeoutMs
       ? {
