@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CandidateService } from '../candidates/candidate.service';
 import { WatermarkTracker } from '../freshness/watermark.tracker';
 import { RankingService } from '../ranking/ranking.service';
-import { RANKING_SIGNALS, RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
+import { RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
 import { UserStateRepository } from '../user-state/user-state.repository';
 import { InvalidCursorError, decodeCursor, encodeCursor } from './feed-cursor';
 import { FeedItemDto, FeedQueryDto, FeedResponseDto } from './feed.dto';
@@ -89,8 +89,21 @@ export class FeedService {
 }
 
 export function toItem(item: RankedItem): FeedItemDto {
-  const reasons: Partial<Record<RankingSignal, number>> = {};
-  for (const signal of RANKING_SIGNALS) reasons[signal] = round(item.reasons[signal]);
+  const r = item.reasons;
+  // one literal in RANKING_SIGNALS order (the response schema's order): no keyed store per signal
+  const reasons: Record<RankingSignal, number> = {
+    similarity: round(r.similarity),
+    repeat: round(r.repeat),
+    follow: round(r.follow),
+    category: round(r.category),
+    viewers: round(r.viewers),
+    velocity: round(r.velocity),
+    bids: round(r.bids),
+    chats: round(r.chats),
+    gmv: round(r.gmv),
+    freshness: round(r.freshness),
+    shownIgnored: round(r.shownIgnored),
+  };
   return {
     streamId: item.candidate.streamId,
     sellerId: item.candidate.sellerId,

@@ -1,7 +1,7 @@
 import { liveFeaturesOf } from './live-features';
 import { rankingProfile } from './ranking-profiles';
 import { RankingService } from './ranking.service';
-import { EMPTY_USER_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
+import { EMPTY_USER_SIGNALS, RANKING_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
 
 const NOW = 1_700_000_000_000;
 const caps = { maxPerSeller: 2, maxPerCategory: 10 };
@@ -174,6 +174,25 @@ describe('RankingService', () => {
       );
     expect(run()).toEqual(['a', 'b', 'c']);
     expect(run()).toEqual(run());
+  });
+
+  it('ranks a small set after a larger one as if it came first (scratch rows are reused)', () => {
+    const small = () =>
+      service.rankPage({
+        candidates: [candidate('x', { live: false, similarity: 0.9 }), candidate('y'), candidate('z')],
+        user: EMPTY_USER_SIGNALS,
+        profile: balanced,
+        now: NOW,
+        limit: 5,
+      });
+    const first = small();
+    // 300 candidates: beyond the initial score row, and leaves high scores at indices 0..2
+    const large = Array.from({ length: 300 }, (_, i) => candidate(`big-${i}`, { similarity: 1 }));
+    service.rankPage({ candidates: large, user: EMPTY_USER_SIGNALS, profile: balanced, now: NOW, limit: 5 });
+    const again = small();
+    expect(again).toEqual(first);
+    expect(ids(again.items)).toEqual(['y', 'z']);
+    expect(Object.keys(again.items[0].reasons)).toEqual([...RANKING_SIGNALS]);
   });
 
   it('rejects an unknown profile name', () => {

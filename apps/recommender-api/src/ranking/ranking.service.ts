@@ -56,9 +56,9 @@ export class RankingService {
     // hot path (~150 candidates a request): scores in a typed array, candidates ordered by index,
     // one scratch row of features; the reasons object is built only for the page's items
     const candidates = dedupe(request.candidates);
-    const scores = new Float64Array(candidates.length);
+    const scores = scoreScratch(candidates.length);
     const order: number[] = [];
-    const f = new Float64Array(SIGNAL_COUNT);
+    const f = FEATURE_ROW;
     for (let c = 0; c < candidates.length; c++) {
       if (!candidates[c].live) continue;
       fillFeatures(f, candidates[c], user, now, maxSeller, maxCategory);
@@ -76,10 +76,7 @@ export class RankingService {
     const items = page.map((c) => {
       const candidate = candidates[c];
       fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
-      const reasons = {} as Record<RankingSignal, number>;
-      // `|| 0` turns -0 (a zero penalty) into 0 in the reasons
-      for (let i = 0; i < SIGNAL_COUNT; i++) reasons[RANKING_SIGNALS[i]] = weights[i] * f[i] || 0;
-      return { candidate, score: scores[c], reasons };
+      return { candidate, score: scores[c], reasons: reasonsOf(weights, f) };
     });
     return { items, liveCount: order.length };
   }
@@ -99,12 +96,25 @@ export class RankingService {
 }
 
 const SIGNAL_COUNT = RANKING_SIGNALS.length;
+
+// Scratch of rankPage, reused by every call: it runs synchronously to the end and nothing it
+// returns keeps them. A typed array over 64 bytes has an off-heap buffer, whose allocation and
+// later release cost more than the ranking of a small candidate set.
+const FEATURE_ROW = new Float64Array(SIGNAL_COUNT);
+let scoreRow = new Float64Array(256);
+
+/** The shared score row, at least `n` long (values from an earlier call: every used one is set). */
+function scoreScratch(n: number): Float64Array {
+  if (scoreRow.length < n) scoreRow = new Float64Array(Math.max(n, 2 * scoreRow.length));
+  return scoreRow;
+}
+
 // fillFeatures writes by position: fail at load, not silently, if the signal list changes
 if (
   RANKING_SIGNALS.join() !==
   'similarity,repeat,follow,category,viewers,velocity,bids,chats,gmv,freshness,shownIgnored'
 )
-  throw new Error('RANKING_SIGNALS changed: update fillFeatures in ranking.service.ts');
+  throw new Error('RANKING_SIGNALS changed: update fillFeatures and reasonsOf in ranking.service.ts');
 
 /**
  * Writes candidate `c`'s features, each in [0, 1], into `f` in RANKING_SIGNALS order (similarity,
@@ -136,6 +146,27 @@ function fillFeatures(
   f[9] = Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS);
   f[10] = ignoredPenalty(user.shown.get(c.streamId), now);
   return f;
+}
+
+/**
+ * Each signal's contribution (weight x feature) as one object literal in RANKING_SIGNALS order
+ * (checked at load above): one hidden class for every item, no keyed store per signal. `|| 0`
+ * turns -0 (a zero penalty) into 0.
+ */
+function reasonsOf(w: Float64Array, f: Float64Array): Record<RankingSignal, number> {
+  return {
+    similarity: w[0] * f[0] || 0,
+    repeat: w[1] * f[1] || 0,
+    follow: w[2] * f[2] || 0,
+    category: w[3] * f[3] || 0,
+    viewers: w[4] * f[4] || 0,
+    velocity: w[5] * f[5] || 0,
+    bids: w[6] * f[6] || 0,
+    chats: w[7] * f[7] || 0,
+    gmv: w[8] * f[8] || 0,
+    freshness: w[9] * f[9] || 0,
+    shownIgnored: w[10] * f[10] || 0,
+  };
 }
 
 const LOG1P_SATURATION = Math.log1p(SESSIONS_SATURATION);
