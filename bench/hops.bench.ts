@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
 import { HopTracer, Sighting, nowMs } from './hops-tracer';
 import { startLoad } from './suite/load-generator';
 import { startMeshTarget } from './suite/mesh.target';
@@ -19,6 +20,8 @@ import { SuiteTarget } from './suite/suite-target';
  * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process used per second.
  *
  * `npm run bench -- hops --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379 --rates 0,2500 --probes 30`
+ * `--cpu-prof <dir>`: a V8 CPU profile of every service over each rate's probe window, written to
+ * `<dir>` and summarised (top functions by self and inclusive time) in the result.
  */
 const TIMEOUT_MS = 5_000;
 const PAIRS = 5;
@@ -46,7 +49,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       .filter((kv) => kv.includes('='))
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
-  const target = await startMeshTarget({ brokers, redisUrl, runtime, env });
+  const profileDir = arg(args, 'cpu-prof', '');
+  const profileEnv = profileDir ? cpuProfileEnv(profileDir) : {};
+  const target = await startMeshTarget({ brokers, redisUrl, runtime, env: { ...env, ...profileEnv } });
   const described = target.describe() as {
     topicPrefix: string;
     redisPrefix: string;
@@ -84,6 +89,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         rate > 0 ? startLoad({ sink: target.loadSink, rate, durationSec: 3_600, seed: 5, live: true }) : null;
       await load?.started;
       if (load) await sleep(3_000); // let the pipeline reach its steady state under the load
+      const pids = described.processes.flatMap(({ pid }) => (pid ? [pid] : []));
+      const profilesBefore = new Set(profileDir ? cpuProfileFiles(profileDir) : []);
+      if (profileDir) toggleCpuProfiles(pids); // start
       const cpu0 = processCpu(described.processes);
       const wall0 = Date.now();
       const starts: HopTimes[] = [];
@@ -112,6 +120,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       }
       const wallSec = (Date.now() - wall0) / 1000;
       const cpu1 = processCpu(described.processes);
+      if (profileDir) {
+        toggleCpuProfiles(pids); // stop and write
+        await sleep(2_000);
+      }
+      const cpuProfiles = profileDir
+        ? Object.fromEntries(
+            cpuProfileFiles(profileDir)
+              .filter((file) => !profilesBefore.has(file))
+              .map((file) => [file, summarizeCpuProfile(file)]),
+          )
+        : undefined;
       load?.stop();
       const report = load ? await load.done.catch(() => load.progress()) : null;
       const achieved = report ? report.written / Math.max(0.001, report.wallMs / 1000) : 0;
@@ -136,6 +155,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
             round((ms - (cpu0[name] ?? 0)) / 10 / wallSec, 1), // ms of CPU per s / 10 = % of a core
           ]),
         ),
+        ...(cpuProfiles ? { cpuProfiles } : {}),
       };
       if (load) await sleep(3_000); // drain before the next rate
     }

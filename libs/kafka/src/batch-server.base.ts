@@ -1,4 +1,4 @@
-import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { lastValueFrom } from 'rxjs';
 import {
@@ -44,6 +44,11 @@ export abstract class BatchServerBase
   protected lastBatchAt: number | null = null;
   protected readonly lags = new Map<string, PartitionLag>();
   protected readonly failures = new Map<string, FailingPartition>();
+  /**
+   * Handler per topic, resolved once: Nest's getHandlerByPattern first tries JSON.parse on the
+   * pattern, which throws (and builds a stack trace) for every plain topic name, once per batch.
+   */
+  private readonly handlersByTopic = new Map<string, MessageHandler>();
 
   protected constructor(
     retryBackoff: Partial<RetryBackoffOptions> | undefined,
@@ -88,10 +93,18 @@ export abstract class BatchServerBase
    * when it completed. Nest turns a thrown error into an erroring observable, hence lastValueFrom.
    */
   protected async runHandler(batch: KafkaBatch): Promise<void> {
-    const handler = this.getHandlerByPattern(batch.topic);
+    const handler = this.handlerOf(batch.topic);
     if (!handler) throw new Error(`No @EventPattern handler for topic ${batch.topic}`);
     const result: unknown = await handler(batch, new KafkaBatchContext([batch]));
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private handlerOf(topic: string): MessageHandler | null {
+    const cached = this.handlersByTopic.get(topic);
+    if (cached) return cached;
+    const handler = this.getHandlerByPattern(topic);
+    if (handler) this.handlersByTopic.set(topic, handler);
+    return handler;
   }
 
   protected recordSuccess(
