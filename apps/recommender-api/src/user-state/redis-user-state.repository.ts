@@ -54,7 +54,7 @@ export class RedisUserStateRepository extends UserStateRepository {
     const client = redis as unknown as Record<string, ReadUserState | undefined>;
     if (typeof client[`${COMMAND}Buffer`] !== 'function') {
       // loaded once per client, EVALSHA with a fallback to EVAL on NOSCRIPT (ioredis)
-      redis.defineCommand(COMMAND, { numberOfKeys: 7, lua: READ_USER_STATE_LUA });
+      redis.defineCommand(COMMAND, { numberOfKeys: READ_KEYS, lua: READ_USER_STATE_LUA });
     }
     const command = client[`${COMMAND}Buffer`] as ReadUserState;
     this.readScript = command.bind(redis);
@@ -62,15 +62,8 @@ export class RedisUserStateRepository extends UserStateRepository {
 
   read(userId: string, deadlineMs: number): Promise<UserState> {
     if (this.redis.status !== 'ready') return Promise.resolve(DEGRADED_USER_STATE);
-    const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
     const args = [
-      `${this.keys.userVectorPrefix}${userId}`,
-      `${base}sellers`,
-      `${base}seller-counts`,
-      `${base}follows`,
-      `${base}categories`,
-      `${base}shown`,
-      `${base}shown-counts`,
+      ...this.readKeysOf(userId),
       USER_STATE_READ_LIMITS.sellers,
       USER_STATE_READ_LIMITS.categories,
       USER_STATE_READ_LIMITS.shown,
@@ -125,7 +118,14 @@ export class RedisUserStateRepository extends UserStateRepository {
 
   async hasState(userId: string): Promise<boolean> {
     const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
-    const count = await this.redis.exists(
+    const count = await this.redis.exists(...this.readKeysOf(userId), `${base}streams`, `${base}recent`);
+    return count > 0;
+  }
+
+  /** The script's READ_KEYS keys, in the order read-user-state.lua reads KEYS[1..7]. */
+  private readKeysOf(userId: string): string[] {
+    const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
+    return [
       `${this.keys.userVectorPrefix}${userId}`,
       `${base}sellers`,
       `${base}seller-counts`,
@@ -133,10 +133,7 @@ export class RedisUserStateRepository extends UserStateRepository {
       `${base}categories`,
       `${base}shown`,
       `${base}shown-counts`,
-      `${base}streams`,
-      `${base}recent`,
-    );
-    return count > 0;
+    ];
   }
 
   private decodeOrDegraded(values: Reply): UserState {
