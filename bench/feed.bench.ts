@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
+import cluster, { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
@@ -223,6 +224,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     .filter((flag) => flag !== '');
   // --users-prefix <prefix>: reuse (and keep) the users written there by an earlier run
   const reusePrefix = arg(args, 'users-prefix', '');
+  // --workers <n>: the API as n processes sharing the port (HTTP_WORKERS), e.g. one per core
+  const workers = Number(arg(args, 'workers', '1'));
   const prefix = reusePrefix || `bench-feed-${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(redisUrl, { keyPrefix: prefix });
   let child: ChildProcess | null = null;
@@ -234,7 +237,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (reusePrefix) await redis.set(written, '1');
     }
     const usersWrittenMs = Date.now() - t0;
-    child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix })], {
+    child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix, workers })], {
       execArgv: [
         '-r',
         '@swc-node/register',
@@ -262,7 +265,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     return {
-      shape: { ...shape, connections, durationSec: duration, runs, ...(floorPath ? { floorPath } : {}) },
+      shape: {
+        ...shape,
+        connections,
+        durationSec: duration,
+        runs,
+        workers,
+        ...(floorPath ? { floorPath } : {}),
+      },
       serverFlags,
       usersWrittenMs,
       reqPerSec: {
@@ -291,13 +301,48 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * `--workers N`: the server child is a cluster primary with N workers sharing the port (as
+ * HTTP_WORKERS does for the service); it relays the port, sums the workers' CPU and stops them.
+ */
+async function servePrimary(workers: number): Promise<void> {
+  const forked: Worker[] = Array.from({ length: workers }, () => cluster.fork());
+  const ports = await Promise.all(
+    forked.map(
+      (w) => new Promise<number>((resolve) => w.once('message', (m: { port: number }) => resolve(m.port))),
+    ),
+  );
+  process.send?.({ port: ports[0] });
+  const cpuOf = (w: Worker): Promise<number> =>
+    new Promise((resolve) => {
+      w.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
+      w.send('cpu');
+    });
+  process.on('message', (message: string) => {
+    if (message === 'cpu') {
+      void Promise.all(forked.map(cpuOf)).then((cpus) => {
+        const { user, system } = process.cpuUsage();
+        process.send?.({ cpuUs: cpus.reduce((a, b) => a + b, user + system) });
+      });
+    } else {
+      let alive = forked.length;
+      for (const w of forked) {
+        w.once('exit', () => --alive === 0 && process.exit(0));
+        w.send('stop');
+      }
+    }
+  });
+}
+
 if (require.main === module && process.argv[2] === '--feed-bench-server') {
-  const { shape, redisUrl, prefix } = JSON.parse(process.argv[3]) as {
+  const { shape, redisUrl, prefix, workers } = JSON.parse(process.argv[3]) as {
     shape: Shape;
     redisUrl: string;
     prefix: string;
+    workers: number;
   };
-  serve(shape, redisUrl, prefix).catch((error: unknown) => {
+  const started = workers > 1 && cluster.isPrimary ? servePrimary(workers) : serve(shape, redisUrl, prefix);
+  started.catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });

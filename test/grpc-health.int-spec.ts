@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { ClientRequest, get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GrpcHealthClient, HealthStatus, LIVENESS_SERVICE } from '@app/health';
@@ -41,23 +42,30 @@ interface Running {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
   health: GrpcHealthClient;
   output: () => string;
+  httpPort: number;
 }
 
-async function start(app: string, topics: Record<string, string>): Promise<Running> {
+async function start(
+  app: string,
+  topics: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<Running> {
   const infra = testInfra();
   const grpcPort = await freePort();
+  const httpPort = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, `apps/${app}/src/main.ts`)], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      PORT: String(await freePort()),
+      PORT: String(httpPort),
       GRPC_PORT: String(grpcPort),
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       REDIS_URL: infra.redisUrl,
       REDIS_KEY_PREFIX: `${uniqueName(app)}:`,
       ...topics,
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,7 +73,13 @@ async function start(app: string, topics: Record<string, string>): Promise<Runni
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited, health: new GrpcHealthClient(`127.0.0.1:${grpcPort}`), output: () => output };
+  return {
+    child,
+    exited,
+    health: new GrpcHealthClient(`127.0.0.1:${grpcPort}`),
+    output: () => output,
+    httpPort,
+  };
 }
 
 /**
@@ -121,4 +135,93 @@ describe('main.ts of every app serves grpc.health.v1', () => {
       expect({ code, signal }).toEqual({ code: 0, signal: null });
     },
   );
+});
+
+/**
+ * The pid of the worker that answered /health/live, on a new connection each time (the primary
+ * deals connections, not requests, to the workers).
+ */
+let liveCalls = 0;
+function livePid(port: number): Promise<number> {
+  liveCalls++;
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/health/live', agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => {
+        try {
+          resolve((JSON.parse(body) as { info: { process: { pid: number } } }).info.process.pid);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    })
+      // a connection dealt to a worker just killed may never be answered
+      .setTimeout(2_000, function (this: ClientRequest) {
+        this.destroy(new Error('no answer in 2 s'));
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * HTTP_WORKERS=2: the primary forks two workers sharing the HTTP and gRPC ports; both answer, /metrics
+ * counts both, a worker that dies is replaced, and SIGTERM to the primary drains every worker and exits 0.
+ */
+describe('recommender-api with HTTP_WORKERS=2', () => {
+  let running: Running;
+
+  beforeAll(async () => {
+    const topics = await freshPipelineTopics('http-workers');
+    running = await start('recommender-api', topics, { HTTP_WORKERS: '2' });
+    await until(
+      async () => (await running.health.check('recommender-api', 500)) === 'SERVING',
+      'SERVING',
+      40_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n--- output ---\n${running.output()}`);
+    });
+  });
+
+  afterAll(() => {
+    running.health.close();
+    if (running.child.exitCode === null) running.child.kill('SIGKILL');
+  });
+
+  it('serves from two worker processes, replaces one that dies, drains all on SIGTERM', async () => {
+    const pids = new Set<number>();
+    await until(
+      async () => pids.add(await livePid(running.httpPort)).size === 2,
+      'two workers answering',
+      20_000,
+    );
+    expect(pids.has(running.child.pid as number)).toBe(false);
+    // /metrics on the shared port merges both workers: it counts every probe above, wherever it landed
+    const asked = liveCalls;
+    const metrics = await (await fetch(`http://127.0.0.1:${running.httpPort}/metrics`)).text();
+    const counted = /http_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(counted?.[1])).toBe(asked);
+
+    const [killed, survivor] = [...pids];
+    process.kill(killed, 'SIGKILL');
+    // the replacement: a pid not seen before answers (a connection dealt before the kill may not)
+    let replacement = 0;
+    await until(
+      async () => {
+        const pid = await livePid(running.httpPort);
+        if (!pids.has(pid)) replacement = pid;
+        return replacement !== 0;
+      },
+      'a replacement worker answering',
+      40_000,
+    );
+    const after = [survivor, replacement];
+
+    running.child.kill('SIGTERM');
+    const [code, signal] = await running.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    for (const pid of after) expect(() => process.kill(pid, 0)).toThrow();
+  }, 120_000);
 });

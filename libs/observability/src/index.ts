@@ -1,4 +1,5 @@
 export * from './boot-failure';
+export * from './cluster-metrics';
 export * from './http.metrics';
 export * from './logger.options';
 export * from './metrics.controller';

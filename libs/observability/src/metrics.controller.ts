@@ -1,17 +1,22 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
+import { metricsTextSource } from './cluster-metrics';
 
-/** Prometheus scrape endpoint. */
+/** Prometheus scrape endpoint (in a cluster worker: the whole cluster's metrics, see cluster-metrics.ts). */
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly registry: Registry) {}
+  private readonly metricsText: () => Promise<string>;
+
+  constructor(registry: Registry) {
+    this.metricsText = metricsTextSource(registry);
+  }
 
   @Get()
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return this.metricsText();
   }
 }

@@ -9,6 +9,7 @@ import {
   topicsEnv,
 } from '@app/config';
 import { recommenderEnv } from '../feed/feed.env';
+import { httpWorkersEnv } from '../http/http-workers';
 
 export const SERVICE_NAME = 'recommender-api';
 
@@ -21,6 +22,7 @@ export const recommenderApiEnvSchema = defineEnvSchema({
   apiKeys: apiKeysEnv(),
   qdrant: qdrantEnv(),
   recommender: recommenderEnv(),
+  serving: httpWorkersEnv(),
 });
 
 export type RecommenderApiConfig = ConfigOf<typeof recommenderApiEnvSchema>;
