@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { SuiteMode } from './suite-result';
 
 export const SECTIONS = ['services', 'ingest', 'latency', 'feed', 'recall', 'quality'] as const;
@@ -24,12 +25,15 @@ export interface SuiteOptions {
   ingestRate: number | undefined;
   probes: number;
   qualityEvents: number;
+  /** The recommender's HTTP_WORKERS in the feed section (default: one per core, as on one host). */
+  feedWorkers: number;
 }
 
 export const USAGE = `usage: npm run bench [-- --mode mesh|embedded] [--quick] [--out file.json]
   [--brokers host:port] [--redis redis://host:port] [--runtime auto|dist|source]
   [--only services,ingest,latency,feed,recall,quality] [--trial-sec N] [--start-rate N]
   [--max-rate N] [--max-trials N] [--ingest-rate N] [--probes N] [--quality-events N]
+  [--feed-workers N]
 npm run bench -- <name> [args]   one benchmark (bench/<name>.bench.ts)`;
 
 function value(argv: readonly string[], name: string): string | undefined {
@@ -63,6 +67,7 @@ const KNOWN = new Set([
   'ingest-rate',
   'probes',
   'quality-events',
+  'feed-workers',
 ]);
 
 /** Parses the suite's arguments; throws with the problem on anything unknown or invalid. */
@@ -96,5 +101,6 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
     ingestRate: ingestRate === undefined ? undefined : positive(argv, 'ingest-rate', 0),
     probes: positive(argv, 'probes', quick ? 40 : 300),
     qualityEvents: positive(argv, 'quality-events', quick ? 100_000 : 1_000_000),
+    feedWorkers: Math.round(positive(argv, 'feed-workers', availableParallelism())),
   };
 }
