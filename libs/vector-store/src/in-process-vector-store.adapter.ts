@@ -3,7 +3,7 @@ import { DEFAULT_PAYLOAD_INDEXES } from './payload-index.config';
 import { type CandidatePostings, PayloadInvertedIndex, forEachPostedSlot } from './payload-inverted.index';
 import { type PayloadPredicate, compileFilter } from './payload-filter.evaluator';
 import type { Filter, Payload } from './payload-filter.types';
-import { TopKHeap, dotAt, normalized } from './vector-math.kernel';
+import { TopKHeap, dotAt, normalizeInto, normalized } from './vector-math.kernel';
 import { VectorArena } from './vector.arena';
 import { VectorPointNotFoundError, VectorStoreRequestError } from './vector-store.error';
 import type {
@@ -70,6 +70,8 @@ export class InProcessVectorStore implements VectorStore {
   private readonly slotsById = new Map<string, number>();
   private readonly inverted: PayloadInvertedIndex;
   private ann: HnswAnnIndex | null = null;
+  /** The normalised query, reused: a search runs synchronously and hnswlib copies the query. */
+  private readonly query: Float32Array;
 
   constructor(options: InProcessVectorStoreOptions) {
     if (!Number.isInteger(options.dimension) || options.dimension <= 0) {
@@ -79,6 +81,7 @@ export class InProcessVectorStore implements VectorStore {
     this.thresholdOption = options.exactSearchThreshold ?? 'auto';
     this.hnswOptions = { ...DEFAULT_HNSW_OPTIONS, ...options.hnsw };
     this.arena = new VectorArena(this.dimension, options.initialCapacity ?? 1024);
+    this.query = new Float32Array(this.dimension);
     const defaultFields = DEFAULT_PAYLOAD_INDEXES.filter(
       (i) => i.schema === 'keyword' || i.schema === 'bool',
     ).map((i) => i.field);
@@ -136,8 +139,8 @@ export class InProcessVectorStore implements VectorStore {
 
   search(request: SearchRequest): Promise<ScoredPoint[]> {
     return settle(() => {
-      const query = normalized(request.vector, this.dimension);
-      const hits = this.topK(query, checkLimit(request.limit), request.filter, -1);
+      normalizeInto(request.vector, this.dimension, this.query, 0);
+      const hits = this.topK(this.query, checkLimit(request.limit), request.filter, -1);
       return this.toScored(hits, request.withPayload ?? true);
     });
   }
@@ -146,7 +149,8 @@ export class InProcessVectorStore implements VectorStore {
     return settle(() => {
       const slot = this.slotsById.get(request.id);
       if (slot === undefined) throw new VectorPointNotFoundError(request.id);
-      const hits = this.topK(this.arena.read(slot), checkLimit(request.limit), request.filter, slot);
+      // the stored row itself as the query: nothing writes to the arena during a search
+      const hits = this.topK(this.arena.row(slot), checkLimit(request.limit), request.filter, slot);
       return this.toScored(hits, request.withPayload ?? true);
     });
   }
@@ -207,7 +211,7 @@ export class InProcessVectorStore implements VectorStore {
     if (this.ann || this.arena.size <= this.exactSearchThreshold) return;
     const ann = new HnswAnnIndex(this.dimension, this.arena.capacity, this.hnswOptions);
     for (let slot = 0; slot < this.arena.highWater; slot++) {
-      if (this.arena.isLive(slot)) ann.upsert(slot, this.arena.read(slot));
+      if (this.arena.isLive(slot)) ann.upsert(slot, this.arena.row(slot));
     }
     this.ann = ann;
   }
@@ -287,6 +291,11 @@ export class InProcessVectorStore implements VectorStore {
     return heap.drain();
   }
 
+  /**
+   * Scores are hnswlib's own (1 - its float32 inner-product distance): no re-scoring in JS (a
+   * 128-d dot product per hit), at float32 precision (~1e-7) where the exact path scores in
+   * float64. Hits come nearest first; the sort only orders equal scores by slot, as exact does.
+   */
   private approximate(
     ann: HnswAnnIndex,
     query: Float32Array,
@@ -295,13 +304,11 @@ export class InProcessVectorStore implements VectorStore {
     exclude: number,
   ): Hit[] {
     // Unfiltered: ask one more and drop the excluded point instead of a per-node JS callback.
-    const slots = ann.search(query, allow || exclude < 0 ? k : k + 1, allow);
-    const data = this.arena.data;
-    const dim = this.dimension;
+    const { neighbors, distances } = ann.search(query, allow || exclude < 0 ? k : k + 1, allow);
     const hits: Hit[] = [];
-    for (const slot of slots) {
-      if (hits.length === k) break;
-      if (slot !== exclude) hits.push({ slot, score: dotAt(data, slot * dim, query, dim) });
+    for (let i = 0; i < neighbors.length && hits.length < k; i++) {
+      const slot = neighbors[i];
+      if (slot !== exclude) hits.push({ slot, score: 1 - distances[i] });
     }
     return hits.sort((a, b) => b.score - a.score || a.slot - b.slot);
   }

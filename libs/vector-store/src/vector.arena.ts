@@ -71,10 +71,10 @@ export class VectorArena {
     this.rows.set(row, slot * this.dimension);
   }
 
-  /** A copy of the stored (normalised) row. */
-  read(slot: number): Float32Array {
+  /** The stored row itself (a view): valid until the arena grows; for immediate reads only. */
+  row(slot: number): Float32Array {
     const start = slot * this.dimension;
-    return this.rows.slice(start, start + this.dimension);
+    return this.rows.subarray(start, start + this.dimension);
   }
 
   private grow(capacity: number): void {
