@@ -19,10 +19,15 @@ export interface CandidateSet {
   candidates: RankingCandidate[];
   /** The vector search failed (e.g. Qdrant down) or the index is still catching up. */
   degraded: boolean;
+  /** The metrics cache's live rows, taken with the candidates (RankRequest.liveRows). */
+  liveRows: Float64Array;
 }
 
 /** Sellers read from the user's state for source (b); the aggregator keeps them ordered. */
 const MAX_AFFINITY_SELLERS = 50;
+
+/** The hits of a search that failed (Qdrant down, timeout): the feed goes on degraded without them. */
+export const FAILED: readonly ScoredPoint[] = Object.freeze([]);
 
 /**
  * The three candidate sources of a feed: (a) vector search with the user's vector and the filters
@@ -35,32 +40,62 @@ export class CandidateService {
     private readonly metrics: LiveMetricsCache,
   ) {}
 
+  /** `search` then `assemble`: the three sources of one query. */
   async gather(q: CandidateQuery): Promise<CandidateSet> {
+    const search = this.search(q);
+    if (search.hits === null) return this.assemble(q, null, search.ready);
+    try {
+      return this.assemble(q, await search.hits, search.ready);
+    } catch {
+      return this.assemble(q, FAILED, search.ready);
+    }
+  }
+
+  /**
+   * Starts source (a), the vector search with the filters inside the one query (`hits` null when
+   * there is nothing to search: no user vector), and notes whether the index was ready (caught up)
+   * at that moment. The caller awaits `hits` (the store's own promise, no wrapper) and passes them,
+   * or FAILED if it rejects, to `assemble`.
+   */
+  search(q: CandidateQuery): { hits: Promise<ScoredPoint[]> | null; ready: boolean } {
+    const ready = this.index.ready();
+    if (!q.vector || q.vectorLimit <= 0) return { hits: null, ready };
+    try {
+      // over-fetch by what this chain already served, which the filter cannot exclude (point ids)
+      const hits = this.index.store.search({
+        vector: q.vector,
+        filter: liveFilter(q),
+        limit: q.vectorLimit + Math.min(q.excludeStreamIds.size, q.vectorLimit),
+      });
+      return { hits, ready };
+    } catch (error) {
+      return { hits: Promise.reject(error instanceof Error ? error : new Error(String(error))), ready };
+    }
+  }
+
+  /**
+   * The candidates of a query from the search's hits (null: not searched; FAILED: the index
+   * failed; `ready`: as `search` found the index), the user's sellers and trending. Synchronous:
+   * no per-candidate I/O, the metrics cache answers, and its shared candidates are reached
+   * without an id lookup per seller stream.
+   */
+  assemble(q: CandidateQuery, hits: readonly ScoredPoint[] | null, ready: boolean): CandidateSet {
     const out: RankingCandidate[] = [];
-    let degraded = !this.index.ready();
-    if (q.vector && q.vectorLimit > 0) {
-      try {
-        // over-fetch by what this chain already served, which the filter cannot exclude (point ids)
-        const hits = await this.index.store.search({
-          vector: q.vector,
-          filter: liveFilter(q),
-          limit: q.vectorLimit + Math.min(q.excludeStreamIds.size, q.vectorLimit),
-        });
-        for (const hit of hits) {
-          if (q.excludeStreamIds.has(hit.id)) continue;
-          const c = this.fromHit(hit);
-          if (c) out.push(c);
-        }
-      } catch {
-        degraded = true;
+    const degraded = hits === FAILED || !ready;
+    // a first page excludes no stream: no id is read (a cache miss per candidate) just to check
+    const served = q.excludeStreamIds.size > 0 ? q.excludeStreamIds : null;
+    if (hits !== null) {
+      for (const hit of hits) {
+        if (served?.has(hit.id)) continue;
+        const c = this.fromHit(hit);
+        if (c) out.push(c);
       }
     }
     for (const sellerId of affinitySellers(q.user)) {
       if (q.excludeSellerIds.has(sellerId)) continue;
-      for (const streamId of this.metrics.liveStreamsOf(sellerId)) {
-        if (q.excludeStreamIds.has(streamId)) continue;
-        const c = this.metrics.liveCandidate(streamId);
-        if (c && matches(c, q)) out.push(c);
+      for (const c of this.metrics.liveCandidatesOf(sellerId)) {
+        if (served?.has(c.streamId)) continue;
+        if (matches(c, q)) out.push(c);
       }
     }
     const trending = this.metrics.trendingCandidates({
@@ -71,7 +106,7 @@ export class CandidateService {
       limit: q.trendingLimit,
     });
     for (const c of trending) out.push(c);
-    return { candidates: out, degraded };
+    return { candidates: out, degraded, liveRows: this.metrics.liveRows() };
   }
 
   /** A vector hit with its live metrics; the metrics cache has the last word on liveness. */
@@ -84,6 +119,7 @@ export class CandidateService {
     const p: Payload = hit.payload ?? {};
     if (p.live !== true || typeof p.sellerId !== 'string') return null;
     return {
+      key: undefined,
       streamId: hit.id,
       sellerId: p.sellerId,
       title: typeof p.title === 'string' ? p.title : '',
@@ -127,9 +163,26 @@ function matches(s: Pick<RankingCandidate, 'category' | 'language'>, q: Candidat
 
 function affinitySellers(user: UserSignals): Set<string> {
   const sellers = new Set<string>(user.follows);
-  const byWeight = [...user.sellerWeights].sort((a, b) => b[1] - a[1]).slice(0, MAX_AFFINITY_SELLERS);
-  for (const [sellerId] of byWeight) sellers.add(sellerId);
+  for (const sellerId of heaviest(user.sellerWeights, MAX_AFFINITY_SELLERS)) sellers.add(sellerId);
   for (const [sellerId, n] of user.sellerSessions)
     if (n > 1 && sellers.size < 2 * MAX_AFFINITY_SELLERS) sellers.add(sellerId);
   return sellers;
+}
+
+/**
+ * The `n` heaviest keys, heaviest first, ties in map order (a stable sort). The user-state read
+ * builds the map heaviest first already (ZREVRANGE), so that order is checked, not re-sorted.
+ */
+function heaviest(weights: ReadonlyMap<string, number>, n: number): Iterable<string> {
+  let previous = Infinity;
+  for (const w of weights.values()) {
+    if (!(w <= previous)) {
+      return [...weights]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .map(([key]) => key);
+    }
+    previous = w;
+  }
+  return weights.size <= n ? weights.keys() : [...weights.keys()].slice(0, n);
 }

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CandidateService } from '../candidates/candidate.service';
+import { ScoredPoint } from '@app/vector-store';
+import { CandidateQuery, CandidateService, FAILED } from '../candidates/candidate.service';
 import { WatermarkTracker } from '../freshness/watermark.tracker';
 import { RankingService } from '../ranking/ranking.service';
 import { RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
@@ -57,15 +58,28 @@ export class FeedService {
       vectorLimit: this.settings.vectorCandidates,
       trendingLimit: Math.max(this.settings.trendingCandidates, limit * 2),
     };
-    let gathered = await this.candidates.gather({ ...base, language: query.language });
+    const q: CandidateQuery = { ...base, language: query.language };
+    // the store's promise awaited here, not through an async gather: fewer promises per request
+    const search = this.candidates.search(q);
+    let hits: readonly ScoredPoint[] | null = null;
+    if (search.hits !== null) {
+      try {
+        hits = await search.hits;
+      } catch {
+        hits = FAILED;
+      }
+    }
+    let gathered = this.candidates.assemble(q, hits, search.ready);
     if (cold && query.language === undefined && preferredLanguage !== undefined) {
       // language-aware cold start (no state: new user, or Redis down): only the viewer's language
       // (Accept-Language) when a full page of it is live, else it is merged with the rest
-      const own = await this.candidates.gather({ ...base, language: preferredLanguage });
+      // (no vector, so nothing to search: the other sources are read at once, no await)
+      const ownQuery: CandidateQuery = { ...base, language: preferredLanguage };
+      const own = this.candidates.assemble(ownQuery, null, this.candidates.search(ownQuery).ready);
       gathered =
         own.candidates.length >= limit
           ? own
-          : { candidates: [...own.candidates, ...gathered.candidates], degraded: gathered.degraded };
+          : { ...gathered, candidates: [...own.candidates, ...gathered.candidates] };
     }
     const { items: ranked, liveCount } = this.ranking.rankPage({
       candidates: gathered.candidates,
@@ -73,6 +87,8 @@ export class FeedService {
       profile: this.profile,
       now: Date.now(),
       limit,
+      // taken with the candidates above, in this same synchronous step (no await since)
+      liveRows: gathered.liveRows,
     });
     const chain = [...served, ...ranked.map((r) => r.candidate.streamId)];
     return {

@@ -40,7 +40,7 @@ describe('LiveMetricsCache', () => {
     // even with a stale trending order, an ended stream is never returned
     expect(cache.trending({ limit: 5 })).toEqual([]);
     expect(cache.trendingCandidates({ limit: 5 })).toEqual([]);
-    expect([...cache.liveStreamsOf('seller-a')]).toEqual([]);
+    expect([...cache.liveCandidatesOf('seller-a')]).toEqual([]);
     expect(cache.get('a')?.live).toBe(false);
     expect(cache.getLive('a')).toBeUndefined();
   });
@@ -62,7 +62,15 @@ describe('LiveMetricsCache', () => {
     const cache = new LiveMetricsCache({ maxEnded: 10, trendingRefreshMs: 0 });
     cache.apply(snapshot('a', { sellerId: 's' }));
     cache.apply(snapshot('b', { sellerId: 's' }));
-    expect([...cache.liveStreamsOf('s')].sort()).toEqual(['a', 'b']);
+    const streams = [...cache.liveCandidatesOf('s')];
+    expect(streams.map((c) => c.streamId)).toEqual(['a', 'b']);
+    expect(streams[0]).toBe(cache.liveCandidate('a'));
+    // a seller change moves the stream; an update keeps its place in the seller's order
+    cache.apply(snapshot('a', { sellerId: 't' }));
+    cache.apply(snapshot('b', { sellerId: 's', viewers: 99 }));
+    expect([...cache.liveCandidatesOf('s')].map((c) => c.streamId)).toEqual(['b']);
+    expect([...cache.liveCandidatesOf('t')][0]).toBe(cache.liveCandidate('a'));
+    expect(cache.liveCandidate('b')?.metrics?.viewers).toBe(99);
     expect(liveSignalsOf(snapshot('a'))).toEqual({
       viewers: 10,
       viewerVelocity: 1,
@@ -70,5 +78,43 @@ describe('LiveMetricsCache', () => {
       chatsPerMin: 6,
       gmvPerMin: 40,
     });
+  });
+
+  it('gives each live stream its own key (slot), re-used only after the stream left', () => {
+    const cache = new LiveMetricsCache({ maxEnded: 10, trendingRefreshMs: 0 });
+    cache.apply(snapshot('a'));
+    cache.apply(snapshot('b'));
+    const keyOf = (id: string) => cache.liveCandidate(id)?.key;
+    expect(keyOf('a')).not.toBe(keyOf('b'));
+    cache.apply(snapshot('a', { viewers: 50 }));
+    expect(keyOf('a')).toBe(cache.liveCandidate('a')?.key);
+    const freed = keyOf('a');
+    cache.apply(snapshot('a', { live: false }));
+    cache.apply(snapshot('c'));
+    expect(keyOf('c')).toBe(freed);
+    expect(cache.liveCount).toBe(2);
+  });
+
+  it('serves trending from a stale order by the streams current candidates, never an ended one', () => {
+    let now = 0;
+    const cache = new LiveMetricsCache({ maxEnded: 10, trendingRefreshMs: 1_000 }, () => now);
+    cache.apply(snapshot('a', { engagementScore: 9 }));
+    cache.apply(snapshot('b', { engagementScore: 5 }));
+    now = 2_000;
+    expect(cache.trendingCandidates({ limit: 5 }).map((c) => c.streamId)).toEqual(['a', 'b']);
+    // within the refresh period: a and b end, a comes back live in b's old slot (its update
+    // served), c takes a's old slot
+    const [keyA, keyB] = [cache.liveCandidate('a')?.key, cache.liveCandidate('b')?.key];
+    cache.apply(snapshot('a', { live: false }));
+    cache.apply(snapshot('b', { live: false }));
+    cache.apply(snapshot('a', { engagementScore: 9, viewers: 77 }));
+    cache.apply(snapshot('c', { engagementScore: 1 }));
+    expect([cache.liveCandidate('a')?.key, cache.liveCandidate('c')?.key]).toEqual([keyB, keyA]);
+    const served = cache.trendingCandidates({ limit: 5 });
+    expect(served.map((c) => c.streamId)).toEqual(['a']);
+    expect(served[0]).toBe(cache.liveCandidate('a'));
+    expect(cache.trending({ limit: 5 }).map((s) => s.viewers)).toEqual([77]);
+    now = 4_000;
+    expect(cache.trendingCandidates({ limit: 5 }).map((c) => c.streamId)).toEqual(['a', 'c']);
   });
 });

@@ -1,4 +1,4 @@
-import { liveFeaturesOf } from './live-features';
+import { LIVE_ROW_STRIDE, liveFeaturesOf, writeLiveRow } from './live-features';
 import { rankingProfile } from './ranking-profiles';
 import { RankingService } from './ranking.service';
 import { EMPTY_USER_SIGNALS, RANKING_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
@@ -221,5 +221,70 @@ describe('RankingService with precomputed live features', () => {
     expect(rank(precomputed)).toEqual(rank(plain));
     expect(rank(plain).liveCount).toBe(1);
     expect(rank(plain).scored[0].reasons.viewers).toBeGreaterThan(0);
+  });
+
+  it('dedupes by key as by id: the best similarity wins, one item per stream', () => {
+    const shared = candidate('a', { key: 3 });
+    const page = (candidates: RankingCandidate[]) =>
+      service.rankPage({ candidates, user: user(), profile: balanced, now: NOW, limit: 10 });
+    const keyed = page([
+      shared,
+      candidate('b', { key: 1 }),
+      { ...shared, similarity: 0.9 },
+      shared,
+      candidate('c', { key: 1024 }),
+    ]);
+    const byId = page([
+      candidate('a'),
+      candidate('b'),
+      candidate('a', { similarity: 0.9 }),
+      candidate('a'),
+      candidate('c'),
+    ]);
+    expect(keyed.liveCount).toBe(3);
+    expect(ids(keyed.items)).toEqual(ids(byId.items));
+    expect(keyed.items.map((i) => i.score)).toEqual(byId.items.map((i) => i.score));
+    expect(keyed.items.find((i) => i.candidate.streamId === 'a')?.reasons.similarity).toBeCloseTo(0.9);
+    // two streams under one key (a caller's mistake) or a candidate without one: deduped by id
+    const clash = page([candidate('a', { key: 1 }), candidate('b', { key: 1 }), candidate('a', { key: 2 })]);
+    expect(clash.liveCount).toBe(2);
+    const mixed = page([candidate('a', { key: 1 }), candidate('a'), candidate('b', { key: 2 })]);
+    expect(mixed.liveCount).toBe(2);
+  });
+
+  it('ranks keyed candidates from their live rows exactly as from their own fields', () => {
+    const candidates = ['a', 'b', 'c', 'd'].map((id, key) =>
+      candidate(id, {
+        key,
+        similarity: key % 2 ? 0.3 + key / 10 : undefined,
+        startedAt: NOW - key * 7 * 60_000,
+        metrics: {
+          viewers: 10 * key,
+          viewerVelocity: key - 1,
+          bidsPerMin: key,
+          chatsPerMin: 3,
+          gmvPerMin: 50,
+        },
+      }),
+    );
+    const rows = new Float64Array(candidates.length * LIVE_ROW_STRIDE);
+    for (const c of candidates) writeLiveRow(rows, c.key!, liveFeaturesOf(c.metrics!), c.startedAt);
+    const request = {
+      candidates,
+      user: user({ sellerWeights: new Map([['seller-c', 2]]) }),
+      profile: balanced,
+      now: NOW,
+      limit: 3,
+    };
+    const fromRows = service.rankPage({ ...request, liveRows: rows });
+    expect(fromRows).toEqual(service.rankPage(request));
+    // the rows are what is read: a different row changes the result
+    const top = fromRows.items[0];
+    rows[top.candidate.key! * LIVE_ROW_STRIDE] = 1;
+    const changed = service.rankPage({ ...request, liveRows: rows }).items;
+    const viewersOf = (items: typeof changed) =>
+      items.find((i) => i.candidate.streamId === top.candidate.streamId)?.reasons.viewers;
+    expect(viewersOf(changed)).toBe(balanced.weights.viewers);
+    expect(viewersOf(changed)).not.toBe(top.reasons.viewers);
   });
 });

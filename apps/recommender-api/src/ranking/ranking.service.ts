@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { dedupe } from './candidate.dedupe';
 import { IndexHeap } from './index.heap';
-import { NO_LIVE_FEATURES, liveFeaturesOf } from './live-features';
+import { LIVE_ROW_STRIDE, NO_LIVE_FEATURES, liveFeaturesOf } from './live-features';
 import {
   RANKING_SIGNALS,
   RankedItem,
@@ -33,6 +34,12 @@ export interface RankRequest {
   /** Epoch ms (freshness, impression decay). */
   now: number;
   limit: number;
+  /**
+   * Live rows by candidate key (live-features.ts: LiveMetricsCache.liveRows(), taken in the same
+   * synchronous step as the candidates): a keyed candidate's metric features and startedAt are read
+   * from its row instead of its objects. They must be what the candidate's own fields give.
+   */
+  liveRows?: Float64Array;
 }
 
 /**
@@ -49,8 +56,8 @@ export class RankingService {
 
   /** `rank`, plus how many distinct live candidates there were (the feed pages on it). */
   rankPage(request: RankRequest): RankedPage {
-    const { user, profile, now } = request;
-    const maxSeller = maxValue(user.sellerWeights);
+    const { user, profile, now, liveRows } = request;
+    const sellers = sellerFeaturesOf(user, maxValue(user.sellerWeights));
     const maxCategory = maxValue(user.categoryWeights);
     const weights = signedWeights(profile);
     // hot path (~150 candidates a request): scores in a typed array, candidates ordered by index,
@@ -61,7 +68,7 @@ export class RankingService {
     const f = FEATURE_ROW;
     for (let c = 0; c < candidates.length; c++) {
       if (!candidates[c].live) continue;
-      fillFeatures(f, candidates[c], user, now, maxSeller, maxCategory);
+      fillFeatures(f, candidates[c], user, sellers, now, maxCategory, liveRows);
       let score = 0;
       for (let i = 0; i < SIGNAL_COUNT; i++) score += weights[i] * f[i];
       scores[c] = score;
@@ -75,7 +82,7 @@ export class RankingService {
     const page = applyCaps(new IndexHeap(order, before), candidates, profile.caps, request.limit);
     const items = page.map((c) => {
       const candidate = candidates[c];
-      fillFeatures(f, candidate, user, now, maxSeller, maxCategory);
+      fillFeatures(f, candidate, user, sellers, now, maxCategory, liveRows);
       return { candidate, score: scores[c], reasons: reasonsOf(weights, f) };
     });
     return { items, liveCount: order.length };
@@ -88,7 +95,8 @@ export class RankingService {
     maxSeller = maxValue(user.sellerWeights),
     maxCategory = maxValue(user.categoryWeights),
   ): Record<RankingSignal, number> {
-    const f = fillFeatures(new Float64Array(SIGNAL_COUNT), c, user, now, maxSeller, maxCategory);
+    const sellers = sellerFeaturesOf(user, maxSeller);
+    const f = fillFeatures(new Float64Array(SIGNAL_COUNT), c, user, sellers, now, maxCategory);
     const out = {} as Record<RankingSignal, number>;
     RANKING_SIGNALS.forEach((signal, i) => (out[signal] = f[i]));
     return out;
@@ -125,25 +133,39 @@ function fillFeatures(
   f: Float64Array,
   c: RankingCandidate,
   user: UserSignals,
+  sellers: ReadonlyMap<string, SellerFeatures>,
   now: number,
-  maxSeller: number,
   maxCategory: number,
+  rows?: Float64Array,
 ): Float64Array {
-  const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(c.sellerId) ?? 0) / maxSeller : 0;
-  const sessions = user.sellerSessions.get(c.sellerId) ?? 0;
-  const comesBack = Math.min(1, Math.log1p(sessions) / LOG1P_SATURATION);
-  // metric features: precomputed per snapshot by the metrics cache, else from the metrics here
-  const live = c.liveFeatures ?? (c.metrics ? liveFeaturesOf(c.metrics) : NO_LIVE_FEATURES);
+  // a seller the user never engaged with: repeat and follow are 0 (no lookups, no log1p)
+  const seller = sellers.get(c.sellerId);
   f[0] = clamp01(c.similarity ?? 0);
-  f[1] = 0.5 * sellerWeight + 0.5 * comesBack;
-  f[2] = user.follows.has(c.sellerId) ? 1 : 0;
+  f[1] = seller === undefined ? 0 : seller.repeat;
+  f[2] = seller === undefined ? 0 : seller.follow;
   f[3] = maxCategory > 0 ? (user.categoryWeights.get(c.category) ?? 0) / maxCategory : 0;
-  f[4] = live.viewers;
-  f[5] = live.velocity;
-  f[6] = live.bids;
-  f[7] = live.chats;
-  f[8] = live.gmv;
-  f[9] = Math.exp(-Math.max(0, now - c.startedAt) / FRESHNESS_TAU_MS);
+  let startedAt: number;
+  const key = c.key;
+  if (rows !== undefined && key !== undefined) {
+    // the metrics cache's row of this stream: one contiguous read
+    const o = key * LIVE_ROW_STRIDE;
+    f[4] = rows[o];
+    f[5] = rows[o + 1];
+    f[6] = rows[o + 2];
+    f[7] = rows[o + 3];
+    f[8] = rows[o + 4];
+    startedAt = rows[o + 5];
+  } else {
+    // metric features: precomputed per snapshot by the metrics cache, else from the metrics here
+    const live = c.liveFeatures ?? (c.metrics ? liveFeaturesOf(c.metrics) : NO_LIVE_FEATURES);
+    f[4] = live.viewers;
+    f[5] = live.velocity;
+    f[6] = live.bids;
+    f[7] = live.chats;
+    f[8] = live.gmv;
+    startedAt = c.startedAt;
+  }
+  f[9] = Math.exp(-Math.max(0, now - startedAt) / FRESHNESS_TAU_MS);
   f[10] = ignoredPenalty(user.shown.get(c.streamId), now);
   return f;
 }
@@ -170,6 +192,35 @@ function reasonsOf(w: Float64Array, f: Float64Array): Record<RankingSignal, numb
 }
 
 const LOG1P_SATURATION = Math.log1p(SESSIONS_SATURATION);
+
+/** The seller features of one user (repeat, follow), each in [0, 1]. */
+interface SellerFeatures {
+  repeat: number;
+  follow: number;
+}
+
+/**
+ * Repeat and follow of every seller the user has any of (weight, sessions, follow), computed once
+ * per request instead of per candidate; any other seller has 0 and 0 (what the same formulas give
+ * it: no weight, log1p(0) sessions, not followed).
+ */
+function sellerFeaturesOf(user: UserSignals, maxSeller: number): Map<string, SellerFeatures> {
+  const out = new Map<string, SellerFeatures>();
+  const add = (sellerId: string): void => {
+    if (out.has(sellerId)) return;
+    const sellerWeight = maxSeller > 0 ? (user.sellerWeights.get(sellerId) ?? 0) / maxSeller : 0;
+    const sessions = user.sellerSessions.get(sellerId) ?? 0;
+    const comesBack = Math.min(1, Math.log1p(sessions) / LOG1P_SATURATION);
+    out.set(sellerId, {
+      repeat: 0.5 * sellerWeight + 0.5 * comesBack,
+      follow: user.follows.has(sellerId) ? 1 : 0,
+    });
+  };
+  for (const sellerId of user.sellerWeights.keys()) add(sellerId);
+  for (const sellerId of user.sellerSessions.keys()) add(sellerId);
+  for (const sellerId of user.follows) add(sellerId);
+  return out;
+}
 
 function ignoredPenalty(shown: ShownRecord | undefined, now: number): number {
   if (!shown) return 0;
@@ -213,22 +264,6 @@ function signedWeights(profile: RankingProfile): Float64Array {
     weightsByProfile.set(profile, weights);
   }
   return weights;
-}
-
-/** One entry per stream; the best similarity any source found wins. */
-function dedupe(candidates: readonly RankingCandidate[]): RankingCandidate[] {
-  const at = new Map<string, number>();
-  const out: RankingCandidate[] = [];
-  for (const c of candidates) {
-    const i = at.get(c.streamId);
-    if (i === undefined) {
-      at.set(c.streamId, out.length);
-      out.push(c);
-    } else if ((c.similarity ?? -Infinity) > (out[i].similarity ?? -Infinity)) {
-      out[i] = { ...out[i], ...c };
-    }
-  }
-  return out;
 }
 
 function maxValue(map: ReadonlyMap<string, number>): number {

@@ -41,6 +41,13 @@ export interface LiveFeatures {
 }
 
 export interface RankingCandidate {
+  /**
+   * A small non-negative integer naming the stream (the metrics cache's slot of a live stream),
+   * or undefined; within one request a stream has one key. When every candidate has one, the
+   * ranker dedupes by it (an array index) instead of hashing ids; a key seen with two streamIds
+   * is tolerated (the ranker falls back to ids).
+   */
+  key?: number;
   streamId: string;
   sellerId: string;
   title: string;
