@@ -186,3 +186,45 @@ describe('kafkajs fetch-decode patch', () => {
     expect(offsetsOf('5', ['3', '4', '5', '6'])).toEqual(['5', '6']);
   });
 });
+
+type MetadataProtocol = (args: { version: string }) => (args: {
+  topics: string[];
+  allowAutoTopicCreation?: boolean;
+  allTopics?: boolean;
+}) => {
+  request: { encode(): Promise<{ buffer: Buffer }> };
+};
+
+describe('kafkajs metadata patch (describeCluster asks for no topic)', () => {
+  const metadata = load('./src/protocol/requests/metadata/index.js') as { protocol: MetadataProtocol };
+  const encoded = async (version: string, args: { topics: string[]; allTopics?: boolean }) =>
+    (await metadata.protocol({ version })(args).request.encode()).buffer.toString('hex');
+
+  it('is applied', () => {
+    const source = readFileSync(load.resolve('./src/admin/index.js'), 'utf8');
+    expect(source).toContain('allTopics: false');
+  });
+
+  it('sends an empty topic list only when asked, every other request as unpatched kafkajs', async () => {
+    for (const version of ['1', '2', '3']) {
+      // unpatched: null (-1) = every topic, also for an empty list
+      expect(await encoded(version, { topics: [] })).toBe('ffffffff');
+      expect(await encoded(version, { topics: [], allTopics: false })).toBe('00000000');
+      expect(await encoded(version, { topics: ['ab'], allTopics: false })).toBe('0000000100026162');
+    }
+    for (const version of ['4', '5', '6']) {
+      expect(await encoded(version, { topics: [] })).toBe('ffffffff01');
+      expect(await encoded(version, { topics: [], allTopics: false })).toBe('0000000001');
+      expect(await encoded(version, { topics: ['ab'] })).toBe('000000010002616201');
+    }
+    // v0 has no null: an empty list is every topic there
+    expect(await encoded('0', { topics: [], allTopics: false })).toBe('00000000');
+  });
+});
+
+describe('kafkajs transaction-coordinator patch', () => {
+  it('is applied', () => {
+    const source = readFileSync(load.resolve('./src/producer/eosManager/index.js'), 'utf8');
+    expect(source).toContain('withTransactionCoordinator');
+  });
+});

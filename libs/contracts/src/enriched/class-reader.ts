@@ -107,7 +107,8 @@ export function compileClassReader<T extends object>(
 
 /**
  * The inlined verdict of class-validator's commonest rules (copied from class-validator and
- * validator.js, as CompiledValidator's `fastTest`, plus isBoolean), or undefined for any other rule.
+ * validator.js, as CompiledValidator's `fastTest`, plus isBoolean and isNumber), or undefined for
+ * any other rule.
  */
 function directTest(
   metadata: ValidationMetadata,
@@ -123,6 +124,12 @@ function directTest(
       return `(${v} instanceof Boolean || typeof ${v} === 'boolean')`;
     case 'isInt':
       return `(typeof ${v} === 'number' && Number.isInteger(${v}))`;
+    case 'isNumber':
+      // class-validator: NaN and +-Infinity pass only when allowed, maxDecimalPlaces counts digits;
+      // without those options its verdict is Number.isFinite
+      return isPlainFiniteNumberRule(bound)
+        ? `(typeof ${v} === 'number' && Number.isFinite(${v}))`
+        : undefined;
     case 'min':
       return typeof bound === 'number'
         ? `(typeof ${v} === 'number' && ${v} >= ${constant(bound)})`
@@ -144,6 +151,14 @@ function directTest(
     default:
       return undefined;
   }
+}
+
+/** IsNumber's options when they allow neither NaN nor Infinity and put no cap on decimal places. */
+function isPlainFiniteNumberRule(options: unknown): boolean {
+  if (options === undefined) return true;
+  if (typeof options !== 'object' || options === null) return false;
+  const { allowNaN, allowInfinity, maxDecimalPlaces } = options as Record<string, unknown>;
+  return !allowNaN && !allowInfinity && maxDecimalPlaces === undefined;
 }
 
 /** A rule called as CompiledValidator calls it (same arguments, same `each` handling). */

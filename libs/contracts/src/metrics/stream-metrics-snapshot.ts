@@ -11,6 +11,7 @@ import {
   StreamMetricsSnapshotDto,
   WindowRatesDto,
 } from './stream-metrics-snapshot.dto';
+import { readStreamMetricsSnapshot } from './stream-metrics-snapshot.reader';
 
 /** Default compacted topic of per-stream metrics snapshots (key = streamId). */
 export const STREAM_METRICS_TOPIC = DEFAULT_TOPICS.metricsStreams;
@@ -39,9 +40,17 @@ export interface StreamMetricsSnapshot {
   updatedAt: number;
 }
 
-/** Validates one change-feed record (unknown fields dropped). */
+/**
+ * Validates one change-feed record (unknown fields dropped). Valid records take the compiled
+ * reader; an invalid one goes through the reference below for its issues.
+ */
 export function parseStreamMetricsSnapshot(input: unknown): StreamMetricsSnapshot {
   const plain = toObject(input, DEFAULT_MAX_EVENT_BYTES);
+  return readStreamMetricsSnapshot(plain) ?? parseStreamMetricsObjectSlow(plain);
+}
+
+/** The reference: validateClass per class, every issue with its path. */
+export function parseStreamMetricsObjectSlow(plain: Record<string, unknown>): StreamMetricsSnapshot {
   const top = validateClass(StreamMetricsSnapshotDto, plain, '');
   const issues = [...top.issues];
   const rates = {} as Record<RateWindow, WindowRates>;
