@@ -7,6 +7,7 @@ export interface Principal {
 }
 
 const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set<ApiKeyScope>(API_KEY_SCOPES);
+const OPEN: Principal = Object.freeze({ bucket: 'open', scopes: ALL_SCOPES });
 
 /**
  * X-API-Key -> scopes. Several keys per scope (rotation: add the new key, move clients, drop the
@@ -15,27 +16,29 @@ const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set<ApiKeyScope>(API_KEY_SCOPES
  * outside production, which ApiKeyGuard enforces at boot.
  */
 export class ApiKeyAuthenticator {
-  private readonly scopesByKey = new Map<string, Set<ApiKeyScope>>();
+  // one Principal per key, built at boot: authenticating a request allocates nothing
+  private readonly principals = new Map<string, Principal>();
 
   constructor(keys: ApiKeys) {
+    const scopesByKey = new Map<string, Set<ApiKeyScope>>();
     for (const [scope, set] of keys) {
       for (const key of set) {
-        const scopes = this.scopesByKey.get(key) ?? new Set<ApiKeyScope>();
+        const scopes = scopesByKey.get(key) ?? new Set<ApiKeyScope>();
         scopes.add(scope);
-        this.scopesByKey.set(key, scopes);
+        scopesByKey.set(key, scopes);
       }
     }
+    for (const [key, scopes] of scopesByKey) this.principals.set(key, Object.freeze({ bucket: key, scopes }));
   }
 
   get open(): boolean {
-    return this.scopesByKey.size === 0;
+    return this.principals.size === 0;
   }
 
   /** Null for a missing or unknown key (401). */
   authenticate(key: string | undefined): Principal | null {
-    if (this.open) return { bucket: 'open', scopes: ALL_SCOPES };
+    if (this.principals.size === 0) return OPEN;
     if (key === undefined) return null;
-    const scopes = this.scopesByKey.get(key);
-    return scopes ? { bucket: key, scopes } : null;
+    return this.principals.get(key) ?? null;
   }
 }

@@ -76,4 +76,33 @@ describe('ApiKeyGuard', () => {
     expect(guard({ keys: empty }).canActivate(context('admin', undefined))).toBe(true);
     expect(() => guard({ keys: empty, nodeEnv: 'production' })).toThrow(MissingApiKeysError);
   });
+
+  it('keeps each handler its own scope (handler over controller, then admin) across calls', () => {
+    class Controller {
+      read(): void {}
+      inherited(): void {}
+      undeclared(): void {}
+    }
+    Reflect.defineMetadata(REQUIRED_SCOPE, 'read', Controller.prototype.read);
+    class Scoped extends Controller {}
+    Reflect.defineMetadata(REQUIRED_SCOPE, 'read', Scoped);
+    const at = (cls: object, handler: object) =>
+      ({
+        getHandler: () => handler,
+        getClass: () => cls,
+        switchToHttp: () => ({
+          getRequest: () => ({ headers: { 'x-api-key': 'r1' } }),
+          getResponse: () => ({}),
+        }),
+      }) as unknown as ExecutionContext;
+    const g = guard();
+    for (let i = 0; i < 2; i++) {
+      expect(g.canActivate(at(Controller, Controller.prototype.read))).toBe(true);
+      expect(() => g.canActivate(at(Controller, Controller.prototype.undeclared))).toThrow(
+        ForbiddenException,
+      );
+      // the same handler function under a controller that declares `read`
+      expect(g.canActivate(at(Scoped, Controller.prototype.undeclared))).toBe(true);
+    }
+  });
 });

@@ -35,6 +35,8 @@ export class ApiKeyGuard implements CanActivate {
   private readonly logger = new Logger(ApiKeyGuard.name);
   private readonly authenticator: ApiKeyAuthenticator;
   private readonly limiter: TokenBucketRateLimiter;
+  // required scope by controller class, then handler: metadata is fixed once the app is built
+  private readonly scopes = new WeakMap<object, WeakMap<object, ApiKeyScope>>();
 
   constructor(
     @Inject(API_AUTH_OPTIONS) options: ApiAuthOptions,
@@ -51,11 +53,7 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const required =
-      this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? 'admin';
+    const required = this.requiredScope(context);
     const http = context.switchToHttp();
     const header = http.getRequest<HttpRequestLike>().headers['x-api-key'];
     const principal = this.authenticator.authenticate(Array.isArray(header) ? header[0] : header);
@@ -78,5 +76,20 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  /** @RequireScope of the handler, else of its controller, else `admin`. */
+  private requiredScope(context: ExecutionContext): ApiKeyScope {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    let byHandler = this.scopes.get(cls);
+    let scope = byHandler?.get(handler);
+    if (scope === undefined) {
+      scope =
+        this.reflector.getAllAndOverride<ApiKeyScope | undefined>(REQUIRED_SCOPE, [handler, cls]) ?? 'admin';
+      if (byHandler === undefined) this.scopes.set(cls, (byHandler = new WeakMap()));
+      byHandler.set(handler, scope);
+    }
+    return scope;
   }
 }

@@ -22,4 +22,16 @@ describe('TokenBucketRateLimiter', () => {
     const limiter = new TokenBucketRateLimiter(0, 1_000, () => 0);
     expect(Array.from({ length: 100 }, () => limiter.take('k').allowed).every(Boolean)).toBe(true);
   });
+
+  it('gives no extra tokens when the clock steps back', () => {
+    let now = 10_000;
+    const limiter = new TokenBucketRateLimiter(1, 1_000, () => now);
+    expect(limiter.take('k').allowed).toBe(true);
+    now -= 5_000;
+    expect(limiter.take('k').allowed).toBe(false);
+    now = 10_500; // half a window after the first take: the step back refilled nothing
+    expect(limiter.take('k').allowed).toBe(false);
+    now = 11_000;
+    expect(limiter.take('k').allowed).toBe(true);
+  });
 });

@@ -4,6 +4,9 @@ export interface RateDecision {
   retryAfterSec: number;
 }
 
+// one frozen verdict shared by every allowed request: no allocation on the hot path
+const ALLOWED: RateDecision = Object.freeze({ allowed: true, retryAfterSec: 0 });
+
 interface Bucket {
   tokens: number;
   /** Epoch ms of the last refill. */
@@ -33,15 +36,19 @@ export class TokenBucketRateLimiter {
   }
 
   take(key: string): RateDecision {
-    if (!this.enabled) return { allowed: true, retryAfterSec: 0 };
+    if (!this.enabled) return ALLOWED;
     const now = this.clock();
-    const bucket = this.buckets.get(key) ?? { tokens: this.max, at: now };
-    bucket.tokens = Math.min(this.max, bucket.tokens + Math.max(0, now - bucket.at) * this.refillPerMs);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      bucket = { tokens: this.max, at: now };
+      this.buckets.set(key, bucket);
+    } else if (now > bucket.at) {
+      bucket.tokens = Math.min(this.max, bucket.tokens + (now - bucket.at) * this.refillPerMs);
+      bucket.at = now;
+    }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { allowed: true, retryAfterSec: 0 };
+      return ALLOWED;
     }
     return {
       allowed: false,

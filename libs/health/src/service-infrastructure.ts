@@ -1,5 +1,5 @@
 import { ConfigModule, DeepReadonly, KafkaConnectionConfig } from '@app/config';
-import { ObservabilityModule } from '@app/observability';
+import { ObservabilityModule, RequestLogOptions } from '@app/observability';
 import { REDIS_CLIENT, RedisClient, RedisModule, RedisModuleOptions } from '@app/redis';
 import { DynamicModule } from '@nestjs/common';
 import { DEFAULT_CHECK_TIMEOUT_MS, HealthModule } from './health.module';
@@ -19,18 +19,20 @@ export interface ServiceInfrastructureConfig {
 /**
  * The global modules every service's root module starts with: its validated config, logging and
  * metrics, the Redis client, and health with readiness on Redis and Kafka (feature modules add
- * their own checks through ReadinessRegistry).
+ * their own checks through ReadinessRegistry). `requestLog` overrides the access-log options of the
+ * config (e.g. `asyncContext: false` where no handler logs through the request context).
  */
 export function serviceInfrastructure(
   serviceName: string,
   config: ServiceInfrastructureConfig,
+  requestLog: Partial<RequestLogOptions> = {},
 ): DynamicModule[] {
   return [
     ConfigModule.forRoot(config),
     ObservabilityModule.forRoot({
       serviceName,
       level: config.common.logLevel,
-      requestLog: config.common.requestLog,
+      requestLog: { ...config.common.requestLog, ...requestLog },
     }),
     RedisModule.forRoot({ ...config.redis, connectionName: serviceName }),
     HealthModule.forRootAsync({

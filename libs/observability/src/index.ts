@@ -5,6 +5,7 @@ export * from './logger.options';
 export * from './metrics.controller';
 export * from './observability.module';
 export * from './pipeline.metrics';
+export * from './request-error.filter';
 export * from './request-id.hook';
 export * from './request-log.hook';
 export * from './traceparent';

@@ -1,10 +1,12 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpMetrics } from './http.metrics';
 import { LoggingOptions, createRootLogger, loggerParams } from './logger.options';
 import { MetricsController } from './metrics.controller';
 import { PipelineMetrics } from './pipeline.metrics';
+import { RequestErrorFilter } from './request-error.filter';
 import { RequestIdHook } from './request-id.hook';
 import { DEFAULT_REQUEST_LOG, REQUEST_LOG_OPTIONS, ROOT_LOGGER, RequestLogHook } from './request-log.hook';
 
@@ -27,6 +29,11 @@ export function createMetricsRegistry(serviceName: string): Registry {
 export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
     const root = createRootLogger(options);
+    const requestLog = { ...DEFAULT_REQUEST_LOG, ...options.requestLog };
+    // without the AsyncLocalStorage context, unexpected errors are logged with the request's ids here
+    const errorFilter: Provider[] = requestLog.asyncContext
+      ? []
+      : [{ provide: APP_FILTER, useClass: RequestErrorFilter }];
     return {
       module: ObservabilityModule,
       global: true,
@@ -40,10 +47,11 @@ export class ObservabilityModule {
           inject: [Registry],
         },
         { provide: ROOT_LOGGER, useValue: root },
-        { provide: REQUEST_LOG_OPTIONS, useValue: { ...DEFAULT_REQUEST_LOG, ...options.requestLog } },
+        { provide: REQUEST_LOG_OPTIONS, useValue: requestLog },
         HttpMetrics,
         RequestIdHook,
         RequestLogHook,
+        ...errorFilter,
       ],
       exports: [Registry, PipelineMetrics, HttpMetrics],
     };
