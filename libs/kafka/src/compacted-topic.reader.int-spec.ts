@@ -74,4 +74,40 @@ describe('CompactedTopicReader against the real broker', () => {
     expect(traced[0].spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(traced[0].spanId).not.toBe(PARENT_SPAN);
   });
+
+  it('starts on a topic created moments after it (metadata not settled yet) and reads it whole', async () => {
+    const topic = uniqueName('compacted-fresh');
+    const applied: CompactedRecord[] = [];
+    const reader = new CompactedTopicReader(
+      { kafka: { brokers: infra.kafkaBrokers, clientId: topic }, topic, groupIdPrefix: topic },
+      (records) => void applied.push(...records),
+    );
+    // the reader asks for the topic before the broker knows it; the topic and its records follow
+    const started = reader.start();
+    try {
+      await ensureTopics({ brokers: infra.kafkaBrokers, clientId: topic }, [
+        { name: topic, partitions: 3, compacted: true },
+      ]);
+      const producer = rawKafka(infra.kafkaBrokers).producer();
+      await producer.connect();
+      await producer.send({ topic, messages: ['a', 'b', 'c', 'd'].map((key) => ({ key, value: key })) });
+      await producer.disconnect();
+      await started;
+      // every record arrives, whether it was written before or after the reader's start offsets
+      await waitFor(() => applied.length >= 4, 30_000);
+    } finally {
+      await reader.stop();
+    }
+    expect(applied.map((r) => r.key).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
 });
+
+/** Polls `ok` every 50 ms until it holds (true) or `timeoutMs` passes (false). */
+async function waitFor(ok: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}

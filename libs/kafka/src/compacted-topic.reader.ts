@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
+import { retryWhileTopicSettles } from './fresh-topic.retry';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 
 export interface CompactedRecord {
@@ -22,6 +23,12 @@ export interface CompactedTopicReaderOptions {
    * broker answers as soon as a record arrives; this only bounds the idle polling rate.
    */
   maxWaitTimeMs?: number;
+  /**
+   * How long start() retries the errors of a topic that is not there or not settled yet (unknown
+   * topic, no leader / not the leader: a reader started right after the topic's creation), ms.
+   * Default 30000.
+   */
+  startupRetryMs?: number;
 }
 
 /**
@@ -70,7 +77,16 @@ export class CompactedTopicReader {
     const kafka = createKafka(this.options.kafka, this.options.groupIdPrefix);
     this.admin = kafka.admin();
     await this.admin.connect();
-    for (const p of await this.admin.fetchTopicOffsets(this.options.topic)) {
+    const admin = this.admin;
+    const settling = {
+      timeoutMs: this.options.startupRetryMs ?? 30_000,
+      onRetry: (error: unknown, attempt: number, delayMs: number) =>
+        this.logger.warn(
+          `${this.options.topic} not ready yet (${(error as Error).message}), retry ${attempt} in ${delayMs} ms`,
+        ),
+    };
+    const offsets = await retryWhileTopicSettles(() => admin.fetchTopicOffsets(this.options.topic), settling);
+    for (const p of offsets) {
       if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
     }
     this.consumer = kafka.consumer({
@@ -78,8 +94,12 @@ export class CompactedTopicReader {
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    const consumer = this.consumer;
+    await consumer.connect();
+    await retryWhileTopicSettles(
+      () => consumer.subscribe({ topic: this.options.topic, fromBeginning: true }),
+      settling,
+    );
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,

@@ -1,2 +1,3 @@
 export * from './test-infra';
 export * from './fresh-topics';
+export * from './recording.producer';

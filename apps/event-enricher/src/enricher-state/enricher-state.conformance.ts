@@ -31,6 +31,23 @@ export function enricherStateConformance(create: () => Promise<EnricherStateRepo
     expect(snapshot.previousMarks).toEqual([null, null, '1:5']);
   });
 
+  it('records a duplicate drop once, also when the same message is claimed again (redelivery)', async () => {
+    const batch = [
+      { eventId: 'd', mark: '2:10' },
+      { eventId: 'd', mark: '2:11' },
+      { eventId: 'd', mark: '2:12' },
+    ];
+    const first = await lookup(batch);
+    expect(first.previousMarks).toEqual([null, '2:10', '2:10']);
+    expect(first.dropRecorded).toEqual([false, false, false]);
+    // the batch redelivered: the original is processed again, both drops are already recorded
+    const again = await lookup(batch);
+    expect(again.previousMarks).toEqual(['2:10', '2:10', '2:10']);
+    expect(again.dropRecorded).toEqual([false, true, true]);
+    // a new copy of the same eventId elsewhere is a new drop
+    expect((await lookup([{ eventId: 'd', mark: '0:3' }])).dropRecorded).toEqual([false]);
+  });
+
   it('forgets a mark after the window', async () => {
     await repo.claimAndLookup({
       claims: [{ eventId: 'x', mark: '0:1' }],

@@ -15,6 +15,12 @@ export interface StateLookup {
 export interface StateSnapshot extends EntitySnapshot {
   /** Per claim, the mark that was there before (null: none, this claim set it). */
   previousMarks: (string | null)[];
+  /**
+   * Per claim: true when it is a duplicate (a previous mark other than its own) whose drop an
+   * earlier delivery of the same message (same eventId and mark) already recorded; the drop is then
+   * not counted again. Drops are remembered for the dedupe window.
+   */
+  dropRecorded: boolean[];
 }
 
 /**

@@ -15,6 +15,8 @@ interface Expiring<T> {
 /** The in-memory twin (one-process mode without Redis, fast tests); same semantics, TTLs included. */
 export class InMemoryEnricherStateRepository implements EnricherStateRepository {
   private readonly marks = new Map<string, Expiring<string>>();
+  /** Drops already recorded, by `<eventId>\n<mark>` (the Redis twin's dropped:<id>:<mark>). */
+  private readonly drops = new Map<string, Expiring<true>>();
   private readonly streams = new Map<string, Expiring<StreamContextRecord>>();
   private readonly follows = new Map<string, Set<string>>();
 
@@ -22,11 +24,20 @@ export class InMemoryEnricherStateRepository implements EnricherStateRepository 
 
   claimAndLookup(lookup: StateLookup): Promise<StateSnapshot> {
     const now = this.clock();
-    const previousMarks = lookup.claims.map(({ eventId, mark }) => {
+    const expiresAt = now + lookup.dedupeWindowSec * 1000;
+    const dropRecorded = new Array<boolean>(lookup.claims.length).fill(false);
+    const previousMarks = lookup.claims.map(({ eventId, mark }, i) => {
       const existing = this.live(this.marks, eventId, now);
-      if (existing !== undefined) return existing;
-      this.marks.set(eventId, { value: mark, expiresAt: now + lookup.dedupeWindowSec * 1000 });
-      return null;
+      if (existing === undefined) {
+        this.marks.set(eventId, { value: mark, expiresAt });
+        return null;
+      }
+      if (existing !== mark) {
+        const dropKey = `${eventId}\n${mark}`;
+        dropRecorded[i] = this.live(this.drops, dropKey, now) !== undefined;
+        if (!dropRecorded[i]) this.drops.set(dropKey, { value: true, expiresAt });
+      }
+      return existing;
     });
     const streams = new Map<string, StreamContextRecord>();
     for (const streamId of lookup.streamIds) {
@@ -38,7 +49,7 @@ export class InMemoryEnricherStateRepository implements EnricherStateRepository 
       const set = this.follows.get(userId);
       if (set && set.size > 0) follows.set(userId, new Set(set));
     }
-    return Promise.resolve({ previousMarks, streams, follows });
+    return Promise.resolve({ previousMarks, dropRecorded, streams, follows });
   }
 
   apply(writes: readonly EntityWrite[]): Promise<void> {

@@ -28,8 +28,11 @@ export interface RedisEnricherStateOptions {
  * which was most of the enricher's Redis cost; Redis splits the strings itself on its own core.
  *   ARGV: keyPrefix, window (s), eventIds, marks, streamIds, userIds
  * For each claim, in order: SET dedupe:<id> <mark> NX GET EX window (Redis >= 7: returns the
- * previous value and sets only when there was none). Returns
- *   { {index, previousMark, ...} for claims that found a mark, {GET stream:<id> ...}, {SMEMBERS follows:<id> ...} }
+ * previous value and sets only when there was none); a claim that found another message's mark (a
+ * duplicate) also sets dropped:<id>:<mark> NX EX window, so a redelivered batch's drop is counted
+ * once. Returns
+ *   { {index, previousMark, dropRecorded (0/1), ...} for claims that found a mark,
+ *     {GET stream:<id> ...}, {SMEMBERS follows:<id> ...} }
  * Keys are built inside the script (not declared in KEYS), so this needs a single Redis node, not
  * Redis Cluster (the per-batch keys span every slot anyway).
  */
@@ -47,8 +50,13 @@ local found = {}
 for i = 1, #ids do
   local previous = redis.call('SET', prefix .. 'dedupe:' .. ids[i], marks[i], 'NX', 'GET', 'EX', window)
   if previous then
+    local recorded = 0
+    if previous ~= marks[i] and not redis.call('SET', prefix .. 'dropped:' .. ids[i] .. ':' .. marks[i], '1', 'NX', 'EX', window) then
+      recorded = 1
+    end
     found[#found + 1] = i - 1
     found[#found + 1] = previous
+    found[#found + 1] = recorded
   end
 end
 local streams = {}
@@ -106,7 +114,11 @@ export class RedisEnricherStateRepository implements EnricherStateRepository {
     );
     const [found, streamValues, followSets] = (await this.exec(pipeline))[0] as ClaimAndLookupReply;
     const previousMarks = new Array<string | null>(claims.length).fill(null);
-    for (let i = 0; i < found.length; i += 2) previousMarks[found[i] as number] = found[i + 1] as string;
+    const dropRecorded = new Array<boolean>(claims.length).fill(false);
+    for (let i = 0; i < found.length; i += 3) {
+      previousMarks[found[i] as number] = found[i + 1] as string;
+      dropRecorded[found[i] as number] = found[i + 2] === 1;
+    }
     const streams = new Map<string, StreamContextRecord>();
     for (let i = 0; i < streamIds.length; i++) {
       const record = decodeStreamContext(streamValues[i] ?? null);
@@ -117,7 +129,7 @@ export class RedisEnricherStateRepository implements EnricherStateRepository {
       const members = followSets[i];
       if (members.length > 0) follows.set(userIds[i], new Set(members));
     }
-    return { previousMarks, streams, follows };
+    return { previousMarks, dropRecorded, streams, follows };
   }
 
   async apply(writes: readonly EntityWrite[]): Promise<void> {

@@ -79,16 +79,20 @@ export class EnrichBatchService {
     });
     const fresh: ValidMessage[] = [];
     const freshEvents: NowcastEvent[] = [];
-    const duplicatesByType = new Map<string, number>();
+    // Drops this delivery is the first to record (a redelivered batch's were counted already):
+    // counted now, when the state recorded them, since a later step may throw and redeliver.
+    const newDropsByType = new Map<string, number>();
     for (let i = 0; i < valid.length; i++) {
       const item = valid[i];
       if (decideDedupe(snapshot.previousMarks[i], claims[i].mark) === 'duplicate') {
-        increment(duplicatesByType, item.event.type);
+        if (!snapshot.dropRecorded[i]) increment(newDropsByType, item.event.type);
       } else {
         fresh.push(item);
         freshEvents.push(item.event);
       }
     }
+
+    for (const [type, n] of newDropsByType) this.metrics.deduplicated.inc({ type }, n);
 
     const { enrichments, writes } = this.enrichment.enrichBatch(freshEvents, snapshot, nowMs);
     // In chunks: the transport sends a chunk into the open transaction once TRANSACTION_CHUNK_MESSAGES
@@ -108,7 +112,7 @@ export class EnrichBatchService {
       transaction.send(topics.names.enriched, records);
     }
     await this.state.apply(writes);
-    this.record(valid, fresh, duplicatesByType);
+    this.record(valid, fresh);
     return {
       enriched: fresh.length,
       duplicates: valid.length - fresh.length,
@@ -141,15 +145,17 @@ export class EnrichBatchService {
     };
   }
 
-  /** Counted per batch and type, not per event (prom-client label lookups are not free). */
-  private record(valid: ValidMessage[], fresh: ValidMessage[], duplicates: Map<string, number>): void {
+  /**
+   * Counted per batch and type, not per event (prom-client label lookups are not free). Per
+   * delivery: a redelivered batch counts again (unlike deduplicated, counted once per drop).
+   */
+  private record(valid: ValidMessage[], fresh: ValidMessage[]): void {
     const consumed = new Map<string, number>();
     for (const { event } of valid) increment(consumed, event.type);
     const produced = new Map<string, number>();
     for (const { event } of fresh) increment(produced, event.type);
     for (const [type, n] of consumed) this.metrics.consumed.inc({ type }, n);
     for (const [type, n] of produced) this.metrics.produced.inc({ type }, n);
-    for (const [type, n] of duplicates) this.metrics.deduplicated.inc({ type }, n);
   }
 }
 

@@ -7,25 +7,11 @@ import {
   redisEnv,
   topicsEnv,
 } from '@app/config';
-import { EventProducer, OutboundMessage } from '@app/kafka';
+import { RecordingProducer } from '@app/testing';
 import { enricherEnv } from '../enrichment/enricher.env';
 import { ApiKeyAuthenticator, Principal, TokenBucketRateLimiter } from '@app/api-auth';
 import { ingressEnv } from './ingress.env';
 import { IngressService } from './ingress.service';
-
-class RecordingProducer implements EventProducer {
-  readonly sent: { topic: string; messages: OutboundMessage[] }[] = [];
-  send(topic: string, messages: OutboundMessage[]): Promise<void> {
-    this.sent.push({ topic, messages });
-    return Promise.resolve();
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const config = loadConfig(
   defineEnvSchema({
@@ -64,9 +50,9 @@ describe('IngressService', () => {
       status: 202,
       accepted: 2,
     });
-    expect(producer.sent.map((s) => s.messages.length)).toEqual([1, 2]);
-    expect(producer.sent[1].messages[0]).toMatchObject({ key: 'stream-1', headers: { traceparent: 'tp' } });
-    expect(producer.sent[1].topic).toBe(config.topics.names.raw);
+    expect(producer.sends.map((s) => s.messages.length)).toEqual([1, 2]);
+    expect(producer.sends[1].messages[0]).toMatchObject({ key: 'stream-1', headers: { traceparent: 'tp' } });
+    expect(producer.sends[1].topic).toBe(config.topics.names.raw);
   });
 
   it('rejects a batch with per-item errors (index + field path) and produces none of it', async () => {

@@ -1,10 +1,8 @@
 import { APP_CONFIG } from '@app/config';
-import { ReadinessRegistry, ShutdownState, kafkaConsumerCheck } from '@app/health';
+import { ReadinessRegistry, ShutdownState, createFastifyService, kafkaConsumerCheck } from '@app/health';
 import { KafkaBatchServer, retryDelayMs } from '@app/kafka';
 import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PipelineMetrics } from '@app/observability';
 import { TRANSACTION_CHUNK_MESSAGES } from '../enrichment/enrich-batch.service';
 import { ensureEnricherTopics } from '../enrichment/enricher-topics';
@@ -44,12 +42,7 @@ export async function createEventEnricherApp(
   root: DynamicModule,
   config: EnricherFeatureConfig,
 ): Promise<EventEnricherApp> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    root,
-    new FastifyAdapter({ bodyLimit: config.ingress.bodyLimitBytes }),
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(Logger));
+  const app = await createFastifyService(root, { bodyLimit: config.ingress.bodyLimitBytes });
   const consumer = createEnricherConsumer(config);
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
   app.get(ReadinessRegistry).register(kafkaConsumerCheck('enricher-consumer', () => consumer.health()));
@@ -63,7 +56,7 @@ export async function createEventEnricherApp(
  * the boot), then starts consuming. `port` 0 picks a free one (tests).
  */
 export async function startEventEnricherApp(
-  { app }: EventEnricherApp,
+  { app }: Pick<EventEnricherApp, 'app'>,
   port: number,
   host = '0.0.0.0',
 ): Promise<void> {

@@ -4,7 +4,7 @@ import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
-import { RecordingProducer } from '../test-support/recording.producer';
+import { RecordingProducer } from '@app/testing';
 import { ChangeFeedPublisher } from './change-feed.publisher';
 
 const T0 = Date.UTC(2026, 10, 26, 12);

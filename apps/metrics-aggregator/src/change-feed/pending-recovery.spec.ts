@@ -6,7 +6,7 @@ import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
 import { EnrichedBatchHandler } from '../stream-metrics/enriched-batch.handler';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
-import { RecordingProducer } from '../test-support/recording.producer';
+import { RecordingProducer } from '@app/testing';
 import { ChangeFeedPublisher } from './change-feed.publisher';
 
 const T0 = Date.UTC(2026, 10, 26, 12);

@@ -4,7 +4,7 @@ import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
-import { RecordingProducer } from '../test-support/recording.producer';
+import { RecordingProducer } from '@app/testing';
 import { expiredEventId } from './expired-event-id';
 import { LeaseSweeper } from './lease-sweeper';
 

@@ -1,15 +1,10 @@
 import { KafkaBatch } from '@app/kafka';
-import { testInfra, uniqueName } from '@app/testing';
-import { Redis } from 'ioredis';
-import { ChildProcess } from 'node:child_process';
-import { AggregatorTopics } from '../aggregation/aggregator-topics';
+import { testInfra } from '@app/testing';
 import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
-import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
 import { StreamState } from '../state/aggregate-state.repository';
-import { startAggregatorChild } from '../test-support/int-helpers';
+import { AggregatorRestartRig } from '../test-support/aggregator-restart.rig';
 import {
   appliedShare,
-  createAggregatorTopics,
   lastOffsets,
   produceEvents,
   referenceTotals,
@@ -18,7 +13,6 @@ import {
   waitForApplied,
 } from '../test-support/pipeline.helpers';
 import { rebuildAggregatorState } from './rebuild-aggregator';
-import { StandaloneAggregator, startStandaloneAggregator } from './standalone-aggregator';
 
 const EVENTS = 6_000;
 
@@ -46,63 +40,30 @@ function expectSameState(actual: (StreamState | null)[], expected: (StreamState 
 describe('metrics-aggregator pipeline (real Kafka + Redis)', () => {
   const { kafkaBrokers: brokers, redisUrl } = testInfra();
   const settings: AggregatorSettings = { ...DEFAULT_AGGREGATOR_SETTINGS, coalesceMs: 50 };
-  let topics: AggregatorTopics;
-  let keyPrefix: string;
-  let redis: Redis;
-  let repo: RedisAggregateStateRepository;
-  let aggregator: StandaloneAggregator | null = null;
-  let child: ChildProcess | null = null;
+  let rig: AggregatorRestartRig;
 
   beforeEach(async () => {
-    topics = await createAggregatorTopics(brokers);
-    keyPrefix = `${uniqueName('agg-pipe')}:`;
-    redis = new Redis(redisUrl, { keyPrefix });
-    repo = new RedisAggregateStateRepository(redis, settings);
+    rig = await AggregatorRestartRig.create({ brokers, redisUrl, settings, name: 'agg-pipe' });
   });
 
-  afterEach(async () => {
-    child?.kill('SIGKILL');
-    child = null;
-    await aggregator?.stop();
-    aggregator = null;
-    await repo.deleteAll();
-    await redis.quit();
-  });
+  afterEach(() => rig.dispose());
 
   it('counts exactly through a SIGKILL mid-stream, a forced redelivery and a rebuild', async () => {
+    const { topics, repo, redis, groupId } = rig;
     const start = Date.now() - 20 * 60_000;
     const events = simulatedEnrichedLog(EVENTS, 42, start, 3_000);
     const reference = referenceTotals(events);
     await produceEvents(brokers, topics.enriched, events);
     const targets = await lastOffsets(brokers, topics.enriched);
-    const groupId = uniqueName('agg-group');
 
-    child = await startAggregatorChild({
-      brokers,
-      redisUrl,
-      keyPrefix,
-      topics,
-      groupId,
-      settings,
-      batchDelayMs: 100,
-    });
+    await rig.startChild({ batchDelayMs: 100 });
     while ((await appliedShare(repo, topics.enriched, targets)) < 0.3)
       await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    child = null;
+    rig.killChild();
     expect(await appliedShare(repo, topics.enriched, targets)).toBeLessThan(1);
 
     const batches: KafkaBatch[] = [];
-    aggregator = await startStandaloneAggregator({
-      brokers,
-      redis,
-      topics,
-      groupId,
-      settings,
-      sweeper: false,
-      sessionTimeoutMs: 6_000,
-      onBatch: (batch) => batches.push(batch),
-    });
+    const aggregator = await rig.startInProcess((batch) => batches.push(batch));
     await waitForApplied(repo, topics.enriched, targets);
     const ids = [...reference.keys()].sort();
     expect(await storedTotals(repo, ids)).toEqual(new Map(ids.map((id) => [id, reference.get(id)])));
@@ -112,8 +73,7 @@ describe('metrics-aggregator pipeline (real Kafka + Redis)', () => {
     for (const batch of batches) await aggregator.handler.handle(batch);
     expectSameState(await repo.readStreams(ids), live);
     await aggregator.feed.flush();
-    await aggregator.stop();
-    aggregator = null;
+    await rig.stopInProcess();
 
     // Rebuild after deleting the state reproduces it.
     const result = await rebuildAggregatorState({ brokers, redis, topics, settings, groupIdBase: groupId });

@@ -1,14 +1,10 @@
 import { parseStreamMetricsSnapshot, StreamMetricsSnapshot } from '@app/contracts';
 import { testInfra, uniqueName } from '@app/testing';
-import { Redis } from 'ioredis';
-import { ChildProcess } from 'node:child_process';
-import { AggregatorTopics } from '../aggregation/aggregator-topics';
 import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
-import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
+import { AggregatorRestartRig } from '../test-support/aggregator-restart.rig';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
-import { exited, readTopic, startAggregatorChild } from '../test-support/int-helpers';
-import { createAggregatorTopics, lastOffsets, produceEvents } from '../test-support/pipeline.helpers';
-import { StandaloneAggregator, startStandaloneAggregator } from './standalone-aggregator';
+import { exited, readTopic } from '../test-support/int-helpers';
+import { lastOffsets, produceEvents } from '../test-support/pipeline.helpers';
 
 async function eventually<T>(
   read: () => Promise<T>,
@@ -27,30 +23,22 @@ describe('change feed after a SIGKILL between apply and flush (real Kafka + Redi
   const { kafkaBrokers: brokers, redisUrl } = testInfra();
   // a long coalescing interval: nothing in the feed may depend on a flush that was never made
   const settings: AggregatorSettings = { ...DEFAULT_AGGREGATOR_SETTINGS, coalesceMs: 600_000 };
-  let topics: AggregatorTopics;
-  let keyPrefix: string;
-  let redis: Redis;
-  let repo: RedisAggregateStateRepository;
-  let aggregator: StandaloneAggregator | null = null;
-  let child: ChildProcess | null = null;
+  let rig: AggregatorRestartRig;
 
   beforeEach(async () => {
-    topics = await createAggregatorTopics(brokers, 1);
-    keyPrefix = `${uniqueName('agg-crash')}:`;
-    redis = new Redis(redisUrl, { keyPrefix });
-    repo = new RedisAggregateStateRepository(redis, settings);
+    rig = await AggregatorRestartRig.create({
+      brokers,
+      redisUrl,
+      settings,
+      name: 'agg-crash',
+      partitions: 1,
+    });
   });
 
-  afterEach(async () => {
-    child?.kill('SIGKILL');
-    child = null;
-    await aggregator?.stop();
-    aggregator = null;
-    await repo.deleteAll();
-    await redis.quit();
-  });
+  afterEach(() => rig.dispose());
 
   it('republishes the applied streams on restart: the ended one live: false, exact totals', async () => {
+    const { topics, repo } = rig;
     const t0 = Date.now() - 5 * 60_000;
     const f = new EnrichedEventFactory();
     const ended = uniqueName('ended');
@@ -77,20 +65,9 @@ describe('change feed after a SIGKILL between apply and flush (real Kafka + Redi
     // one produce call: one record batch, one consumed batch
     await produceEvents(brokers, topics.enriched, events);
     const [[, last]] = [...(await lastOffsets(brokers, topics.enriched))];
-    const groupId = uniqueName('agg-group');
 
     // the child applies the batch (state + offset, atomically) and SIGKILLs itself before any flush
-    child = await startAggregatorChild({
-      brokers,
-      redisUrl,
-      keyPrefix,
-      topics,
-      groupId,
-      settings,
-      killAfterBatches: 1,
-    });
-    await exited(child);
-    child = null;
+    await exited(await rig.startChild({ killAfterBatches: 1 }));
     expect((await repo.readProgress(topics.enriched, 0)).offset).toBe(last);
     expect((await lastOffsets(brokers, topics.metricsStreams)).size).toBe(0);
     expect((await repo.readPending(topics.enriched, 0)).map((p) => p.streamId).sort()).toEqual(
@@ -98,15 +75,7 @@ describe('change feed after a SIGKILL between apply and flush (real Kafka + Redi
     );
 
     // restart: the batch is redelivered and skipped (already applied); no later event for either stream
-    aggregator = await startStandaloneAggregator({
-      brokers,
-      redis,
-      topics,
-      groupId,
-      settings,
-      sweeper: false,
-      sessionTimeoutMs: 6_000,
-    });
+    await rig.startInProcess();
     const feed = await readTopic(brokers, topics.metricsStreams, (seen) => {
       const keys = new Set(seen.map((r) => r.key));
       return keys.has(ended) && keys.has(live);

@@ -8,7 +8,7 @@ import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
-import { RecordingProducer } from '../test-support/recording.producer';
+import { RecordingProducer } from '@app/testing';
 import { EnrichedBatchHandler } from './enriched-batch.handler';
 
 const T0 = Date.UTC(2026, 10, 26, 12);

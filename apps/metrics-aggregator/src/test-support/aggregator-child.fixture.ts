@@ -3,24 +3,11 @@
  * `node -r @swc-node/register aggregator-child.fixture.ts '<json>'`. Prints "ready" once consuming.
  */
 import { Redis } from 'ioredis';
-import { AggregatorTopics } from '../aggregation/aggregator-topics';
-import { AggregatorSettings } from '../aggregation/aggregator.settings';
 import { startStandaloneAggregator } from '../runtime/standalone-aggregator';
-
-interface ChildConfig {
-  brokers: string[];
-  redisUrl: string;
-  keyPrefix: string;
-  topics: AggregatorTopics;
-  groupId: string;
-  settings: AggregatorSettings;
-  batchDelayMs?: number;
-  /** SIGKILLs itself right after this many handled batches: applied, change feed not flushed yet. */
-  killAfterBatches?: number;
-}
+import type { AggregatorChildConfig } from './int-helpers';
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '') as ChildConfig;
+  const config = JSON.parse(process.argv[2] ?? '') as AggregatorChildConfig;
   const redis = new Redis(config.redisUrl, { keyPrefix: config.keyPrefix });
   let handled = 0;
   await startStandaloneAggregator({

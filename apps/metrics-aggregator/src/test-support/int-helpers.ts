@@ -2,11 +2,27 @@ import { createKafka } from '@app/kafka';
 import { uniqueName } from '@app/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { AggregatorTopics } from '../aggregation/aggregator-topics';
+import { AggregatorSettings } from '../aggregation/aggregator.settings';
 
 const CHILD_FIXTURE = join(__dirname, 'aggregator-child.fixture.ts');
 
-/** Starts aggregator-child.fixture.ts with this config (ChildConfig); resolves once it consumes. */
-export function startAggregatorChild(config: object): Promise<ChildProcess> {
+/** What aggregator-child.fixture.ts is started with (JSON in argv[2]). */
+export interface AggregatorChildConfig {
+  brokers: string[];
+  redisUrl: string;
+  keyPrefix: string;
+  topics: AggregatorTopics;
+  groupId: string;
+  settings: AggregatorSettings;
+  /** Time spent in each batch before it is applied, ms (a SIGKILL lands mid-batch). */
+  batchDelayMs?: number;
+  /** SIGKILLs itself right after this many handled batches: applied, change feed not flushed yet. */
+  killAfterBatches?: number;
+}
+
+/** Starts aggregator-child.fixture.ts with this config; resolves once it consumes. */
+export function startAggregatorChild(config: AggregatorChildConfig): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', CHILD_FIXTURE, JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
