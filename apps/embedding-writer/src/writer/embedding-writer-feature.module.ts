@@ -178,6 +178,9 @@ export class EmbeddingWriterFeatureModule {
               },
               options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix),
               qdrant,
+              // resuming from committed offsets has no replay to republish users after a crash:
+              // the topic then keeps the Redis cadence (never left behind for good)
+              writer.rebuildOnStart ? writer.userTopicMs : 0,
             );
           },
         },

@@ -58,7 +58,7 @@ const start = (streamId: string, at: number, traceparent?: string) =>
 const SAMPLED = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const UNSAMPLED = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
 
-function writer(coalesceMs: number, awaitLifecycleFlush = false) {
+function writer(coalesceMs: number, awaitLifecycleFlush = false, userTopicMs = 0) {
   const producer = new RecordingProducer();
   const users = new Map<string, Float32Array>();
   const store = {
@@ -72,7 +72,7 @@ function writer(coalesceMs: number, awaitLifecycleFlush = false) {
   const service = new EmbeddingWriterService(
     model,
     new HashingContentEmbeddingProvider(16),
-    new EmbeddingPublisher(producer, TOPICS, store),
+    new EmbeddingPublisher(producer, TOPICS, store, undefined, userTopicMs),
     producer,
     {
       serviceName: 'embedding-writer',
@@ -159,5 +159,31 @@ describe('EmbeddingWriterService', () => {
     await service.handleBatch(batch([start('st2', 2000)]));
     await service.flush(true);
     expect(producer.on('streams').map((m) => m.key)).toEqual(expect.arrayContaining(['st1', 'st2']));
+  });
+
+  it('holds user-topic records for their own interval, erases at once, and sends the rest at stop', async () => {
+    const { service, producer, users } = writer(60_000, true, 60_000);
+    await service.handleBatch(
+      batch([
+        start('st1', 1000),
+        message('view.started', 2000, { userId: 'u1', streamId: 'st1' }),
+        message('view.started', 2000, { userId: 'u2', streamId: 'st1' }),
+      ]),
+    );
+    await service.flush(true);
+    // Redis has both users at the coalescing flush; the topic waits for its interval
+    expect([...users.keys()].sort()).toEqual(['u1', 'u2']);
+    expect(producer.on('users')).toEqual([]);
+    await service.handleBatch(batch([message('user.erased', 3000, { userId: 'u1' })]));
+    // the erasure is not held back: Redis and the topic tombstone u1 with its batch
+    expect(users.has('u1')).toBe(false);
+    expect(producer.on('users')).toEqual([{ key: 'u1', value: null }]);
+    await service.stop();
+    // shutdown sends what waited: the topic ends with u2's latest vector, u1 stays tombstoned
+    expect(producer.on('users').map((m) => [m.key, m.value === null])).toEqual([
+      ['u1', true],
+      ['u2', false],
+    ]);
+    expect(service.stats.userRecords).toBe(2);
   });
 });

@@ -44,6 +44,8 @@ export interface WriterStats {
   usersPublished: number;
   /** Coalesced updates not republished: the vector moved less than publishMinChange. */
   unchangedSkipped: number;
+  /** Records produced to the user topic (coalesced per user over its own interval; tombstones). */
+  userRecords: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class EmbeddingWriterService {
     streamsPublished: 0,
     usersPublished: 0,
     unchangedSkipped: 0,
+    userRecords: 0,
   };
 
   constructor(
@@ -84,23 +87,25 @@ export class EmbeddingWriterService {
 
   /** Starts the coalescing timer (flushes what waits even when no batch arrives). */
   start(): void {
-    if (this.timer || this.options.coalesceMs <= 0) return;
+    // without coalescing, the timer still sends the user topic's buffered records when idle
+    const tickMs = this.options.coalesceMs > 0 ? this.options.coalesceMs : this.publisher.userTopicIntervalMs;
+    if (this.timer || tickMs <= 0) return;
     this.timer = setInterval(() => {
-      if (this.model.pending === 0 && !this.watermarksBehind()) {
+      if (this.model.pending === 0 && !this.watermarksBehind() && !this.publisher.userTopicDue()) {
         // idle: publish the exact vectors of the points left within publishMinChange
         if (this.model.stale === 0 || this.background) return;
         this.model.settle();
       }
       this.flushInBackground();
-    }, this.options.coalesceMs);
+    }, tickMs);
     this.timer.unref();
   }
 
-  /** Stops the timer and flushes everything left. */
+  /** Stops the timer and flushes everything left (the user topic's buffered records included). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush(true);
+    await this.flush(true, true);
   }
 
   async handleBatch(batch: KafkaBatch): Promise<void> {
@@ -199,14 +204,17 @@ export class EmbeddingWriterService {
     });
   }
 
-  /** Publishes the pending changes (all, or only the urgent ones), then the watermarks after a full flush. */
-  flush(all: boolean): Promise<void> {
-    const run = this.flushChain.then(() => this.flushNow(all));
+  /**
+   * Publishes the pending changes (all, or only the urgent ones), then the watermarks after a full
+   * flush. `userTopic` = also send every buffered user-topic record now (shutdown, tests).
+   */
+  flush(all: boolean, userTopic = false): Promise<void> {
+    const run = this.flushChain.then(() => this.flushNow(all, userTopic));
     this.flushChain = run.catch(() => undefined);
     return run;
   }
 
-  private async flushNow(all: boolean): Promise<void> {
+  private async flushNow(all: boolean, userTopic: boolean): Promise<void> {
     const startedAt = Date.now();
     const snapshot = [...this.progress.values()].map((p) => ({
       p,
@@ -216,9 +224,12 @@ export class EmbeddingWriterService {
     const changes = this.model.drain(all);
     this.stats.unchangedSkipped = this.model.unchangedSkipped;
     const eventTime = snapshot.reduce((max, s) => Math.max(max, s.eventTime), 0);
-    if (changes.streams.length + changes.users.length > 0) {
+    if (
+      changes.streams.length + changes.users.length > 0 ||
+      this.publisher.userTopicDue(startedAt, userTopic)
+    ) {
       try {
-        await this.publisher.publish(changes, eventTime);
+        this.stats.userRecords += await this.publisher.publish(changes, eventTime, startedAt, userTopic);
       } catch (error) {
         this.requeue(changes);
         throw error;

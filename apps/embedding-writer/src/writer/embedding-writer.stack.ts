@@ -12,6 +12,7 @@ import {
   EmbeddingPublisherTopics,
 } from '../publishing/embedding.publisher';
 import { UserVectorRepository } from '../publishing/user-vector.repository';
+import { DEFAULT_USER_TOPIC_MS } from './embedding-writer.env';
 import { EmbeddingWriterService } from './embedding-writer.service';
 
 export interface EmbeddingWriterStackOptions {
@@ -20,6 +21,8 @@ export interface EmbeddingWriterStackOptions {
   topics: EmbeddingPublisherTopics & { deadLetter: string };
   userKeyPrefix: string;
   coalesceMs: number;
+  /** The user topic's own coalescing interval, ms (default DEFAULT_USER_TOPIC_MS, as deployed). */
+  userTopicMs?: number;
   consumerGroup: string;
   model?: Partial<EmbeddingModelOptions>;
 }
@@ -44,7 +47,13 @@ export function createEmbeddingWriterStack(options: EmbeddingWriterStackOptions)
     maxBatchMessages: PUBLISH_BATCH_MESSAGES,
   });
   const users = new UserVectorRepository(options.redis, options.userKeyPrefix);
-  const publisher = new EmbeddingPublisher(producer, options.topics, users);
+  const publisher = new EmbeddingPublisher(
+    producer,
+    options.topics,
+    users,
+    undefined,
+    options.userTopicMs ?? DEFAULT_USER_TOPIC_MS,
+  );
   const writer = new EmbeddingWriterService(
     model,
     new HashingContentEmbeddingProvider(model.options.dimension),

@@ -1,0 +1,130 @@
+import { EventProducer, OutboundMessage } from '@app/kafka';
+import { decodeUserVectorRecord } from '@app/vector-store';
+import { EmbeddingChanges } from '../embedding-model/embedding-model.service';
+import { EmbeddingPublisher, USER_TOPIC_RECORDS_PER_FLUSH } from './embedding.publisher';
+
+const TOPICS = { streams: 'streams', users: 'users', watermarks: 'wm' };
+const D = 4;
+
+/** Records every message; fails the next `failNext` sends. */
+class RecordingProducer implements EventProducer {
+  readonly sent: { topic: string; message: OutboundMessage }[] = [];
+  failNext = 0;
+  send(topic: string, messages: OutboundMessage[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new Error('broker down'));
+    }
+    for (const message of messages) this.sent.push({ topic, message });
+    return Promise.resolve();
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  users(): { key: string; vector: number[] | null }[] {
+    return this.sent
+      .filter((s) => s.topic === TOPICS.users)
+      .map(({ message }) => ({
+        key: String(message.key),
+        vector: message.value === null ? null : [...decodeUserVectorRecord(message.value, D).vector],
+      }));
+  }
+}
+
+function setup(userTopicMs: number) {
+  const producer = new RecordingProducer();
+  const redis = new Map<string, number[]>();
+  const store = {
+    write: (upserts: readonly { userId: string; vector: Float32Array }[], deletes: readonly string[]) => {
+      for (const u of upserts) redis.set(u.userId, [...u.vector]);
+      for (const id of deletes) redis.delete(id);
+      return Promise.resolve();
+    },
+  };
+  const publisher = new EmbeddingPublisher(producer, TOPICS, store, undefined, userTopicMs);
+  return { producer, redis, publisher };
+}
+
+const users = (...changes: [string, number[] | null][]): EmbeddingChanges => ({
+  streams: [],
+  users: changes.map(([userId, v]) => ({ userId, vector: v ? new Float32Array(v) : null })),
+});
+
+describe('EmbeddingPublisher user topic cadence', () => {
+  it('writes Redis at every flush but each user once per interval, with the latest vector', async () => {
+    const { producer, redis, publisher } = setup(5000);
+    const t0 = Date.now();
+    await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
+    await publisher.publish(users(['u1', [0, 0, 1, 0]]), 2, t0 + 1000);
+    expect(redis.get('u1')).toEqual([0, 0, 1, 0]);
+    expect(redis.get('u2')).toEqual([0, 1, 0, 0]);
+    expect(producer.users()).toEqual([]);
+    expect(publisher.pendingUserRecords).toBe(2);
+    expect(publisher.userTopicDue(t0 + 4999)).toBe(false);
+    expect(publisher.userTopicDue(t0 + 5000)).toBe(true);
+    // an empty flush once the interval elapsed sends each user's latest vector, once
+    const produced = await publisher.publish(users(), 2, t0 + 5000);
+    expect(produced).toBe(2);
+    expect(producer.users()).toEqual([
+      { key: 'u1', vector: [0, 0, 1, 0] },
+      { key: 'u2', vector: [0, 1, 0, 0] },
+    ]);
+    expect(publisher.pendingUserRecords).toBe(0);
+    expect(publisher.userTopicDue(t0 + 20_000)).toBe(false);
+  });
+
+  it('tombstones an erased user at once and never sends its buffered record after it', async () => {
+    const { producer, redis, publisher } = setup(5000);
+    const t0 = Date.now();
+    await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
+    await publisher.publish(users(['u1', null]), 2, t0 + 10);
+    expect(redis.has('u1')).toBe(false);
+    expect(producer.users()).toEqual([{ key: 'u1', vector: null }]);
+    await publisher.publish(users(), 2, t0 + 10, true);
+    expect(producer.users()).toEqual([
+      { key: 'u1', vector: null },
+      { key: 'u2', vector: [0, 1, 0, 0] },
+    ]);
+  });
+
+  it('keeps the records of a failed send pending until one succeeds', async () => {
+    const { producer, publisher } = setup(1000);
+    const t0 = Date.now();
+    await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
+    producer.failNext = 1;
+    await expect(publisher.publish(users(), 1, t0 + 1000)).rejects.toThrow('broker down');
+    expect(publisher.pendingUserRecords).toBe(1);
+    // still due (the interval restarts only after a successful send)
+    expect(publisher.userTopicDue(t0 + 1001)).toBe(true);
+    await publisher.publish(users(), 1, t0 + 1001);
+    expect(producer.users()).toEqual([{ key: 'u1', vector: [1, 0, 0, 0] }]);
+  });
+
+  it('with interval 0 sends every flush with its records (the old cadence)', async () => {
+    const { producer, publisher } = setup(0);
+    const t0 = Date.now();
+    await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
+    await publisher.publish(users(['u1', [0, 1, 0, 0]]), 2, t0);
+    expect(producer.users()).toEqual([
+      { key: 'u1', vector: [1, 0, 0, 0] },
+      { key: 'u1', vector: [0, 1, 0, 0] },
+    ]);
+  });
+
+  it('sends a due buffer over several flushes, at most USER_TOPIC_RECORDS_PER_FLUSH each', async () => {
+    const { producer, publisher } = setup(5000);
+    const t0 = Date.now();
+    const n = USER_TOPIC_RECORDS_PER_FLUSH + 500;
+    const many: [string, number[]][] = Array.from({ length: n }, (_, i) => [`u${i}`, [1, 0, 0, 0]]);
+    await publisher.publish(users(...many), 1, t0);
+    expect(await publisher.publish(users(), 1, t0 + 5000)).toBe(USER_TOPIC_RECORDS_PER_FLUSH);
+    // still due right after (draining), whatever the interval
+    expect(publisher.userTopicDue(t0 + 5001)).toBe(true);
+    expect(await publisher.publish(users(), 1, t0 + 5001)).toBe(500);
+    expect(new Set(producer.users().map((r) => r.key)).size).toBe(n);
+    expect(publisher.userTopicDue(t0 + 5002)).toBe(false);
+  });
+});
