@@ -1,6 +1,7 @@
 import { InProcessVectorStore, clusteredSpace, float32ToBuffer, seededRandom } from '@app/vector-store';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
+import { LoadResult, runWrk } from './wrk.load';
 import { Redis } from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
 import cluster, { Worker } from 'node:cluster';
@@ -20,7 +21,8 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  * Feed queries over HTTP at concurrency 32 (issue 8 target: >= 3,000 req/s, p99 <= 20 ms):
  *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
  *     [--dim 128] [--connections 32] [--duration 10] [--runs 3] [--profile dir] [--floor /health/live]
- *     [--server-flags "--max-semi-space-size=64"] [--users-prefix bench-feed-mine:]
+ *     [--server-flags "--max-semi-space-size=64"] [--users-prefix bench-feed-mine:] [--workers 2]
+ *     [--generator autocannon|wrk]
  * The API runs in a child process (as deployed: its own event loop), with the in-process stream
  * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
  * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
@@ -177,13 +179,26 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   raw.disconnect();
 }
 
+type Generator = 'autocannon' | 'wrk';
+
 function load(
   port: number,
   users: number,
   connections: number,
   duration: number,
   floorPath: string,
-): Promise<autocannon.Result> {
+  generator: Generator,
+): Promise<LoadResult> {
+  if (generator === 'wrk') {
+    return runWrk({
+      port,
+      connections,
+      durationSec: duration,
+      pathExpression: floorPath
+        ? JSON.stringify(floorPath)
+        : `"/v1/users/u" .. ((n * 7919) % ${users}) .. "/feed?limit=20"`,
+    });
+  }
   let n = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -226,6 +241,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const reusePrefix = arg(args, 'users-prefix', '');
   // --workers <n>: the API as n processes sharing the port (HTTP_WORKERS), e.g. one per core
   const workers = Number(arg(args, 'workers', '1'));
+  // --generator wrk: Debian's wrk (C) instead of autocannon, a fraction of its CPU per request
+  const generator = arg(args, 'generator', 'autocannon') as Generator;
+  if (generator !== 'autocannon' && generator !== 'wrk') throw new Error(`--generator: autocannon or wrk`);
   const prefix = reusePrefix || `bench-feed-${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(redisUrl, { keyPrefix: prefix });
   let child: ChildProcess | null = null;
@@ -249,17 +267,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       child!.once('message', (m: { port: number }) => resolve(m.port));
       child!.once('exit', (code) => reject(new Error(`feed server exited with ${code}`)));
     });
-    await load(port, shape.users, connections, 3, floorPath); // warm-up (JIT, HNSW caches)
+    await load(port, shape.users, connections, 3, floorPath, generator); // warm-up (JIT, HNSW caches)
     const cpu = (): Promise<number> =>
       new Promise((resolve) => {
         child!.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
         child!.send('cpu');
       });
-    const results: autocannon.Result[] = [];
+    const results: LoadResult[] = [];
     const cpuPerRequestUs: number[] = [];
     for (let i = 0; i < runs; i++) {
       const before = await cpu();
-      const result = await load(port, shape.users, connections, duration, floorPath);
+      const result = await load(port, shape.users, connections, duration, floorPath, generator);
       cpuPerRequestUs.push(Math.round((await cpu()) - before) / Math.max(1, result.requests.total));
       results.push(result);
     }
