@@ -1,4 +1,4 @@
-import { EventProducer, OutboundMessage } from '@app/kafka';
+import { RecordingProducer } from '@app/testing';
 import { decodeUserVectorRecord } from '@app/vector-store';
 import { EmbeddingChanges } from '../embedding-model/embedding-model.service';
 import { EmbeddingPublisher, USER_TOPIC_RECORDS_PER_FLUSH } from './embedding.publisher';
@@ -6,32 +6,12 @@ import { EmbeddingPublisher, USER_TOPIC_RECORDS_PER_FLUSH } from './embedding.pu
 const TOPICS = { streams: 'streams', users: 'users', watermarks: 'wm' };
 const D = 4;
 
-/** Records every message; fails the next `failNext` sends. */
-class RecordingProducer implements EventProducer {
-  readonly sent: { topic: string; message: OutboundMessage }[] = [];
-  failNext = 0;
-  send(topic: string, messages: OutboundMessage[]): Promise<void> {
-    if (this.failNext > 0) {
-      this.failNext--;
-      return Promise.reject(new Error('broker down'));
-    }
-    for (const message of messages) this.sent.push({ topic, message });
-    return Promise.resolve();
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  users(): { key: string; vector: number[] | null }[] {
-    return this.sent
-      .filter((s) => s.topic === TOPICS.users)
-      .map(({ message }) => ({
-        key: String(message.key),
-        vector: message.value === null ? null : [...decodeUserVectorRecord(message.value, D).vector],
-      }));
-  }
+/** The user-topic records the producer was given, decoded. */
+function usersSent(producer: RecordingProducer): { key: string; vector: number[] | null }[] {
+  return producer.messages(TOPICS.users).map((message) => ({
+    key: String(message.key),
+    vector: message.value === null ? null : [...decodeUserVectorRecord(message.value, D).vector],
+  }));
 }
 
 function setup(userTopicMs: number) {
@@ -61,14 +41,14 @@ describe('EmbeddingPublisher user topic cadence', () => {
     await publisher.publish(users(['u1', [0, 0, 1, 0]]), 2, t0 + 1000);
     expect(redis.get('u1')).toEqual([0, 0, 1, 0]);
     expect(redis.get('u2')).toEqual([0, 1, 0, 0]);
-    expect(producer.users()).toEqual([]);
+    expect(usersSent(producer)).toEqual([]);
     expect(publisher.pendingUserRecords).toBe(2);
     expect(publisher.userTopicDue(t0 + 4999)).toBe(false);
     expect(publisher.userTopicDue(t0 + 5000)).toBe(true);
     // an empty flush once the interval elapsed sends each user's latest vector, once
     const produced = await publisher.publish(users(), 2, t0 + 5000);
     expect(produced).toBe(2);
-    expect(producer.users()).toEqual([
+    expect(usersSent(producer)).toEqual([
       { key: 'u1', vector: [0, 0, 1, 0] },
       { key: 'u2', vector: [0, 1, 0, 0] },
     ]);
@@ -82,9 +62,9 @@ describe('EmbeddingPublisher user topic cadence', () => {
     await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
     await publisher.publish(users(['u1', null]), 2, t0 + 10);
     expect(redis.has('u1')).toBe(false);
-    expect(producer.users()).toEqual([{ key: 'u1', vector: null }]);
+    expect(usersSent(producer)).toEqual([{ key: 'u1', vector: null }]);
     await publisher.publish(users(), 2, t0 + 10, true);
-    expect(producer.users()).toEqual([
+    expect(usersSent(producer)).toEqual([
       { key: 'u1', vector: null },
       { key: 'u2', vector: [0, 1, 0, 0] },
     ]);
@@ -100,7 +80,7 @@ describe('EmbeddingPublisher user topic cadence', () => {
     // still due (the interval restarts only after a successful send)
     expect(publisher.userTopicDue(t0 + 1001)).toBe(true);
     await publisher.publish(users(), 1, t0 + 1001);
-    expect(producer.users()).toEqual([{ key: 'u1', vector: [1, 0, 0, 0] }]);
+    expect(usersSent(producer)).toEqual([{ key: 'u1', vector: [1, 0, 0, 0] }]);
   });
 
   it('with interval 0 sends every flush with its records (the old cadence)', async () => {
@@ -108,7 +88,7 @@ describe('EmbeddingPublisher user topic cadence', () => {
     const t0 = Date.now();
     await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
     await publisher.publish(users(['u1', [0, 1, 0, 0]]), 2, t0);
-    expect(producer.users()).toEqual([
+    expect(usersSent(producer)).toEqual([
       { key: 'u1', vector: [1, 0, 0, 0] },
       { key: 'u1', vector: [0, 1, 0, 0] },
     ]);
@@ -124,7 +104,7 @@ describe('EmbeddingPublisher user topic cadence', () => {
     // still due right after (draining), whatever the interval
     expect(publisher.userTopicDue(t0 + 5001)).toBe(true);
     expect(await publisher.publish(users(), 1, t0 + 5001)).toBe(500);
-    expect(new Set(producer.users().map((r) => r.key)).size).toBe(n);
+    expect(new Set(usersSent(producer).map((r) => r.key)).size).toBe(n);
     expect(publisher.userTopicDue(t0 + 5002)).toBe(false);
   });
 });

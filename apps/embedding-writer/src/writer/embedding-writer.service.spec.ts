@@ -1,7 +1,8 @@
 import { EventDataMap, EventType, SCHEMA_VERSION } from '@app/contracts';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
-import { EventProducer, KafkaBatch, OutboundMessage } from '@app/kafka';
+import { KafkaBatch } from '@app/kafka';
 import { parseTraceparent } from '@app/observability';
+import { RecordingProducer } from '@app/testing';
 import { Logger } from '@nestjs/common';
 import {
   DEFAULT_EMBEDDING_MODEL_OPTIONS,
@@ -11,23 +12,6 @@ import { EmbeddingPublisher } from '../publishing/embedding.publisher';
 import { EmbeddingWriterService } from './embedding-writer.service';
 
 const TOPICS = { streams: 'streams', users: 'users', watermarks: 'wm' };
-
-class RecordingProducer implements EventProducer {
-  readonly sent: { topic: string; message: OutboundMessage }[] = [];
-  send(topic: string, messages: OutboundMessage[]): Promise<void> {
-    for (const message of messages) this.sent.push({ topic, message });
-    return Promise.resolve();
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  on(topic: string): OutboundMessage[] {
-    return this.sent.filter((s) => s.topic === topic).map((s) => s.message);
-  }
-}
 
 let offset = 0;
 function message<T extends EventType>(type: T, at: number, data: EventDataMap[T], traceparent?: string) {
@@ -100,13 +84,13 @@ describe('EmbeddingWriterService', () => {
       ]),
     );
     await service.flush(true);
-    const streams = producer.on('streams');
+    const streams = producer.messages('streams');
     const traced = streams.find((m) => m.key === 'traced');
     const child = parseTraceparent(traced?.headers?.traceparent as string);
     expect(child).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', flags: 1 });
     expect(child?.spanId).not.toBe('b7ad6b7169203331');
     expect(streams.filter((m) => m.key !== 'traced').every((m) => m.headers === undefined)).toBe(true);
-    expect(producer.on('users').every((m) => m.headers === undefined)).toBe(true);
+    expect(producer.messages('users').every((m) => m.headers === undefined)).toBe(true);
     // one line per sampled event (the start and the chat message), none for the others
     expect(log).toHaveBeenCalledTimes(2);
     expect(log.mock.calls[0][0]).toMatchObject({
@@ -122,9 +106,9 @@ describe('EmbeddingWriterService', () => {
     const { service, producer, users } = writer(60_000, true);
     await service.handleBatch(batch([start('st1', 1000)]));
     await service.flush(true); // the first full flush (and its watermark)
-    expect(producer.on('wm').map((m) => JSON.parse(m.value as string) as { eventTime: number })).toEqual([
-      expect.objectContaining({ eventTime: 1000, topic: 'enriched', partition: 0 }),
-    ]);
+    expect(
+      producer.messages('wm').map((m) => JSON.parse(m.value as string) as { eventTime: number }),
+    ).toEqual([expect.objectContaining({ eventTime: 1000, topic: 'enriched', partition: 0 })]);
     const before = producer.sent.length;
     await service.handleBatch(batch([message('view.started', 2000, { userId: 'u1', streamId: 'st1' })]));
     // within the coalescing interval: nothing published yet
@@ -137,7 +121,7 @@ describe('EmbeddingWriterService', () => {
     ]);
     await service.flush(true);
     expect(users.has('u1')).toBe(true);
-    expect(producer.on('wm').at(-1)?.value).toContain('"eventTime":3000');
+    expect(producer.messages('wm').at(-1)?.value).toContain('"eventTime":3000');
   });
 
   it('retries a failed background flush before applying the next batch (backpressure)', async () => {
@@ -158,7 +142,7 @@ describe('EmbeddingWriterService', () => {
     // once it works again, nothing is lost: st1 is republished, then st2 is applied
     await service.handleBatch(batch([start('st2', 2000)]));
     await service.flush(true);
-    expect(producer.on('streams').map((m) => m.key)).toEqual(expect.arrayContaining(['st1', 'st2']));
+    expect(producer.messages('streams').map((m) => m.key)).toEqual(expect.arrayContaining(['st1', 'st2']));
   });
 
   it('holds user-topic records for their own interval, erases at once, and sends the rest at stop', async () => {
@@ -173,14 +157,14 @@ describe('EmbeddingWriterService', () => {
     await service.flush(true);
     // Redis has both users at the coalescing flush; the topic waits for its interval
     expect([...users.keys()].sort()).toEqual(['u1', 'u2']);
-    expect(producer.on('users')).toEqual([]);
+    expect(producer.messages('users')).toEqual([]);
     await service.handleBatch(batch([message('user.erased', 3000, { userId: 'u1' })]));
     // the erasure is not held back: Redis and the topic tombstone u1 with its batch
     expect(users.has('u1')).toBe(false);
-    expect(producer.on('users')).toEqual([{ key: 'u1', value: null }]);
+    expect(producer.messages('users')).toEqual([{ key: 'u1', value: null }]);
     await service.stop();
     // shutdown sends what waited: the topic ends with u2's latest vector, u1 stays tombstoned
-    expect(producer.on('users').map((m) => [m.key, m.value === null])).toEqual([
+    expect(producer.messages('users').map((m) => [m.key, m.value === null])).toEqual([
       ['u1', true],
       ['u2', false],
     ]);
