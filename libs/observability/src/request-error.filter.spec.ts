@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, HttpException, Req } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,6 +7,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { storage } from 'nestjs-pino/storage';
 import { ObservabilityModule } from './observability.module';
 import { requestLogger } from './request-log.hook';
+import { LogLine, jsonLinesSink } from './test-support/json-lines.sink';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -35,7 +35,7 @@ class ProbeController {
   }
 }
 
-type Line = Record<string, unknown>;
+type Line = LogLine;
 
 /** RequestLogOptions.asyncContext = false: no AsyncLocalStorage, ids still on every line. */
 describe('ObservabilityModule without the async context', () => {
@@ -43,12 +43,7 @@ describe('ObservabilityModule without the async context', () => {
   const lines: Line[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text) as Line);
-        done();
-      },
-    });
+    const sink = jsonLinesSink(lines);
     const moduleRef = await Test.createTestingModule({
       imports: [
         ObservabilityModule.forRoot({

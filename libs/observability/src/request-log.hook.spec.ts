@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Get, HttpException, Logger as NestLogger, Post } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { ObservabilityModule } from './observability.module';
 import { DEFAULT_REQUEST_LOG, accessLogLevel } from './request-log.hook';
+import { LogLine, jsonLinesSink } from './test-support/json-lines.sink';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -60,19 +60,14 @@ class ProbeController {
   }
 }
 
-type Line = Record<string, unknown>;
+type Line = LogLine;
 
 describe('RequestLogHook', () => {
   let app: NestFastifyApplication;
   const lines: Line[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text) as Line);
-        done();
-      },
-    });
+    const sink = jsonLinesSink(lines);
     const moduleRef = await Test.createTestingModule({
       imports: [
         ObservabilityModule.forRoot({
