@@ -1,6 +1,10 @@
 import { EnvGroup, EnvVar, ToNumber } from '@app/config';
 import { IsInt, Max, Min } from 'class-validator';
-import cluster, { Worker } from 'node:cluster';
+import { SHUTDOWN_SIGNALS, ShutdownState } from '@app/health';
+import { serveClusterMetrics } from '@app/observability';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import cluster from 'node:cluster';
+import pino from 'pino';
 
 export class HttpWorkersEnvDto {
   @EnvVar({
@@ -27,30 +31,30 @@ export function httpWorkersEnv(): EnvGroup<HttpWorkersEnvDto, HttpWorkersConfig>
 }
 
 /** The primary's request that a worker drain and exit (workers ignore the signals themselves). */
-export const WORKER_SHUTDOWN_MESSAGE = 'nowcast:shutdown';
+const WORKER_SHUTDOWN_MESSAGE = 'nowcast:shutdown';
 
 /** A worker that dies on its own is replaced, but more than this many times a minute ends the primary. */
 const MAX_RESTARTS_PER_MINUTE = 5;
 
-export interface WorkersLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
 /**
  * The primary of `count` API workers sharing the HTTP and gRPC ports (Linux: the primary accepts and
- * hands connections out round robin). SIGTERM/SIGINT are turned into one shutdown message per
- * worker: a terminal's Ctrl-C reaches every process of the group, and a second signal during a
- * worker's drain would kill it mid-way, so workers ignore signals and drain on the message. A
- * worker that exits unexpectedly is replaced (a crash loop ends the primary with status 1, for the
- * orchestrator to restart the pod); after a shutdown the primary exits 0 once all have exited.
+ * hands connections out round robin), answering their scrapes with the merged metrics. SIGTERM/SIGINT
+ * are turned into one shutdown message per worker: a terminal's Ctrl-C reaches every process of the
+ * group, and a second signal during a worker's drain would kill it mid-way, so workers ignore
+ * signals and drain on the message. A worker that exits unexpectedly is replaced (a crash loop ends
+ * the primary with status 1, for the orchestrator to restart the pod); after a shutdown the primary
+ * exits 0 once all have exited.
  */
-export function superviseHttpWorkers(count: number, log: WorkersLog): void {
+export function superviseHttpWorkers(serviceName: string, count: number): void {
+  const log = pino({
+    base: { service: serviceName, role: 'primary', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
   let stopping = false;
   let failed = false;
   const restarts: number[] = [];
-  const fork = (): Worker => cluster.fork();
-  for (let i = 0; i < count; i++) fork();
+  serveClusterMetrics();
+  for (let i = 0; i < count; i++) cluster.fork();
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
@@ -61,35 +65,41 @@ export function superviseHttpWorkers(count: number, log: WorkersLog): void {
     const now = Date.now();
     restarts.push(now);
     while (restarts.length > 0 && restarts[0] < now - 60_000) restarts.shift();
-    log.error('worker exited, replacing it', { workerPid: worker.process.pid, code, signal });
+    log.error({ workerPid: worker.process.pid, code, signal }, 'worker exited, replacing it');
     if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
-      log.error('workers keep exiting, stopping', { restartsLastMinute: restarts.length });
+      log.error({ restartsLastMinute: restarts.length }, 'workers keep exiting, stopping');
       failed = true;
       shutdown();
       return;
     }
-    fork();
+    cluster.fork();
   });
 
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping workers', { workers: Object.keys(cluster.workers ?? {}).length });
     const workers = Object.values(cluster.workers ?? {});
+    log.info({ workers: workers.length }, 'stopping workers');
     if (workers.length === 0) process.exit(failed ? 1 : 0);
     for (const worker of workers) if (worker?.isConnected()) worker.send(WORKER_SHUTDOWN_MESSAGE);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, shutdown);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, shutdown);
 }
 
 /**
- * In a worker: calls `drain` once when the primary asks for a shutdown, and keeps SIGTERM/SIGINT
- * from killing it meanwhile (the primary relays them as the message). Exits when the primary is
- * gone (Node's cluster worker does so on disconnect).
+ * In a worker (the `shutdown` of bootstrapService): drains when the primary asks - readiness flips,
+ * the app closes, exit 0 - and keeps SIGTERM/SIGINT from killing it meanwhile (the primary relays
+ * them as the message). Exits when the primary is gone (Node's cluster worker does so on disconnect).
  */
-export function onShutdownFromPrimary(drain: () => void): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => undefined);
+export function drainOnPrimaryMessage(app: NestFastifyApplication): void {
+  const shutdownState = app.get(ShutdownState);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => undefined);
   process.on('message', (message: unknown) => {
-    if (message === WORKER_SHUTDOWN_MESSAGE) drain();
+    if (message !== WORKER_SHUTDOWN_MESSAGE) return;
+    shutdownState.begin();
+    void app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }
