@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, HttpException, Req } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import { storage } from 'nestjs-pino/storage';
-import { ObservabilityModule } from './observability.module';
 import { requestLogger } from './request-log.hook';
-import { LogLine, jsonLinesSink } from './test-support/json-lines.sink';
+import { LogLine } from './test-support/json-lines.sink';
+import { startObservedApp } from './test-support/observed-app.fixture';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -43,22 +42,7 @@ describe('ObservabilityModule without the async context', () => {
   const lines: Line[] = [];
 
   beforeAll(async () => {
-    const sink = jsonLinesSink(lines);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ObservabilityModule.forRoot({
-          serviceName: 'probe',
-          level: 'info',
-          requestLog: { asyncContext: false },
-          destination: sink,
-        }),
-      ],
-      controllers: [ProbeController],
-    }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { bufferLogs: true });
-    app.useLogger(app.get(Logger));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startObservedApp({ asyncContext: false }, [ProbeController], lines);
   });
 
   afterAll(() => app.close());

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Get, HttpException, Logger as NestLogger, Post } from '@nestjs/common';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { Logger, PinoLogger } from 'nestjs-pino';
-import { ObservabilityModule } from './observability.module';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { DEFAULT_REQUEST_LOG, accessLogLevel } from './request-log.hook';
-import { LogLine, jsonLinesSink } from './test-support/json-lines.sink';
+import { LogLine } from './test-support/json-lines.sink';
+import { startObservedApp } from './test-support/observed-app.fixture';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -67,22 +66,7 @@ describe('RequestLogHook', () => {
   const lines: Line[] = [];
 
   beforeAll(async () => {
-    const sink = jsonLinesSink(lines);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ObservabilityModule.forRoot({
-          serviceName: 'probe',
-          level: 'info',
-          requestLog: { slowMs: SLOW_MS, sampleRate: 0 },
-          destination: sink,
-        }),
-      ],
-      controllers: [ProbeController],
-    }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { bufferLogs: true });
-    app.useLogger(app.get(Logger));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startObservedApp({ slowMs: SLOW_MS, sampleRate: 0 }, [ProbeController], lines);
   });
 
   afterAll(() => app.close());
