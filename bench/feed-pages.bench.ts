@@ -20,7 +20,7 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  * Run it on the tree before and after the change and compare `sha256` (or diff the --pages-out files).
  * It reads (never writes) the users that bench/feed.bench.ts keeps under --users-prefix (100k users
  * over 10k streams), builds the same 10k streams (some ended, some unknown to the metrics cache,
- * varied metrics), and asks, through Fastify (inject: routing, validation, fast-json-stringify),
+ * varied metrics), and asks, through Fastify (inject: routing, validation, the feed's JSON writer),
  * for each of `users` users: page 1, page 2 (its cursor), a filtered page (category, language,
  * excluded sellers) and a cold user's page with Accept-Language. The clock is frozen (Date.now) so
  * freshness and impression decay are the same in both runs; requestId, generatedAt and asOf (time
