@@ -1,10 +1,10 @@
+import { ContentEmbeddingSettings } from './content-embedding.env';
 import { ContentEmbeddingProvider } from './content-embedding.provider';
 import { HashingContentEmbeddingProvider } from './hashing-content.provider';
 import { OpenAiContentEmbeddingProvider } from './openai-content.provider';
 
-export type ContentProviderConfig =
-  | { kind: 'hashing'; dimension: number }
-  | { kind: 'openai'; dimension: number; url?: string; model: string; apiKey?: string };
+/** The configured provider (contentEmbeddingEnv) and the dimension of the vectors it must give. */
+export type ContentProviderConfig = ContentEmbeddingSettings & { dimension: number };
 
 /** The provider chosen by config (EMBEDDING_CONTENT_PROVIDER in the writer and the recommender). */
 export function createContentEmbeddingProvider(config: ContentProviderConfig): ContentEmbeddingProvider {

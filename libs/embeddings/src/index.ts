@@ -2,6 +2,8 @@ export { CONTENT_EMBEDDING_PROVIDER } from './content-embedding.provider';
 export type { ContentEmbeddingProvider, StreamContent } from './content-embedding.provider';
 export { createContentEmbeddingProvider } from './content-embedding.factory';
 export type { ContentProviderConfig } from './content-embedding.factory';
+export { CONTENT_PROVIDERS, ContentEmbeddingEnvDto, contentEmbeddingEnv } from './content-embedding.env';
+export type { ContentEmbeddingSettings, ContentProviderKind } from './content-embedding.env';
 export {
   CONTENT_FEATURE_WEIGHTS,
   HashingContentEmbeddingProvider,

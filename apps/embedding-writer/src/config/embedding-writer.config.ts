@@ -1,3 +1,4 @@
+import { contentEmbeddingEnv } from '@app/embeddings';
 import { qdrantEnv, commonEnv, ConfigOf, defineEnvSchema, kafkaEnv, redisEnv, topicsEnv } from '@app/config';
 import { embeddingWriterEnv } from '../writer/embedding-writer.env';
 
@@ -11,6 +12,7 @@ export const embeddingWriterEnvSchema = defineEnvSchema({
   topics: topicsEnv(),
   qdrant: qdrantEnv(),
   writer: embeddingWriterEnv(),
+  content: contentEmbeddingEnv(),
 });
 
 export type EmbeddingWriterConfig = ConfigOf<typeof embeddingWriterEnvSchema>;

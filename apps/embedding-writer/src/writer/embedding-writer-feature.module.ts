@@ -2,6 +2,7 @@ import {
   CONTENT_EMBEDDING_PROVIDER,
   ContentEmbeddingProvider,
   createContentEmbeddingProvider,
+  ContentEmbeddingSettings,
 } from '@app/embeddings';
 import { BatchingProducer, EventProducer, KafkaBatchServer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
@@ -40,6 +41,7 @@ export interface EmbeddingWriterFeatureConfig {
   };
   qdrant?: { url: string; apiKey?: string };
   writer: EmbeddingWriterSettings;
+  content: ContentEmbeddingSettings;
 }
 
 /** One-process mode (apps/nowcast): a shared producer and user-vector store instead of Kafka/Redis. */
@@ -111,11 +113,7 @@ export class EmbeddingWriterFeatureModule {
         {
           provide: CONTENT_EMBEDDING_PROVIDER,
           useFactory: () =>
-            createContentEmbeddingProvider(
-              writer.contentProvider === 'openai'
-                ? { kind: 'openai', dimension: writer.dimension, ...writer.openai }
-                : { kind: 'hashing', dimension: writer.dimension },
-            ),
+            createContentEmbeddingProvider({ ...config.content, dimension: writer.dimension }),
         },
         {
           provide: EmbeddingModelService,

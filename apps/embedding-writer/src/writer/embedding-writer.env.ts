@@ -1,16 +1,5 @@
-import { EnvGroup, EnvVar, IsUrlWithProtocol, ToBoolean, ToNumber } from '@app/config';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { EnvGroup, EnvVar, ToBoolean, ToNumber } from '@app/config';
+import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
  * Default interval of the user topic's records, ms: each user's latest vector at most once a minute
@@ -19,9 +8,6 @@ import {
  * 30 s -> 0.45, 60 s -> 0.31.
  */
 export const DEFAULT_USER_TOPIC_MS = 60_000;
-
-export const CONTENT_PROVIDERS = ['hashing', 'openai'] as const;
-export type ContentProviderKind = (typeof CONTENT_PROVIDERS)[number];
 
 /** The embedding-writer's own variables (see apps/embedding-writer/README.md for the model). */
 export class EmbeddingWriterEnvDto {
@@ -108,29 +94,6 @@ export class EmbeddingWriterEnvDto {
   @Matches(/^[A-Za-z0-9:._-]*$/, { message: '$property may only hold letters, digits and : . _ -' })
   EMBEDDING_USER_KEY_PREFIX!: string;
 
-  @EnvVar({
-    description:
-      'Content embedding provider: hashing (in-process) | openai (OpenAI-compatible /v1/embeddings).',
-  })
-  @IsIn(CONTENT_PROVIDERS)
-  EMBEDDING_CONTENT_PROVIDER!: ContentProviderKind;
-
-  @EnvVar({ description: 'Base URL of the OpenAI-compatible embedding service (provider openai).' })
-  @IsOptional()
-  @IsUrlWithProtocol(['http:', 'https:'])
-  EMBEDDING_OPENAI_URL?: string;
-
-  @EnvVar({ description: 'Model name sent to the embedding service (provider openai).' })
-  @IsString()
-  @IsNotEmpty()
-  EMBEDDING_OPENAI_MODEL!: string;
-
-  @EnvVar({ description: 'API key of the embedding service (provider openai).', secret: true })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  EMBEDDING_OPENAI_API_KEY?: string;
-
   @EnvVar({ description: 'Qdrant collection of stream vectors (when QDRANT_URL is set).' })
   @IsString()
   @IsNotEmpty()
@@ -154,8 +117,6 @@ export interface EmbeddingWriterSettings {
   userTopicMs: number;
   publishMinChange: number;
   userKeyPrefix: string;
-  contentProvider: ContentProviderKind;
-  openai: { url?: string; model: string; apiKey?: string };
   qdrantCollections: { streams: string; users: string };
 }
 
@@ -174,8 +135,6 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_USER_TOPIC_MS: String(DEFAULT_USER_TOPIC_MS),
       EMBEDDING_PUBLISH_MIN_CHANGE: '0.00001',
       EMBEDDING_USER_KEY_PREFIX: 'emb:user:',
-      EMBEDDING_CONTENT_PROVIDER: 'hashing',
-      EMBEDDING_OPENAI_MODEL: 'text-embedding-3-small',
       EMBEDDING_QDRANT_STREAMS_COLLECTION: 'nowcast_streams',
       EMBEDDING_QDRANT_USERS_COLLECTION: 'nowcast_users',
     },
@@ -191,12 +150,6 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       userTopicMs: dto.EMBEDDING_USER_TOPIC_MS,
       publishMinChange: dto.EMBEDDING_PUBLISH_MIN_CHANGE,
       userKeyPrefix: dto.EMBEDDING_USER_KEY_PREFIX,
-      contentProvider: dto.EMBEDDING_CONTENT_PROVIDER,
-      openai: {
-        ...(dto.EMBEDDING_OPENAI_URL ? { url: dto.EMBEDDING_OPENAI_URL } : {}),
-        model: dto.EMBEDDING_OPENAI_MODEL,
-        ...(dto.EMBEDDING_OPENAI_API_KEY ? { apiKey: dto.EMBEDDING_OPENAI_API_KEY } : {}),
-      },
       qdrantCollections: {
         streams: dto.EMBEDDING_QDRANT_STREAMS_COLLECTION,
         users: dto.EMBEDDING_QDRANT_USERS_COLLECTION,

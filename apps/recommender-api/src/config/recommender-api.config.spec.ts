@@ -18,19 +18,15 @@ describe('recommender-api config', () => {
   });
 
   it("embeds search queries with the writer's configured content provider", () => {
-    expect(loadConfig(recommenderApiEnvSchema, {}).recommender.contentProvider).toEqual({
-      kind: 'hashing',
-      dimension: 128,
-    });
+    expect(loadConfig(recommenderApiEnvSchema, {}).content).toEqual({ kind: 'hashing' });
     const openai = loadConfig(recommenderApiEnvSchema, {
       EMBEDDING_CONTENT_PROVIDER: 'openai',
       EMBEDDING_OPENAI_URL: 'http://embeddings.local:8080',
       EMBEDDING_OPENAI_API_KEY: 'k',
       EMBEDDING_DIMENSION: '64',
     });
-    expect(openai.recommender.contentProvider).toEqual({
+    expect(openai.content).toEqual({
       kind: 'openai',
-      dimension: 64,
       url: 'http://embeddings.local:8080',
       model: 'text-embedding-3-small',
       apiKey: 'k',

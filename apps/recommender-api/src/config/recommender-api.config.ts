@@ -1,3 +1,4 @@
+import { contentEmbeddingEnv } from '@app/embeddings';
 import {
   apiKeysEnv,
   qdrantEnv,
@@ -22,6 +23,7 @@ export const recommenderApiEnvSchema = defineEnvSchema({
   apiKeys: apiKeysEnv(),
   qdrant: qdrantEnv(),
   recommender: recommenderEnv(),
+  content: contentEmbeddingEnv(),
   serving: httpWorkersEnv(),
 });
 

@@ -1,10 +1,7 @@
-import { EnvGroup, EnvVar, IsUrlWithProtocol, ToNumber } from '@app/config';
-import { ContentProviderConfig } from '@app/embeddings';
+import { EnvGroup, EnvVar, ToNumber } from '@app/config';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DEFAULT_RANKING_PROFILE, RANKING_PROFILES } from '../ranking/ranking-profiles';
 import { RANKING_SIGNALS, RankingSignal } from '../ranking/ranking.types';
-
-const CONTENT_PROVIDERS = ['hashing', 'openai'] as const;
 
 const WEIGHTS_PATTERN = new RegExp(
   `^((${RANKING_SIGNALS.join('|')})=\\d+(\\.\\d+)?)(,(${RANKING_SIGNALS.join('|')})=\\d+(\\.\\d+)?)*$`,
@@ -92,31 +89,6 @@ export class RecommenderEnvDto {
   EMBEDDING_USER_KEY_PREFIX!: string;
 
   @EnvVar({
-    description:
-      'Content embedding provider of /v1/streams/search: hashing | openai (same as the writer, so queries and streams share one space).',
-  })
-  @IsIn(CONTENT_PROVIDERS)
-  EMBEDDING_CONTENT_PROVIDER!: (typeof CONTENT_PROVIDERS)[number];
-
-  @EnvVar({
-    description: 'Base URL of the OpenAI-compatible embedding service (provider openai; same as the writer).',
-  })
-  @IsOptional()
-  @IsUrlWithProtocol(['http:', 'https:'])
-  EMBEDDING_OPENAI_URL?: string;
-
-  @EnvVar({ description: 'Model name sent to the embedding service (provider openai; same as the writer).' })
-  @IsString()
-  @IsNotEmpty()
-  EMBEDDING_OPENAI_MODEL!: string;
-
-  @EnvVar({ description: 'API key of the embedding service (provider openai).', secret: true })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  EMBEDDING_OPENAI_API_KEY?: string;
-
-  @EnvVar({
     description: 'Qdrant collection of stream vectors (when QDRANT_URL is set; same as the writer).',
   })
   @IsString()
@@ -162,7 +134,6 @@ export interface RecommenderSettings {
   userVectorPrefix: string;
   qdrantCollection: string;
   /** The writer's content provider, for free-text search. */
-  contentProvider: ContentProviderConfig;
   rateLimit: { max: number; windowMs: number };
   erasureWaitMs: number;
 }
@@ -184,8 +155,6 @@ export function recommenderEnv(): EnvGroup<RecommenderEnvDto, RecommenderSetting
       EMBEDDING_DIMENSION: '128',
       EMBEDDING_USER_KEY_PREFIX: 'emb:user:',
       EMBEDDING_QDRANT_STREAMS_COLLECTION: 'nowcast_streams',
-      EMBEDDING_CONTENT_PROVIDER: 'hashing',
-      EMBEDDING_OPENAI_MODEL: 'text-embedding-3-small',
       RATE_LIMIT_MAX: '1000',
       RATE_LIMIT_WINDOW_MS: '1000',
       ERASURE_WAIT_MS: '5000',
@@ -211,16 +180,6 @@ export function recommenderEnv(): EnvGroup<RecommenderEnvDto, RecommenderSetting
       dimension: dto.EMBEDDING_DIMENSION,
       userVectorPrefix: dto.EMBEDDING_USER_KEY_PREFIX,
       qdrantCollection: dto.EMBEDDING_QDRANT_STREAMS_COLLECTION,
-      contentProvider:
-        dto.EMBEDDING_CONTENT_PROVIDER === 'openai'
-          ? {
-              kind: 'openai',
-              dimension: dto.EMBEDDING_DIMENSION,
-              model: dto.EMBEDDING_OPENAI_MODEL,
-              ...(dto.EMBEDDING_OPENAI_URL ? { url: dto.EMBEDDING_OPENAI_URL } : {}),
-              ...(dto.EMBEDDING_OPENAI_API_KEY ? { apiKey: dto.EMBEDDING_OPENAI_API_KEY } : {}),
-            }
-          : { kind: 'hashing', dimension: dto.EMBEDDING_DIMENSION },
       rateLimit: { max: dto.RATE_LIMIT_MAX, windowMs: dto.RATE_LIMIT_WINDOW_MS },
       erasureWaitMs: dto.ERASURE_WAIT_MS,
     }),

@@ -123,7 +123,10 @@ export class RecommenderFeaturesModule {
         { provide: LiveMetricsCache, useValue: cache },
         { provide: WatermarkTracker, useValue: tracker },
         { provide: STREAM_INDEX, useValue: index },
-        { provide: QUERY_EMBEDDER, useValue: contentQueryEmbedder(settings.contentProvider) },
+        {
+          provide: QUERY_EMBEDDER,
+          useValue: contentQueryEmbedder({ ...config.content, dimension: settings.dimension }),
+        },
         {
           provide: UserStateRepository,
           inject: [REDIS_CLIENT],
