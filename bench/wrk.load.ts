@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +66,9 @@ end
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether Debian's `wrk` is on the PATH (`apt-get install wrk`). */
+export function wrkInstalled(): boolean {
+  return spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error === undefined;
 }

@@ -9,9 +9,11 @@ const QUICK_USERS = 20_000;
 
 /**
  * feed.*: bench/feed.bench.ts (its team's): the recommender API in its own process over 10k live
- * 128-d streams and 100k users' state in Redis, autocannon at 32 connections; req/s and latency
- * p50/p99 as the median of its runs. The same in both modes (it is the recommender's own path).
- * The API runs as `--feed-workers` processes sharing the port (HTTP_WORKERS; default one per core).
+ * 128-d streams and 100k users' state in Redis, a closed-loop HTTP load generator at 32 connections
+ * (`--feed-generator`: wrk when installed, it takes ~1/4 of autocannon's CPU per request from the
+ * cores the server shares; else autocannon); req/s and latency p50/p99 as the median of its runs.
+ * The same in both modes (it is the recommender's own path). The API runs as `--feed-workers`
+ * processes sharing the port (HTTP_WORKERS; default one per core).
  */
 export async function feedSection(ctx: SectionContext): Promise<void> {
   const o = ctx.options;
@@ -31,6 +33,8 @@ export async function feedSection(ctx: SectionContext): Promise<void> {
     o.quick ? '1' : '3',
     '--workers',
     String(o.feedWorkers),
+    '--generator',
+    o.feedGenerator,
   ];
   ctx.progress(`feed bench (${args.slice(2).join(' ')})`);
   const bench = await import('../feed.bench');
@@ -44,6 +48,8 @@ export async function feedSection(ctx: SectionContext): Promise<void> {
     users,
   };
   ctx.details.feed = { args, figures };
-  ctx.notes.push(`feed: the API as ${o.feedWorkers} process(es) sharing the port (HTTP_WORKERS)`);
+  ctx.notes.push(
+    `feed: the API as ${o.feedWorkers} process(es) sharing the port (HTTP_WORKERS), load from ${o.feedGenerator}`,
+  );
   if (o.quick) ctx.notes.push(`feed: one 5 s run, ${users.toLocaleString('en-US')} users (--quick)`);
 }

@@ -27,13 +27,17 @@ export interface SuiteOptions {
   qualityEvents: number;
   /** The recommender's HTTP_WORKERS in the feed section (default: one per core, as on one host). */
   feedWorkers: number;
+  /** The feed section's HTTP load generator (default wrk when installed: less CPU taken from the server). */
+  feedGenerator: FeedGenerator;
 }
+
+export type FeedGenerator = 'autocannon' | 'wrk';
 
 export const USAGE = `usage: npm run bench [-- --mode mesh|embedded] [--quick] [--out file.json]
   [--brokers host:port] [--redis redis://host:port] [--runtime auto|dist|source]
   [--only services,ingest,latency,feed,recall,quality] [--trial-sec N] [--start-rate N]
   [--max-rate N] [--max-trials N] [--ingest-rate N] [--probes N] [--quality-events N]
-  [--feed-workers N]
+  [--feed-workers N] [--feed-generator wrk|autocannon]
 npm run bench -- <name> [args]   one benchmark (bench/<name>.bench.ts)`;
 
 function value(argv: readonly string[], name: string): string | undefined {
@@ -68,10 +72,17 @@ const KNOWN = new Set([
   'probes',
   'quality-events',
   'feed-workers',
+  'feed-generator',
 ]);
 
-/** Parses the suite's arguments; throws with the problem on anything unknown or invalid. */
-export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
+/**
+ * Parses the suite's arguments; throws with the problem on anything unknown or invalid.
+ * `wrkInstalled` decides the default feed generator (Debian's wrk when present, else autocannon).
+ */
+export function parseSuiteOptions(
+  argv: readonly string[],
+  wrkInstalled: () => boolean = () => false,
+): SuiteOptions {
   for (const arg of argv)
     if (arg.startsWith('--') && !KNOWN.has(arg.slice(2))) throw new Error(`unknown option ${arg}`);
   const mode = value(argv, 'mode') ?? 'mesh';
@@ -85,6 +96,9 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
   for (const s of sections)
     if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s}`);
   const ingestRate = value(argv, 'ingest-rate');
+  const feedGenerator = value(argv, 'feed-generator') ?? (wrkInstalled() ? 'wrk' : 'autocannon');
+  if (feedGenerator !== 'wrk' && feedGenerator !== 'autocannon')
+    throw new Error(`--feed-generator must be wrk or autocannon: ${feedGenerator}`);
   return {
     mode,
     quick,
@@ -102,5 +116,6 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
     probes: positive(argv, 'probes', quick ? 40 : 300),
     qualityEvents: positive(argv, 'quality-events', quick ? 100_000 : 1_000_000),
     feedWorkers: Math.round(positive(argv, 'feed-workers', availableParallelism())),
+    feedGenerator,
   };
 }

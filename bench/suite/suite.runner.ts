@@ -16,6 +16,7 @@ import { servicesSection } from './services.section';
 import { SectionName, SuiteOptions, USAGE, parseSuiteOptions } from './suite-options';
 import { emptyResult, formatTable, judge } from './suite-result';
 import { SuiteTarget } from './suite-target';
+import { wrkInstalled } from '../wrk.load';
 
 /**
  * Order matters: the per-service benches run before the mesh starts; the feed, recall and quality
@@ -34,7 +35,7 @@ const SECTIONS: Record<SectionName, { run: Section; usesTarget: boolean }> = {
 export async function runSuite(argv: string[]): Promise<number> {
   let options: SuiteOptions;
   try {
-    options = parseSuiteOptions(argv);
+    options = parseSuiteOptions(argv, wrkInstalled);
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;

@@ -148,6 +148,11 @@ describe('suite options', () => {
     const quick = parseSuiteOptions(['--quick', '--mode', 'embedded', '--out', 'x.json']);
     expect(quick).toMatchObject({ mode: 'embedded', quick: true, trialSec: 15, out: 'x.json' });
     expect(quick.qualityEvents).toBeLessThan(1_000_000);
+    expect(parseSuiteOptions([], () => true).feedGenerator).toBe('wrk');
+    expect(parseSuiteOptions([], () => false).feedGenerator).toBe('autocannon');
+    expect(parseSuiteOptions(['--feed-generator', 'autocannon'], () => true).feedGenerator).toBe(
+      'autocannon',
+    );
   });
 
   it('refuses what it does not know', () => {
@@ -155,5 +160,6 @@ describe('suite options', () => {
     expect(() => parseSuiteOptions(['--fast'])).toThrow(/unknown option/);
     expect(() => parseSuiteOptions(['--only', 'ingest,nope'])).toThrow(/unknown section/);
     expect(() => parseSuiteOptions(['--trial-sec', '-1'])).toThrow(/positive/);
+    expect(() => parseSuiteOptions(['--feed-generator', 'ab'])).toThrow(/--feed-generator/);
   });
 });
