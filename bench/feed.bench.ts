@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
 import cluster, { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@app/config';
@@ -217,6 +218,24 @@ function load(
   });
 }
 
+/** redis-server's CPU time since it started (all its threads), us. */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (field: string): number => Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}
+
+/** Busy CPU time of every core since boot, us (/proc/stat: all but idle and iowait, 100 ticks a second). */
+function machineCpuUs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10_000;
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const shape: Shape = {
     streams: Number(arg(args, 'streams', '10000')),
@@ -275,10 +294,15 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       });
     const results: LoadResult[] = [];
     const cpuPerRequestUs: number[] = [];
+    const redisCpuPerRequestUs: number[] = [];
+    const machineCpuPerRequestUs: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const before = await cpu();
+      const [before, redisBefore, machineBefore] = [await cpu(), await redisCpuUs(redis), machineCpuUs()];
       const result = await load(port, shape.users, connections, duration, floorPath, generator);
-      cpuPerRequestUs.push(Math.round((await cpu()) - before) / Math.max(1, result.requests.total));
+      const requests = Math.max(1, result.requests.total);
+      cpuPerRequestUs.push(((await cpu()) - before) / requests);
+      redisCpuPerRequestUs.push(((await redisCpuUs(redis)) - redisBefore) / requests);
+      machineCpuPerRequestUs.push((machineCpuUs() - machineBefore) / requests);
       results.push(result);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -304,6 +328,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       },
       // server CPU per request: comparable across machine loads, unlike req/s on a shared box
       serverCpuPerRequestUs: { median: median(cpuPerRequestUs), runs: cpuPerRequestUs.map(Math.round) },
+      // where the rest of the 2 cores went: redis-server's own CPU, and every core's busy time
+      // (server + Redis + the load generator + the kernel's network work + anything else running)
+      redisCpuPerRequestUs: median(redisCpuPerRequestUs),
+      machineCpuPerRequestUs: median(machineCpuPerRequestUs),
       loadAverage1m: loadavg()[0],
       non2xx: results.reduce((a, r) => a + r.non2xx, 0),
       errors: results.reduce((a, r) => a + r.errors, 0),
