@@ -2,11 +2,11 @@ import { InProcessVectorStore, clusteredSpace, float32ToBuffer, seededRandom } f
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import { LoadResult, runWrk } from './wrk.load';
+import { machineCpuUs } from './machine-cpu';
 import { Redis } from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
 import cluster, { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@app/config';
@@ -223,17 +223,6 @@ async function redisCpuUs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const seconds = (field: string): number => Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
-}
-
-/** Busy CPU time of every core since boot, us (/proc/stat: all but idle and iowait, 100 ticks a second). */
-function machineCpuUs(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  return (user + nice + system + irq + softirq + steal) * 10_000;
 }
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { listeningPid, machineCpuUs } from './machine-cpu';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
 import { HopTracer, Sighting, nowMs } from './hops-tracer';
 import { startLoad } from './suite/load-generator';
@@ -17,7 +18,8 @@ import { SuiteTarget } from './suite/suite-target';
  * record was visible; the enricher's output record was created (its CreateTime), visible uncommitted,
  * visible read-committed (commit marker written, LSO advanced); the aggregator applied it in Redis;
  * its metrics change-feed record was created and visible; the follower's feed listed it. Then the
- * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process used per second.
+ * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process, the broker and
+ * Redis (when local) used, and every core's busy time per event (the pipeline's whole budget).
  *
  * `npm run bench -- hops --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379 --rates 0,2500 --probes 30`
  * `--cpu-prof <dir>`: a V8 CPU profile of every service over each rate's probe window, written to
@@ -59,6 +61,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     processes: { name: string; pid?: number }[];
   };
   const t = described.topicPrefix;
+  // the broker's and Redis' CPU too (when they run on this machine): the pipeline's whole budget
+  const infra = [
+    { name: 'broker', pid: listeningPid(Number(brokers[0].split(':')[1] ?? 9092)) },
+    { name: 'redis', pid: listeningPid(Number(new URL(redisUrl).port || 6379)) },
+  ];
+  const accounted = [...described.processes, ...infra];
   const id = randomUUID().slice(0, 8);
   const keyPrefix = `hp-${id}-`;
   const tracer = new HopTracer(
@@ -92,7 +100,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const pids = described.processes.flatMap(({ pid }) => (pid ? [pid] : []));
       const profilesBefore = new Set(profileDir ? cpuProfileFiles(profileDir) : []);
       if (profileDir) toggleCpuProfiles(pids); // start
-      const cpu0 = processCpu(described.processes);
+      const cpu0 = processCpu(accounted);
+      const machine0 = machineCpuUs();
       const wall0 = Date.now();
       const starts: HopTimes[] = [];
       const ends: HopTimes[] = [];
@@ -119,7 +128,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         await sleep(20 + Math.random() * 40);
       }
       const wallSec = (Date.now() - wall0) / 1000;
-      const cpu1 = processCpu(described.processes);
+      const cpu1 = processCpu(accounted);
+      const machineUs = machineCpuUs() - machine0;
       if (profileDir) {
         toggleCpuProfiles(pids); // stop and write
         await sleep(2_000);
@@ -146,6 +156,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
                 ]),
               )
             : null,
+        // every core's busy time over the window / events: the whole pipeline's cost per event
+        // (services, broker, Redis, the load generator, the tracer, the kernel)
+        machineCpuUsPerEvent: achieved > 0 ? round(machineUs / wallSec / achieved, 1) : null,
         loadAverage1m: round(loadavg()[0]),
         startMs: summarizeHops(starts),
         endMs: summarizeHops(ends),
