@@ -145,6 +145,26 @@ export class InProcessVectorStore implements VectorStore {
     });
   }
 
+  /**
+   * `search`, each hit with its `label`: the point's integer in this store (its arena slot), the
+   * same for a point as long as it is stored; a deleted point's label may later name another
+   * point. A caller can key its own per-point tables by it instead of hashing ids (the feed's
+   * metrics cache does); `id` is the store's own string for the point, the same object each time.
+   */
+  searchLabeled(request: SearchRequest): Promise<(ScoredPoint & { label: number })[]> {
+    return settle(() => {
+      normalizeInto(request.vector, this.dimension, this.query, 0);
+      const hits = this.topK(this.query, checkLimit(request.limit), request.filter, -1);
+      const withPayload = request.withPayload ?? true;
+      return hits.map(({ slot, score }) => ({
+        id: this.ids[slot] ?? '',
+        score,
+        payload: withPayload ? this.payloadAt(slot) : undefined,
+        label: slot,
+      }));
+    });
+  }
+
   searchByPointId(request: SearchByPointIdRequest): Promise<ScoredPoint[]> {
     return settle(() => {
       const slot = this.slotsById.get(request.id);

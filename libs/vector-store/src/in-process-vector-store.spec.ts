@@ -64,4 +64,32 @@ describe('InProcessVectorStore planner details', () => {
     expect(merged.payload).toEqual({ live: false, tags: ['a'] });
     expect(Object.isFrozen(merged.payload)).toBe(true);
   });
+
+  it('searchLabeled: the hits of search, each with its point label and the store own id string', async () => {
+    const store = new InProcessVectorStore({ dimension: 2 });
+    await store.upsert([
+      { id: 'a', vector: [1, 0], payload: { n: 1 } },
+      { id: 'b', vector: [0.8, 0.6], payload: { n: 2 } },
+      { id: 'c', vector: [0, 1], payload: { n: 3 } },
+    ]);
+    const request = { vector: [1, 0.1], limit: 2 };
+    const labeled = await store.searchLabeled(request);
+    expect(labeled.map(({ id, score, payload }) => ({ id, score, payload }))).toEqual(
+      await store.search(request),
+    );
+    const again = await store.searchLabeled(request);
+    expect(again.map((h) => h.label)).toEqual(labeled.map((h) => h.label));
+    expect(again[0].id).toBe(labeled[0].id);
+    expect(new Set(labeled.map((h) => h.label)).size).toBe(2);
+    // a deleted point's label may name the next point stored
+    await store.delete(['a']);
+    await store.upsert([{ id: 'd', vector: [1, 0], payload: {} }]);
+    const [top] = await store.searchLabeled({ ...request, limit: 1, withPayload: false });
+    expect(top).toEqual({
+      id: 'd',
+      score: expect.any(Number) as number,
+      payload: undefined,
+      label: labeled[0].label,
+    });
+  });
 });

@@ -38,8 +38,8 @@ const query = {
 
 describe('CandidateService', () => {
   it('merges vector hits (with similarity), trending and the user sellers, honouring exclusions', async () => {
-    const { service } = await setup();
-    const { candidates, degraded } = await service.gather({
+    const { service, cache } = await setup();
+    const { candidates, similarities, keys, degraded } = await service.gather({
       ...query,
       vector: axisVector(DIM, 4),
       user: { ...EMPTY_USER_SIGNALS, follows: new Set(['s5']) },
@@ -48,7 +48,10 @@ describe('CandidateService', () => {
     expect(degraded).toBe(false);
     const ids = candidates.map((c) => c.streamId);
     expect(ids[0]).toBe('st4');
-    expect(candidates[0].similarity).toBeGreaterThan(0.9);
+    // the cache's shared candidate, its similarity beside it (no copy per hit)
+    expect(similarities[0]).toBeGreaterThan(0.9);
+    expect(candidates[0]).toBe(cache.liveCandidate('st4'));
+    expect(keys).toEqual(candidates.map((c) => c.key));
     expect(ids).toContain('st5'); // followed seller, live
     expect(ids).toContain('st1'); // trending (st0 excluded by the cursor)
     expect(ids).not.toContain('st0');
@@ -59,6 +62,57 @@ describe('CandidateService', () => {
     cache.apply(streamSnapshot('st4', { sellerId: 's4', live: false }));
     const { candidates } = await service.gather({ ...query, vector: axisVector(DIM, 4), trendingLimit: 0 });
     expect(candidates.find((c) => c.streamId === 'st4')?.live).toBe(false);
+  });
+
+  it('reaches hits through the store labels, still right after the store or the cache re-used them', async () => {
+    const { service, store, cache } = await setup();
+    const hitOf = async (axis: number) => {
+      const set = await service.gather({
+        ...query,
+        vector: axisVector(DIM, axis),
+        vectorLimit: 1,
+        trendingLimit: 0,
+      });
+      return { id: set.candidates[0]?.streamId, key: set.keys[0], similarity: set.similarities[0] };
+    };
+    expect(await hitOf(2)).toEqual({
+      id: 'st2',
+      key: cache.liveCandidate('st2')?.key,
+      similarity: expect.closeTo(1, 5) as number,
+    });
+    expect(await hitOf(2)).toMatchObject({ id: 'st2' }); // the remembered label
+    // the store re-uses st2's label for st9, while the cache gives st2's slot to st8
+    await store.delete(['st2']);
+    cache.apply(streamSnapshot('st2', { live: false }));
+    cache.apply(streamSnapshot('st8', { sellerId: 's8' }));
+    cache.apply(streamSnapshot('st9', { sellerId: 's9' }));
+    await store.upsert([{ id: 'st9', vector: axisVector(DIM, 2), payload: { live: true, sellerId: 's9' } }]);
+    expect(await hitOf(2)).toEqual({
+      id: 'st9',
+      key: cache.liveCandidate('st9')?.key,
+      similarity: expect.closeTo(1, 5) as number,
+    });
+    // st3 keeps its label, but ends and comes back live in another slot (st10 took its old one)
+    expect(await hitOf(3)).toMatchObject({ id: 'st3' });
+    cache.apply(streamSnapshot('st3', { live: false }));
+    cache.apply(streamSnapshot('st10', { sellerId: 's10' }));
+    cache.apply(streamSnapshot('st3', { sellerId: 's3' }));
+    expect(cache.liveCandidate('st10')?.key).not.toBe(cache.liveCandidate('st3')?.key);
+    expect(await hitOf(3)).toEqual({
+      id: 'st3',
+      key: cache.liveCandidate('st3')?.key,
+      similarity: expect.closeTo(1, 5) as number,
+    });
+    // st2 back in the store (another label) but ended in the cache: a candidate that is not live
+    await store.upsert([{ id: 'st2', vector: axisVector(DIM, 7), payload: { live: true, sellerId: 's2' } }]);
+    const ended = await service.gather({
+      ...query,
+      vector: axisVector(DIM, 7),
+      vectorLimit: 1,
+      trendingLimit: 0,
+    });
+    expect(ended.candidates.map((c) => [c.streamId, c.live])).toEqual([['st2', false]]);
+    expect(ended.keys).toEqual([-1]);
   });
 
   it('answers degraded when the index fails or is catching up', async () => {

@@ -1,6 +1,13 @@
-import { Condition, Filter, Payload, ScoredPoint } from '@app/vector-store';
+import {
+  Condition,
+  Filter,
+  InProcessVectorStore,
+  Payload,
+  ScoredPoint,
+  SearchRequest,
+} from '@app/vector-store';
 import { LiveMetricsCache, rankingCandidateOf } from '../live-metrics/live-metrics.cache';
-import { RankingCandidate, UserSignals } from '../ranking/ranking.types';
+import { LiveIndex, RankingCandidate, UserSignals } from '../ranking/ranking.types';
 import { StreamIndex } from './stream-index';
 
 export interface CandidateQuery {
@@ -17,11 +24,24 @@ export interface CandidateQuery {
 
 export interface CandidateSet {
   candidates: RankingCandidate[];
+  /**
+   * The similarity of candidates[i] for i < length (the vector hits come first), none past it
+   * (RankRequest.similarities): the shared candidates of the metrics cache are not copied per hit.
+   */
+  similarities: number[];
+  /**
+   * The key (the metrics cache's slot) of each candidate that is a live stream of `live`, -1 for
+   * the others (RankRequest.keys): the ranker needs not read the candidate objects.
+   */
+  keys: number[];
   /** The vector search failed (e.g. Qdrant down) or the index is still catching up. */
   degraded: boolean;
-  /** The metrics cache's live rows, taken with the candidates (RankRequest.liveRows). */
-  liveRows: Float64Array;
+  /** The metrics cache's live index, taken with the candidates (RankRequest.live). */
+  live: LiveIndex;
 }
+
+/** A vector hit; `label`: the in-process store's integer for the point (searchLabeled). */
+export type SearchHit = ScoredPoint & { label?: number };
 
 /** Sellers read from the user's state for source (b); the aggregator keeps them ordered. */
 const MAX_AFFINITY_SELLERS = 50;
@@ -57,16 +77,20 @@ export class CandidateService {
    * at that moment. The caller awaits `hits` (the store's own promise, no wrapper) and passes them,
    * or FAILED if it rejects, to `assemble`.
    */
-  search(q: CandidateQuery): { hits: Promise<ScoredPoint[]> | null; ready: boolean } {
+  search(q: CandidateQuery): { hits: Promise<SearchHit[]> | null; ready: boolean } {
     const ready = this.index.ready();
     if (!q.vector || q.vectorLimit <= 0) return { hits: null, ready };
     try {
       // over-fetch by what this chain already served, which the filter cannot exclude (point ids)
-      const hits = this.index.store.search({
+      const request: SearchRequest = {
         vector: q.vector,
         filter: liveFilter(q),
         limit: q.vectorLimit + Math.min(q.excludeStreamIds.size, q.vectorLimit),
-      });
+      };
+      const store = this.index.store;
+      // the in-process store labels its hits: the metrics cache reaches them by index, not by id
+      const hits =
+        store instanceof InProcessVectorStore ? store.searchLabeled(request) : store.search(request);
       return { hits, ready };
     } catch (error) {
       return { hits: Promise.reject(error instanceof Error ? error : new Error(String(error))), ready };
@@ -79,41 +103,56 @@ export class CandidateService {
    * no per-candidate I/O, the metrics cache answers, and its shared candidates are reached
    * without an id lookup per seller stream.
    */
-  assemble(q: CandidateQuery, hits: readonly ScoredPoint[] | null, ready: boolean): CandidateSet {
+  assemble(q: CandidateQuery, hits: readonly SearchHit[] | null, ready: boolean): CandidateSet {
+    const metrics = this.metrics;
     const out: RankingCandidate[] = [];
+    const keys: number[] = [];
+    const similarities: number[] = [];
     const degraded = hits === FAILED || !ready;
     // a first page excludes no stream: no id is read (a cache miss per candidate) just to check
     const served = q.excludeStreamIds.size > 0 ? q.excludeStreamIds : null;
     if (hits !== null) {
       for (const hit of hits) {
         if (served?.has(hit.id)) continue;
-        const c = this.fromHit(hit);
-        if (c) out.push(c);
+        const slot = metrics.liveSlotOfHit(hit.id, hit.label);
+        const c = slot >= 0 ? metrics.liveCandidateAt(slot) : this.fromHit(hit);
+        if (c === null) continue;
+        out.push(c);
+        keys.push(slot);
+        similarities.push(hit.score);
       }
     }
+    const filtered = q.category !== undefined || q.language !== undefined;
     for (const sellerId of affinitySellers(q.user)) {
       if (q.excludeSellerIds.has(sellerId)) continue;
-      for (const c of this.metrics.liveCandidatesOf(sellerId)) {
+      for (const slot of metrics.liveSlotsOf(sellerId)) {
+        // the candidate object is read only to check a filter or the chain's exclusions
+        const c = metrics.liveCandidateAt(slot);
         if (served?.has(c.streamId)) continue;
-        if (matches(c, q)) out.push(c);
+        if (filtered && !matches(c, q)) continue;
+        out.push(c);
+        keys.push(slot);
       }
     }
-    const trending = this.metrics.trendingCandidates({
+    const trending = metrics.trendingCandidates({
       category: q.category,
       language: q.language,
       excludeSellerIds: q.excludeSellerIds,
       excludeStreamIds: q.excludeStreamIds,
       limit: q.trendingLimit,
     });
-    for (const c of trending) out.push(c);
-    return { candidates: out, degraded, liveRows: this.metrics.liveRows() };
+    for (const c of trending) {
+      out.push(c);
+      keys.push(c.key ?? -1);
+    }
+    return { candidates: out, keys, similarities, degraded, live: metrics.liveIndex() };
   }
 
-  /** A vector hit with its live metrics; the metrics cache has the last word on liveness. */
-  fromHit(hit: ScoredPoint): RankingCandidate | null {
-    // shared live candidate copied with the similarity (same shape); an ended one stays not live
-    const live = this.metrics.liveCandidate(hit.id);
-    if (live) return { ...live, similarity: hit.score };
+  /**
+   * A vector hit that is not a live stream of the metrics cache (whose shared candidate `assemble`
+   * takes as it is): the cache's ended stream stays not live, else the hit's payload says.
+   */
+  private fromHit(hit: ScoredPoint): RankingCandidate | null {
     const known = this.metrics.get(hit.id);
     if (known) return { ...rankingCandidateOf(known), similarity: hit.score };
     const p: Payload = hit.payload ?? {};
@@ -135,11 +174,25 @@ export class CandidateService {
 }
 
 /**
+ * `first`'s candidates then `second`'s, with their keys and similarities; flags and live index of
+ * `second` (both taken in the same synchronous step).
+ */
+export function concatCandidates(first: CandidateSet, second: CandidateSet): CandidateSet {
+  const padding = first.candidates.length - first.similarities.length;
+  return {
+    ...second,
+    candidates: [...first.candidates, ...second.candidates],
+    keys: [...first.keys, ...second.keys],
+    similarities: [...first.similarities, ...Array<number>(padding).fill(-Infinity), ...second.similarities],
+  };
+}
+
+/**
  * Category, language and not one of the excluded sellers, inside the one query; undefined when
  * there is nothing to filter, so the index searches unfiltered. No `live` condition: both stores
  * hold only live streams (the writer deletes a stream's point when it ends, the replica applies
  * the tombstone), and a condition on every point would cost the HNSW search a JS callback per
- * visited node (~40% of a feed's CPU). `fromHit` still marks
+ * visited node (~40% of a feed's CPU). `assemble` still marks
  * a hit that is not live (the metrics cache or the payload says so), and the ranker drops it.
  */
 export function liveFilter(

@@ -1,7 +1,12 @@
 import { BadRequestException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ScoredPoint } from '@app/vector-store';
-import { CandidateQuery, CandidateService, FAILED } from '../candidates/candidate.service';
+import {
+  CandidateQuery,
+  CandidateService,
+  FAILED,
+  SearchHit,
+  concatCandidates,
+} from '../candidates/candidate.service';
 import { WatermarkTracker } from '../freshness/watermark.tracker';
 import { RankingService } from '../ranking/ranking.service';
 import { RankedItem, RankingProfile, RankingSignal } from '../ranking/ranking.types';
@@ -61,7 +66,7 @@ export class FeedService {
     const q: CandidateQuery = { ...base, language: query.language };
     // the store's promise awaited here, not through an async gather: fewer promises per request
     const search = this.candidates.search(q);
-    let hits: readonly ScoredPoint[] | null = null;
+    let hits: readonly SearchHit[] | null = null;
     if (search.hits !== null) {
       try {
         hits = await search.hits;
@@ -76,19 +81,18 @@ export class FeedService {
       // (no vector, so nothing to search: the other sources are read at once, no await)
       const ownQuery: CandidateQuery = { ...base, language: preferredLanguage };
       const own = this.candidates.assemble(ownQuery, null, this.candidates.search(ownQuery).ready);
-      gathered =
-        own.candidates.length >= limit
-          ? own
-          : { ...gathered, candidates: [...own.candidates, ...gathered.candidates] };
+      gathered = own.candidates.length >= limit ? own : concatCandidates(own, gathered);
     }
     const { items: ranked, liveCount } = this.ranking.rankPage({
       candidates: gathered.candidates,
+      similarities: gathered.similarities,
+      keys: gathered.keys,
       user: state.signals,
       profile: this.profile,
       now: Date.now(),
       limit,
       // taken with the candidates above, in this same synchronous step (no await since)
-      liveRows: gathered.liveRows,
+      live: gathered.live,
     });
     const chain = [...served, ...ranked.map((r) => r.candidate.streamId)];
     return {

@@ -1,6 +1,12 @@
 import { StreamMetricsSnapshot } from '@app/contracts';
 import { streamSnapshot as snapshot } from '../test-support/stream-snapshot.factory';
-import { liveFeaturesOf } from '../ranking/live-features';
+import {
+  LIVE_ROW_STRIDE,
+  ROW_CATEGORY_KEY,
+  ROW_SELLER_KEY,
+  ROW_STARTED_AT,
+  liveFeaturesOf,
+} from '../ranking/live-features';
 import { LiveMetricsCache, liveSignalsOf } from './live-metrics.cache';
 
 const record = (s: StreamMetricsSnapshot) => ({
@@ -116,5 +122,53 @@ describe('LiveMetricsCache', () => {
     expect(cache.trending({ limit: 5 }).map((s) => s.viewers)).toEqual([77]);
     now = 4_000;
     expect(cache.trendingCandidates({ limit: 5 }).map((c) => c.streamId)).toEqual(['a', 'c']);
+  });
+
+  it('keeps a live index whose rows name each live stream, seller and category by key', () => {
+    const cache = new LiveMetricsCache({ maxEnded: 10, trendingRefreshMs: 0 });
+    cache.apply(snapshot('a', { sellerId: 's1', category: 'cards', startedAt: 5_000 }));
+    cache.apply(snapshot('b', { sellerId: 's1', category: 'coins' }));
+    cache.apply(snapshot('c', { sellerId: 's2', category: 'cards' }));
+    /** What the index says of a stream, and what its row holds: they must agree. */
+    const view = (id: string) => {
+      const live = cache.liveIndex();
+      const key = live.streamKey(id);
+      const c = cache.liveCandidate(id);
+      if (key < 0 || !c) return { key, live: false };
+      const o = key * LIVE_ROW_STRIDE;
+      expect(key).toBe(c.key);
+      expect([...live.rows.subarray(o, o + ROW_STARTED_AT)]).toEqual(Object.values(c.liveFeatures!));
+      expect(live.rows[o + ROW_STARTED_AT]).toBe(c.startedAt);
+      expect(live.rows[o + ROW_SELLER_KEY]).toBe(live.sellerKey(c.sellerId));
+      expect(live.rows[o + ROW_CATEGORY_KEY]).toBe(live.categoryKey(c.category));
+      return { key, live: true, seller: live.sellerKey(c.sellerId), category: live.categoryKey(c.category) };
+    };
+    const [a, b, c] = [view('a'), view('b'), view('c')];
+    expect(a.seller).toBe(b.seller);
+    expect(a.seller).not.toBe(c.seller);
+    expect(a.category).toBe(c.category);
+    expect(a.category).not.toBe(b.category);
+    expect(cache.liveIndex().rows[a.key * LIVE_ROW_STRIDE + ROW_STARTED_AT]).toBe(5_000);
+    // b moves to seller s2 and category cards: s1 keeps its key while a is live
+    cache.apply(snapshot('b', { sellerId: 's2', category: 'cards' }));
+    expect(view('b')).toMatchObject({ seller: c.seller, category: c.category });
+    expect(cache.liveIndex().sellerKey('s1')).toBe(a.seller);
+    expect(cache.liveCandidatesOf('s2').map((x) => x.streamId)).toEqual(['c', 'b']);
+    // a seller / category without live streams has no key; a new one re-uses the freed key
+    cache.apply(snapshot('a', { live: false }));
+    expect(view('a')).toEqual({ key: -1, live: false });
+    expect(cache.liveIndex().sellerKey('s1')).toBe(-1);
+    cache.apply(snapshot('d', { sellerId: 's3', category: 'stamps' }));
+    expect(view('d').seller).toBe(a.seller);
+    cache.applyRecords([{ key: 'c', value: null, timestamp: 0 }]); // tombstone
+    expect(view('c')).toEqual({ key: -1, live: false });
+    expect(cache.liveIndex().sellerKey('s2')).toBe(view('b').seller);
+    cache.apply(snapshot('b', { live: false }));
+    expect(cache.liveIndex().sellerKey('s2')).toBe(-1);
+    expect(cache.liveIndex().categoryKey('cards')).toBe(-1);
+    // the index follows the rows when they grow
+    for (let i = 0; i < 1_500; i++) cache.apply(snapshot(`n${i}`, { sellerId: `s${i % 40}` }));
+    expect(view('n1499')).toMatchObject({ live: true, seller: cache.liveIndex().sellerKey('s19') });
+    expect(view('d')).toMatchObject({ live: true });
   });
 });

@@ -1,7 +1,10 @@
 import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
 import { LIVE_ROW_STRIDE, NO_LIVE_FEATURES, liveFeaturesOf, writeLiveRow } from '../ranking/live-features';
-import { LiveSignals, RankingCandidate } from '../ranking/ranking.types';
+import { LiveIndex, LiveSignals, RankingCandidate } from '../ranking/ranking.types';
 import { CompactedRecord } from '@app/kafka';
+import { LabelSlotTable } from './label-slot.table';
+import { LiveSellers } from './live-sellers.index';
+import { StringKeyPool } from './string-key.pool';
 
 export interface TrendingQuery {
   category?: string;
@@ -38,8 +41,15 @@ export class LiveMetricsCache {
    */
   private readonly candidates: (RankingCandidate | undefined)[] = [];
   private readonly freeSlots: number[] = [];
+  /** Bumped each time a slot is freed: a remembered slot (LabelSlotTable) is valid while unchanged. */
+  private slotGenerations = new Int32Array(1024);
   /** Each live slot's live row (live-features.ts): what the ranker's hot loop reads per candidate. */
   private rows = new Float64Array(1024 * LIVE_ROW_STRIDE);
+  /** Keys of the live streams' categories (the rows' category keys). */
+  private readonly categoryKeys = new StringKeyPool();
+  private readonly hitSlots = new LabelSlotTable();
+  /** The LiveIndex over `rows` (a new one when they grow). */
+  private index: LiveIndex = this.indexOver(this.rows);
   /**
    * One string per seller id, category and language of the live streams: the candidates of a
    * seller share it, so the ranker's per-candidate lookups by these (user maps, caps) read a few
@@ -47,8 +57,8 @@ export class LiveMetricsCache {
    */
   private readonly interned = new Map<string, string>();
   private readonly ended = new Map<string, StreamMetricsSnapshot>();
-  /** Each seller's live streams (id -> current candidate), in the order they went live. */
-  private readonly liveBySeller = new Map<string, Map<string, RankingCandidate>>();
+  /** Each seller's key and live streams (id -> slot), in the order they went live. */
+  private readonly sellers = new LiveSellers();
   /** Live streams by engagement, best first: their candidates when the order was last sorted. */
   private trendingOrder: RankingCandidate[] = [];
   private trendingDirty = false;
@@ -103,15 +113,18 @@ export class LiveMetricsCache {
       candidate.sellerId = this.intern(candidate.sellerId);
       candidate.category = this.intern(candidate.category);
       candidate.language = this.intern(candidate.language);
+      // the new category's key first: an unchanged one keeps its key
+      const categoryKey = this.categoryKeys.acquire(candidate.category);
+      if (previous) this.categoryKeys.release(previous.category);
+      const sellerKey = this.sellers.add(candidate.sellerId, id, slot);
       this.snapshots[slot] = snapshot;
       this.candidates[slot] = candidate;
       if ((slot + 1) * LIVE_ROW_STRIDE > this.rows.length) this.growRows(slot + 1);
-      writeLiveRow(this.rows, slot, candidate.liveFeatures ?? NO_LIVE_FEATURES, candidate.startedAt);
-      let streams = this.liveBySeller.get(snapshot.sellerId);
-      if (!streams) this.liveBySeller.set(snapshot.sellerId, (streams = new Map<string, RankingCandidate>()));
-      streams.set(id, candidate);
+      if (slot >= this.slotGenerations.length) this.growGenerations(slot + 1);
+      const features = candidate.liveFeatures ?? NO_LIVE_FEATURES;
+      writeLiveRow(this.rows, slot, features, candidate.startedAt, sellerKey, categoryKey);
     } else {
-      if (previous) this.unindexSeller(previous);
+      if (previous) this.unindex(previous);
       this.release(id);
       this.ended.delete(id);
       this.ended.set(id, snapshot);
@@ -133,11 +146,11 @@ export class LiveMetricsCache {
   }
 
   /**
-   * The live rows of the live candidates, by key (valid until the next `apply`: take them with the
-   * candidates, in the same synchronous step, for RankRequest.liveRows).
+   * The live streams' rows and keys (valid until the next `apply`: take it with the candidates, in
+   * the same synchronous step, for RankRequest.live).
    */
-  liveRows(): Float64Array {
-    return this.rows;
+  liveIndex(): LiveIndex {
+    return this.index;
   }
 
   /** The shared ranking candidate of a live stream (never mutate it: copy to add similarity). */
@@ -146,9 +159,37 @@ export class LiveMetricsCache {
     return slot === undefined ? undefined : this.candidates[slot];
   }
 
+  /**
+   * The slot (RankingCandidate.key) of a vector hit's live stream, -1 when it is not live: `label`
+   * is the store's integer for the point (searchLabeled; undefined from a store without labels),
+   * `id` the store's own id string. A label seen before reaches the slot by index
+   * (LabelSlotTable); else, or when the store re-used the label or the cache the slot since, the id
+   * is looked up and the label remembered.
+   */
+  liveSlotOfHit(id: string, label: number | undefined): number {
+    if (label !== undefined) {
+      const remembered = this.hitSlots.slotOf(label, id, this.slotGenerations);
+      if (remembered >= 0) return remembered;
+    }
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return -1;
+    if (label !== undefined) this.hitSlots.remember(label, id, slot, this.slotGenerations[slot]);
+    return slot;
+  }
+
+  /** The shared ranking candidate of the live stream in `slot` (a slot from this cache, now). */
+  liveCandidateAt(slot: number): RankingCandidate {
+    return this.candidates[slot]!;
+  }
+
+  /** The slots of a seller's live streams, in the order they went live. */
+  liveSlotsOf(sellerId: string): IterableIterator<number> {
+    return this.sellers.slotsOf(sellerId);
+  }
+
   /** The shared ranking candidates of a seller's live streams, in the order they went live. */
-  liveCandidatesOf(sellerId: string): IterableIterator<RankingCandidate> {
-    return (this.liveBySeller.get(sellerId) ?? NO_STREAMS).values();
+  liveCandidatesOf(sellerId: string): RankingCandidate[] {
+    return Array.from(this.liveSlotsOf(sellerId), (slot) => this.candidates[slot]!);
   }
 
   /** Live streams by engagement score, best first, filtered (their latest snapshots). */
@@ -199,7 +240,7 @@ export class LiveMetricsCache {
 
   private forget(streamId: string): void {
     const previous = this.getLive(streamId);
-    if (previous) this.unindexSeller(previous);
+    if (previous) this.unindex(previous);
     this.release(streamId);
     this.ended.delete(streamId);
     this.trendingDirty = true;
@@ -213,6 +254,28 @@ export class LiveMetricsCache {
     this.snapshots[slot] = undefined;
     this.candidates[slot] = undefined;
     this.freeSlots.push(slot);
+    this.slotGenerations[slot]++;
+  }
+
+  /** A live stream's snapshot leaves the seller index and its category key (it ended or left). */
+  private unindex(snapshot: StreamMetricsSnapshot): void {
+    this.unindexSeller(snapshot);
+    this.categoryKeys.release(snapshot.category);
+  }
+
+  private growGenerations(n: number): void {
+    const grown = new Int32Array(Math.max(n, 2 * this.slotGenerations.length));
+    grown.set(this.slotGenerations);
+    this.slotGenerations = grown;
+  }
+
+  private indexOver(rows: Float64Array): LiveIndex {
+    return {
+      rows,
+      streamKey: (streamId) => this.slotOf.get(streamId) ?? -1,
+      sellerKey: (sellerId) => this.sellers.keyOf(sellerId),
+      categoryKey: (category) => this.categoryKeys.keyOf(category),
+    };
   }
 
   private growRows(slots: number): void {
@@ -221,6 +284,7 @@ export class LiveMetricsCache {
     );
     grown.set(this.rows);
     this.rows = grown;
+    this.index = this.indexOver(grown);
   }
 
   /** The one string of this value (bounded: past MAX_INTERNED distinct values, as given). */
@@ -232,9 +296,7 @@ export class LiveMetricsCache {
   }
 
   private unindexSeller(snapshot: StreamMetricsSnapshot): void {
-    const streams = this.liveBySeller.get(snapshot.sellerId);
-    streams?.delete(snapshot.streamId);
-    if (streams?.size === 0) this.liveBySeller.delete(snapshot.sellerId);
+    this.sellers.remove(snapshot.sellerId, snapshot.streamId);
   }
 }
 
@@ -252,8 +314,6 @@ function matchesTrending(c: RankingCandidate, query: TrendingQuery): boolean {
 
 /** Distinct seller ids, categories and languages interned (~2k sellers live at 10k streams). */
 const MAX_INTERNED = 100_000;
-
-const NO_STREAMS: ReadonlyMap<string, RankingCandidate> = new Map();
 
 /**
  * A snapshot as a ranking candidate (`key`: its slot in the cache, when live). Every candidate is

@@ -1,7 +1,10 @@
 /**
- * A binary heap of indices ordered by `before(a, b)` (a comes first), popped best first: the
- * ranker needs only a page's head of ~150 scored candidates, so heapify (O(n)) plus a few pops
- * replaces sorting them all. `before` must be a strict total order for a deterministic result.
+ * A binary heap of indices ordered by `scores[index]`, highest first, and by `tieBefore(a, b)` (a
+ * comes first) where two scores are equal (or not comparable: NaN), popped best first: the ranker
+ * needs only a page's head of ~150 scored candidates, so heapify (O(n)) plus a few pops replaces
+ * sorting them all. The scores are compared inline (the hot part: ~60 pops a feed request); the
+ * tie-break, a call, runs only for equal scores. `tieBefore` must be a strict total order on the
+ * indices for a deterministic result.
  */
 export class IndexHeap {
   private readonly heap: number[];
@@ -9,7 +12,8 @@ export class IndexHeap {
 
   constructor(
     indices: number[],
-    private readonly before: (a: number, b: number) => boolean,
+    private readonly scores: ArrayLike<number>,
+    private readonly tieBefore: (a: number, b: number) => boolean,
   ) {
     // takes ownership of `indices` (reordered in place)
     this.heap = indices;
@@ -21,7 +25,7 @@ export class IndexHeap {
     return this.length;
   }
 
-  /** The first index by `before`, removed (only while `size > 0`). */
+  /** The first index, removed (only while `size > 0`). */
   pop(): number {
     const heap = this.heap;
     const top = heap[0];
@@ -31,6 +35,12 @@ export class IndexHeap {
       this.siftDown(0);
     }
     return top;
+  }
+
+  /** a comes before b: a higher score, or an equal (NaN: incomparable) one and tieBefore. */
+  private before(a: number, b: number): boolean {
+    const d = this.scores[b] - this.scores[a];
+    return d < 0 || (!(d > 0) && this.tieBefore(a, b));
   }
 
   private siftDown(from: number): void {

@@ -30,19 +30,33 @@ export const NO_LIVE_FEATURES: LiveFeatures = liveFeaturesOf({
 
 /**
  * Live rows: per stream key (the metrics cache's slot), LIVE_ROW_STRIDE float64s in one array -
- * the five metric features (viewers, velocity, bids, chats, gmv) then startedAt (epoch ms). The
- * ranker reads a keyed candidate's numbers from its row, one contiguous read, instead of through
- * the candidate's feature object and boxed numbers (a chain of cache misses per candidate).
+ * the five metric features (viewers, velocity, bids, chats, gmv), startedAt (epoch ms), then the
+ * stream's seller key and category key (LiveIndex; -1: none). The ranker reads a keyed candidate's
+ * numbers from its row, one contiguous 64-byte read, instead of through the candidate's feature
+ * object, boxed numbers and string lookups (a chain of cache misses per candidate).
  */
-export const LIVE_ROW_STRIDE = 6;
+export const LIVE_ROW_STRIDE = 8;
+/** Offsets in a live row. */
+export const ROW_STARTED_AT = 5;
+export const ROW_SELLER_KEY = 6;
+export const ROW_CATEGORY_KEY = 7;
 
 /** Writes the row of `key` (`rows` must hold it). */
-export function writeLiveRow(rows: Float64Array, key: number, f: LiveFeatures, startedAt: number): void {
+export function writeLiveRow(
+  rows: Float64Array,
+  key: number,
+  f: LiveFeatures,
+  startedAt: number,
+  sellerKey = -1,
+  categoryKey = -1,
+): void {
   const o = key * LIVE_ROW_STRIDE;
   rows[o] = f.viewers;
   rows[o + 1] = f.velocity;
   rows[o + 2] = f.bids;
   rows[o + 3] = f.chats;
   rows[o + 4] = f.gmv;
-  rows[o + 5] = startedAt;
+  rows[o + ROW_STARTED_AT] = startedAt;
+  rows[o + ROW_SELLER_KEY] = sellerKey;
+  rows[o + ROW_CATEGORY_KEY] = categoryKey;
 }

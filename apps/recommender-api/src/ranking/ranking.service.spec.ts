@@ -1,11 +1,18 @@
 import { LIVE_ROW_STRIDE, liveFeaturesOf, writeLiveRow } from './live-features';
 import { rankingProfile } from './ranking-profiles';
 import { RankingService } from './ranking.service';
-import { EMPTY_USER_SIGNALS, RANKING_SIGNALS, RankingCandidate, UserSignals } from './ranking.types';
+import {
+  EMPTY_USER_SIGNALS,
+  LiveIndex,
+  RANKING_SIGNALS,
+  RankingCandidate,
+  UserSignals,
+} from './ranking.types';
 
 const NOW = 1_700_000_000_000;
 const caps = { maxPerSeller: 2, maxPerCategory: 10 };
 const balanced = rankingProfile('balanced', caps);
+const uncapped = { maxPerSeller: 100, maxPerCategory: 100 };
 
 function candidate(id: string, overrides: Partial<RankingCandidate> = {}): RankingCandidate {
   return {
@@ -252,39 +259,170 @@ describe('RankingService with precomputed live features', () => {
     expect(mixed.liveCount).toBe(2);
   });
 
-  it('ranks keyed candidates from their live rows exactly as from their own fields', () => {
-    const candidates = ['a', 'b', 'c', 'd'].map((id, key) =>
-      candidate(id, {
-        key,
-        similarity: key % 2 ? 0.3 + key / 10 : undefined,
-        startedAt: NOW - key * 7 * 60_000,
-        metrics: {
-          viewers: 10 * key,
-          viewerVelocity: key - 1,
-          bidsPerMin: key,
-          chatsPerMin: 3,
-          gmvPerMin: 50,
-        },
-      }),
-    );
-    const rows = new Float64Array(candidates.length * LIVE_ROW_STRIDE);
-    for (const c of candidates) writeLiveRow(rows, c.key!, liveFeaturesOf(c.metrics!), c.startedAt);
-    const request = {
-      candidates,
-      user: user({ sellerWeights: new Map([['seller-c', 2]]) }),
-      profile: balanced,
-      now: NOW,
-      limit: 3,
-    };
-    const fromRows = service.rankPage({ ...request, liveRows: rows });
-    expect(fromRows).toEqual(service.rankPage(request));
-    // the rows are what is read: a different row changes the result
+  it.each([
+    ['a page with binding caps', { maxPerSeller: 1, maxPerCategory: 3 }, 8, 8],
+    ['every candidate', uncapped, 100, 26],
+  ])(
+    'ranks keyed candidates from the live index exactly as from their own fields: %s',
+    (_, caps, limit, n) => {
+      const scenario = keyedScenario();
+      const { candidates, live } = scenario;
+      const request = { ...scenario.request, profile: rankingProfile('balanced', caps), limit };
+      const byFields = service.rankPage(request);
+      // sanity: the scenario exercises every user signal (and the caps cut the first page)
+      const everything = service
+        .rankPage({ ...request, profile: rankingProfile('balanced', uncapped), limit: 100 })
+        .items.map((i) => i.reasons);
+      for (const signal of ['repeat', 'follow', 'category', 'similarity'] as const)
+        expect(everything.some((r) => r[signal] > 0)).toBe(true);
+      expect(everything.filter((r) => r.shownIgnored < 0).length).toBe(2); // st4, off-index-2
+      expect([byFields.items.length, byFields.liveCount]).toEqual([n, 26]);
+      // the candidates' own keys with the index; then keys and similarities beside shared objects
+      expect(summary(service.rankPage({ ...request, live }))).toEqual(summary(byFields));
+      const shared = candidates.map((c) => ({ ...c, key: undefined, similarity: undefined }));
+      const beside = service.rankPage({
+        ...request,
+        candidates: shared,
+        // a key only for the live streams of the index (the ended one has none, as the cache gives)
+        keys: candidates.map((c) => (c.live ? (c.key ?? -1) : -1)),
+        similarities: candidates.map((c) => c.similarity ?? -Infinity),
+        live,
+      });
+      expect(summary(beside)).toEqual(summary(byFields));
+      // the page's items are the candidate objects given
+      expect(shared).toContain(beside.items[0].candidate);
+    },
+  );
+
+  it('falls back to ids when the given keys contradict the index, with the same page', () => {
+    const { candidates, request, live } = keyedScenario();
+    const byFields = summary(service.rankPage(request));
+    const keys = candidates.map((c) => (c.live ? (c.key ?? -1) : -1));
+    // an unkeyed candidate that is a live stream of the index: deduped by id with its keyed twin
+    const twin = { ...candidates[0], key: undefined, similarity: 0.99 };
+    const withTwin = service.rankPage({
+      ...request,
+      candidates: [...candidates, twin],
+      keys: [...keys, -1],
+      live,
+    });
+    const expected = service.rankPage({ ...request, candidates: [...candidates, twin] });
+    expect(summary(withTwin)).toEqual(summary(expected));
+    // one key given to two streams (a caller's mistake): deduped by id
+    const clash = service.rankPage({ ...request, keys: keys.map((k, i) => (i === 1 ? keys[0] : k)), live });
+    expect(clash.liveCount).toBe(byFields.liveCount);
+  });
+
+  it('reads the live rows: a different row changes the result', () => {
+    const { request, live } = keyedScenario();
+    const fromRows = service.rankPage({ ...request, live });
     const top = fromRows.items[0];
-    rows[top.candidate.key! * LIVE_ROW_STRIDE] = 1;
-    const changed = service.rankPage({ ...request, liveRows: rows }).items;
+    live.rows[top.candidate.key! * LIVE_ROW_STRIDE] = 1;
+    const changed = service.rankPage({ ...request, live }).items;
     const viewersOf = (items: typeof changed) =>
       items.find((i) => i.candidate.streamId === top.candidate.streamId)?.reasons.viewers;
     expect(viewersOf(changed)).toBe(balanced.weights.viewers);
     expect(viewersOf(changed)).not.toBe(top.reasons.viewers);
   });
 });
+
+/** Ids, scores, reasons and liveCount of a page: what must not depend on how candidates are given. */
+function summary(page: ReturnType<RankingService['rankPage']>) {
+  return {
+    liveCount: page.liveCount,
+    items: page.items.map((i) => ({ id: i.candidate.streamId, score: i.score, reasons: i.reasons })),
+  };
+}
+
+/**
+ * Keyed candidates (several per seller and category, duplicates, an ended one and two unkeyed ones
+ * unknown to the index), a user with weights, sessions, follows, categories and impressions, caps
+ * that bind, and the LiveIndex the metrics cache would give for them.
+ */
+function keyedScenario() {
+  const keyed = Array.from({ length: 24 }, (_, i) =>
+    candidate(`st${i}`, {
+      key: 3 * i + 1,
+      sellerId: `seller-${i % 7}`,
+      category: ['cards', 'coins', 'comics'][i % 3],
+      similarity: i % 4 === 0 ? undefined : 0.2 + (i % 5) / 10,
+      startedAt: NOW - i * 5 * 60_000,
+      metrics: {
+        viewers: 7 * i,
+        viewerVelocity: (i % 9) - 3,
+        bidsPerMin: i % 4,
+        chatsPerMin: i,
+        gmvPerMin: 13 * i,
+      },
+    }),
+  );
+  keyed.forEach((c) => (c.liveFeatures = liveFeaturesOf(c.metrics!)));
+  const unkeyed = [
+    candidate('off-index-1', { sellerId: 'seller-1', similarity: 0.7 }),
+    candidate('off-index-2'),
+  ];
+  const ended = candidate('ended', { key: 2, live: false, similarity: 1 });
+  const candidates = [
+    ...keyed.slice(0, 12),
+    unkeyed[0],
+    { ...keyed[3], similarity: 0.95 },
+    ended,
+    ...keyed.slice(12),
+    keyed[5],
+    unkeyed[1],
+  ];
+  const user: UserSignals = {
+    sellerWeights: new Map([
+      ['seller-1', 9],
+      ['seller-4', 3],
+    ]),
+    sellerSessions: new Map([
+      ['seller-4', 5],
+      ['seller-6', 2],
+    ]),
+    follows: new Set(['seller-2', 'seller-unknown']),
+    categoryWeights: new Map([
+      ['coins', 4],
+      ['comics', 1],
+      ['stamps', 8],
+    ]),
+    shown: new Map([
+      ['st4', { impressions: 6, clicks: 0, lastShownAt: NOW - 60_000 }],
+      ['st8', { impressions: 2, clicks: 1, lastShownAt: NOW - 120_000 }],
+      ['off-index-2', { impressions: 5, clicks: 0, lastShownAt: NOW - 30_000 }],
+      ['gone', { impressions: 5, clicks: 0, lastShownAt: NOW }],
+    ]),
+  };
+  const request = {
+    candidates,
+    user,
+    profile: rankingProfile('balanced', { maxPerSeller: 1, maxPerCategory: 3 }),
+    now: NOW,
+    limit: 8,
+  };
+  return { candidates, request, live: liveIndexOf(keyed) };
+}
+
+/** The LiveIndex of keyed candidates, as LiveMetricsCache builds one (rows with seller/category keys). */
+function liveIndexOf(keyed: RankingCandidate[]): LiveIndex {
+  const keysOf = (values: string[]) => new Map([...new Set(values)].map((v, i) => [v, i]));
+  const sellers = keysOf(keyed.map((c) => c.sellerId));
+  const categories = keysOf(keyed.map((c) => c.category));
+  const streams = new Map(keyed.map((c) => [c.streamId, c.key!]));
+  const rows = new Float64Array((Math.max(...streams.values()) + 1) * LIVE_ROW_STRIDE);
+  for (const c of keyed)
+    writeLiveRow(
+      rows,
+      c.key!,
+      c.liveFeatures!,
+      c.startedAt,
+      sellers.get(c.sellerId),
+      categories.get(c.category),
+    );
+  return {
+    rows,
+    streamKey: (id) => streams.get(id) ?? -1,
+    sellerKey: (id) => sellers.get(id) ?? -1,
+    categoryKey: (category) => categories.get(category) ?? -1,
+  };
+}

@@ -64,6 +64,24 @@ export interface RankingCandidate {
   liveFeatures?: LiveFeatures;
 }
 
+/**
+ * The metrics cache's live streams as small integer keys, for one request (valid until the cache's
+ * next change: take it with the candidates, in the same synchronous step). A keyed candidate's
+ * numbers, seller and category are read from its row, and the ranker looks up and counts by these
+ * keys (typed arrays) instead of hashing strings per candidate. For every keyed candidate `c`:
+ * `streamKey(c.streamId) === c.key`, and its row (live-features.ts) is what its fields give.
+ */
+export interface LiveIndex {
+  /** LIVE_ROW_STRIDE float64s per stream key (live-features.ts). */
+  readonly rows: Float64Array;
+  /** The key of a live stream, -1 when it is not live. */
+  streamKey(streamId: string): number;
+  /** The key of a seller with a live stream (the seller key of its streams' rows), else -1. */
+  sellerKey(sellerId: string): number;
+  /** The key of a category of a live stream (the category key of its streams' rows), else -1. */
+  categoryKey(category: string): number;
+}
+
 export interface ShownRecord {
   impressions: number;
   clicks: number;
