@@ -1,13 +1,12 @@
 import { RedisClient } from '@app/redis';
-import { bufferToFloat32 } from '@app/vector-store';
 import { createHash } from 'node:crypto';
 import { READ_USER_STATE_LUA } from './read-user-state.lua';
+import { decodeUserStateReply } from './read-user-state.reply';
 import {
   DEGRADED_USER_STATE,
   USER_STATE_READ_LIMITS,
   UserState,
   UserStateRepository,
-  UserStateRows,
   userStateOf,
 } from './user-state.repository';
 
@@ -21,24 +20,30 @@ export interface UserStateKeys {
 /** ioredis' defineCommand adds the method (and its ...Buffer twin) at run time. */
 const COMMAND = 'recommenderReadUserState';
 type ReadUserState = (...args: (string | number)[]) => Promise<unknown>;
-type Reply = [Buffer, Buffer[], (Buffer | null)[], Buffer[], Buffer[], Buffer[], (Buffer | null)[]];
 /** The script's SHA1, as EVALSHA names it (ioredis computes the same for the defined command). */
 const READ_SHA = createHash('sha1').update(READ_USER_STATE_LUA).digest('hex');
 const READ_KEYS = 7;
+/** The script's ARGV: the last rank of each head read (ZREVRANGE's inclusive stop). */
+const READ_LAST_RANKS = [
+  USER_STATE_READ_LIMITS.sellers - 1,
+  USER_STATE_READ_LIMITS.categories - 1,
+  USER_STATE_READ_LIMITS.shown - 1,
+];
 
 interface QueuedRead {
   args: (string | number)[];
   /** The reply, or null when the command failed. */
-  done: (reply: Reply | null) => void;
+  done: (reply: unknown) => void;
 }
 
 /**
  * The user's state from Redis in ONE round trip of ONE command (read-user-state.lua: the vector,
- * the aggregator's heads and their counts joined server side). The reads of all the requests
- * handled in one turn of the event loop leave as one pipeline (one socket write, replies read
- * together), sent from setImmediate: under load that turns a write system call per request into
- * one per batch. Never waits for a Redis that is down: the client's offline queue would hold the
- * request, so a not-ready client or a missed deadline answers degraded with empty signals.
+ * the aggregator's heads and their counts joined server side, each list as one string, decoded by
+ * read-user-state.reply.ts). The reads of all the requests handled in one turn of the event loop
+ * leave as one pipeline (one socket write, replies read together), sent from setImmediate: under
+ * load that turns a write system call per request into one per batch. Never waits for a Redis
+ * that is down: the client's offline queue would hold the request, so a not-ready client or a
+ * missed deadline answers degraded with empty signals.
  */
 export class RedisUserStateRepository extends UserStateRepository {
   private readonly readScript: ReadUserState;
@@ -62,12 +67,7 @@ export class RedisUserStateRepository extends UserStateRepository {
 
   read(userId: string, deadlineMs: number): Promise<UserState> {
     if (this.redis.status !== 'ready') return Promise.resolve(DEGRADED_USER_STATE);
-    const args = [
-      ...this.readKeysOf(userId),
-      USER_STATE_READ_LIMITS.sellers,
-      USER_STATE_READ_LIMITS.categories,
-      USER_STATE_READ_LIMITS.shown,
-    ];
+    const args = [...this.readKeysOf(userId), ...READ_LAST_RANKS];
     // the reply or the deadline, whichever comes first, in one promise (no race of two)
     return new Promise<UserState>((resolve) => {
       let answered = false;
@@ -79,12 +79,12 @@ export class RedisUserStateRepository extends UserStateRepository {
         clearTimeout(timer);
         if (answered) return; // late: the request went on degraded
         answered = true;
-        resolve(reply ? this.decodeOrDegraded(reply) : DEGRADED_USER_STATE);
+        resolve(reply === null ? DEGRADED_USER_STATE : this.decodeOrDegraded(reply));
       });
     });
   }
 
-  private enqueue(args: (string | number)[], done: (reply: Reply | null) => void): void {
+  private enqueue(args: (string | number)[], done: (reply: unknown) => void): void {
     this.queued.push({ args, done });
     if (this.queued.length === 1) setImmediate(this.flush);
   }
@@ -92,7 +92,7 @@ export class RedisUserStateRepository extends UserStateRepository {
   /** One read: the defined command (EVALSHA, EVAL when the script is not loaded yet). */
   private sendOne(read: QueuedRead): void {
     this.readScript(...read.args).then(
-      (reply) => read.done(reply as Reply),
+      (reply) => read.done(reply),
       () => read.done(null),
     );
   }
@@ -107,7 +107,7 @@ export class RedisUserStateRepository extends UserStateRepository {
       (results) =>
         reads.forEach((read, i) => {
           const [error, reply] = results?.[i] ?? [new Error('no reply'), null];
-          if (!error) read.done(reply as Reply);
+          if (!error) read.done(reply);
           // the script is not loaded on this server yet (or was flushed): the defined command loads it
           else if (error.message.includes('NOSCRIPT')) this.sendOne(read);
           else read.done(null);
@@ -136,52 +136,11 @@ export class RedisUserStateRepository extends UserStateRepository {
     ];
   }
 
-  private decodeOrDegraded(values: Reply): UserState {
+  private decodeOrDegraded(reply: unknown): UserState {
     try {
-      return { ...this.decode(values), degraded: false };
+      return { ...userStateOf(decodeUserStateReply(reply, this.dimension)), degraded: false };
     } catch {
       return DEGRADED_USER_STATE;
     }
   }
-
-  private decode([vectorBytes, sellers, sellerCounts, follows, categories, shown, shownCounts]: Reply) {
-    let vector: Float32Array | null = null;
-    if (vectorBytes.length === this.dimension * 4) {
-      try {
-        vector = bufferToFloat32(vectorBytes);
-      } catch {
-        vector = null; // a non-finite vector is ignored rather than ranked with
-      }
-    }
-    const rows: UserStateRows = { vector, sellers: [], categories: [], follows: [], shown: [] };
-    for (let i = 0, j = 0; i + 1 < sellers.length; i += 2, j += 4) {
-      rows.sellers.push({
-        sellerId: sellers[i].toString(),
-        weight: Number(sellers[i + 1].toString()),
-        chats: count(sellerCounts[j]),
-        bids: count(sellerCounts[j + 1]),
-        purchases: count(sellerCounts[j + 2]),
-        watchMs: count(sellerCounts[j + 3]),
-      });
-    }
-    for (let i = 0; i + 1 < categories.length; i += 2)
-      rows.categories.push([categories[i].toString(), Number(categories[i + 1].toString())]);
-    for (const sellerId of follows) rows.follows.push(sellerId.toString());
-    for (let i = 0, j = 0; i + 1 < shown.length; i += 2, j += 2) {
-      rows.shown.push({
-        streamId: shown[i].toString(),
-        lastShownAt: Number(shown[i + 1].toString()),
-        impressions: count(shownCounts[j]),
-        clicks: count(shownCounts[j + 1]),
-      });
-    }
-    return userStateOf(rows);
-  }
-}
-
-/** A counter field: absent (nil) or unparsable reads as 0. */
-function count(value: Buffer | null | undefined): number {
-  if (!value) return 0;
-  const n = Number(value.toString());
-  return Number.isFinite(n) ? n : 0;
 }
