@@ -85,6 +85,12 @@ function itemJson(item: FeedItemDto): string {
 const FRACTIONS = Array.from({ length: 10_000 }, (_, i) =>
   i === 0 ? '' : `.${String(i).padStart(4, '0')}`.replace(/0+$/, ''),
 );
+/**
+ * `0`, `0.0001` .. `0.9999` and `-0.0001` .. `-0.9999`, whole: most values of a page (every reason
+ * is a weight times a feature in [0, 1]) are written without building a string (~0.6 MB a process).
+ */
+const UNDER_ONE = FRACTIONS.map((fraction) => (fraction === '' ? '0' : `0${fraction}`));
+const MINUS_UNDER_ONE = FRACTIONS.map((fraction) => (fraction === '' ? '0' : `-0${fraction}`));
 
 /** Beyond this many ten-thousandths a double's spacing nears 1e-8: the general path is taken. */
 const MAX_TEN_THOUSANDTHS = 1e12;
@@ -98,10 +104,9 @@ const MAX_TEN_THOUSANDTHS = 1e12;
 export function decimal(x: number): string {
   const n = Math.round(x * 1e4);
   if (n / 1e4 === x && n < MAX_TEN_THOUSANDTHS && n > -MAX_TEN_THOUSANDTHS) {
-    if (n === 0) return '0';
-    const abs = n < 0 ? -n : n;
-    const digits = Math.floor(abs / 1e4) + FRACTIONS[abs % 1e4];
-    return n < 0 ? '-' + digits : digits;
+    if (n >= 0) return n < 10_000 ? UNDER_ONE[n] : Math.floor(n / 1e4) + FRACTIONS[n % 1e4];
+    const abs = -n;
+    return abs < 10_000 ? MINUS_UNDER_ONE[abs] : '-' + Math.floor(abs / 1e4) + FRACTIONS[abs % 1e4];
   }
   return Number.isFinite(x) ? String(x) : 'null';
 }
