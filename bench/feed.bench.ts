@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import autocannon from 'autocannon';
 import { LoadResult, runWrk } from './wrk.load';
 import { machineCpuUs } from './machine-cpu';
+import { startAllocationSampling } from './alloc-profile';
 import { Redis } from 'ioredis';
 import { ChildProcess, fork } from 'node:child_process';
 import cluster, { Worker } from 'node:cluster';
@@ -23,14 +24,15 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
  *     [--dim 128] [--connections 32] [--duration 10] [--runs 3] [--profile dir] [--floor /health/live]
  *     [--server-flags "--max-semi-space-size=64"] [--users-prefix bench-feed-mine:] [--workers 2]
- *     [--generator autocannon|wrk]
+ *     [--generator autocannon|wrk] [--alloc-profile file.heapprofile]
  * The API runs in a child process (as deployed: its own event loop), with the in-process stream
  * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
  * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
  * (deleted afterwards). autocannon drives random users' feeds from this process, so the
  * server's CPU per request (its own process.cpuUsage) is measured apart from the load generator.
  * `--profile <dir>` writes the server's V8 CPU profile there (node --cpu-prof) for a flame view;
- * `--floor <path>` loads that path instead (the framework's own cost per request); the server runs
+ * `--alloc-profile <file>` samples every allocation of the server (garbage included: what the
+ * young-generation GCs sweep) and prints the top sites; `--floor <path>` loads that path instead (the framework's own cost per request); the server runs
  * with the node flags of a deployed service (SERVICE_NODE_FLAGS, as the image's NODE_OPTIONS) unless
  * `--server-flags` gives others (e.g. GC settings to compare, "" for none); `--users-prefix <prefix>` keeps
  * the users under that prefix for the next run (written once, ~1-2 min; delete them yourself) so
@@ -66,7 +68,7 @@ function streamOf(i: number, shape: Shape, now: number) {
 }
 
 /** Child: boots the API on a free port with the stores filled, reports the port over IPC. */
-async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<void> {
+async function serve(shape: Shape, redisUrl: string, prefix: string, allocProfile: string): Promise<void> {
   const now = Date.now();
   const env = {
     REDIS_URL: redisUrl,
@@ -118,6 +120,7 @@ async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<vo
     );
   }
   await app.listen(0, '127.0.0.1');
+  const stopSampling = allocProfile ? startAllocationSampling(allocProfile) : null;
   const address = app.getHttpServer().address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
   process.on('message', (message: string) => {
@@ -125,7 +128,12 @@ async function serve(shape: Shape, redisUrl: string, prefix: string): Promise<vo
     if (message === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send?.({ cpuUs: user + system });
-    } else void app.close().then(() => process.exit(0));
+    } else
+      void (async () => {
+        if (stopSampling) console.error('allocation sites (bytes sampled):', await stopSampling());
+        await app.close();
+        process.exit(0);
+      })();
   });
 }
 
@@ -237,6 +245,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const runs = Number(arg(args, 'runs', '3'));
   // --profile <dir>: the server child writes a V8 CPU profile there on exit (node --cpu-prof)
   const profileDir = arg(args, 'profile', '');
+  // --alloc-profile <file>: where the server's allocations come from, garbage included (one worker)
+  const allocProfile = arg(args, 'alloc-profile', '');
   // --floor <path>: load that path instead (e.g. /health/live) to measure the framework's own
   // cost per request (Nest + Fastify + logging), the floor under the feed's figure
   const floorPath = arg(args, 'floor', '');
@@ -263,7 +273,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (reusePrefix) await redis.set(written, '1');
     }
     const usersWrittenMs = Date.now() - t0;
-    child = fork(__filename, ['--feed-bench-server', JSON.stringify({ shape, redisUrl, prefix, workers })], {
+    const serverConfig = { shape, redisUrl, prefix, workers, allocProfile };
+    child = fork(__filename, ['--feed-bench-server', JSON.stringify(serverConfig)], {
       execArgv: [
         '-r',
         '@swc-node/register',
@@ -370,13 +381,15 @@ async function servePrimary(workers: number): Promise<void> {
 }
 
 if (require.main === module && process.argv[2] === '--feed-bench-server') {
-  const { shape, redisUrl, prefix, workers } = JSON.parse(process.argv[3]) as {
+  const { shape, redisUrl, prefix, workers, allocProfile } = JSON.parse(process.argv[3]) as {
     shape: Shape;
     redisUrl: string;
     prefix: string;
     workers: number;
+    allocProfile: string;
   };
-  const started = workers > 1 && cluster.isPrimary ? servePrimary(workers) : serve(shape, redisUrl, prefix);
+  const started =
+    workers > 1 && cluster.isPrimary ? servePrimary(workers) : serve(shape, redisUrl, prefix, allocProfile);
   started.catch((error: unknown) => {
     console.error(error);
     process.exit(1);
