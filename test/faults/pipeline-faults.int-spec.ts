@@ -134,6 +134,7 @@ describe('fault injection, fast subset (mesh of separate processes, real Kafka a
       scenario: 'http-abuse',
       requests: report.requests,
       garbageConnections: report.garbageConnections,
+      retriedOnClosedConnection: report.retriedOnClosedConnection,
       statuses: report.statuses,
       legitAnswered: legitEvents.length,
       legitFailures: legitFailures.slice(0, 10),

@@ -28,8 +28,14 @@ export interface AbuseReport {
   statuses: Record<string, Record<string, number>>;
   /** Responses with status >= 500 (must be 0). */
   serverErrors: { kind: string; status: number }[];
-  /** Requests that got no HTTP answer at all (connection reset / timeout). */
+  /** Requests that got no HTTP answer at all (connection reset / timeout), after the one retry below. */
   unanswered: { kind: string; error: string }[];
+  /**
+   * GETs sent again once because the pooled keep-alive connection they went out on was closed under
+   * them (a server may close an idle or just-used connection at any moment; RFC 9112 9.3.1 lets a
+   * client retry an idempotent request then, as browsers and undici's own retry do).
+   */
+  retriedOnClosedConnection: number;
   /** Raw TCP connections that sent garbage, and what came back. */
   garbageConnections: number;
   garbage5xx: number;
@@ -228,6 +234,7 @@ export async function abuse(
     statuses: {},
     serverErrors: [],
     unanswered: [],
+    retriedOnClosedConnection: 0,
     garbageConnections: 0,
     garbage5xx: 0,
   };
@@ -262,12 +269,19 @@ async function send(t: AbuseTargets, r: AbusiveRequest, report: AbuseReport): Pr
   const base = r.target === 'recommender' ? t.recommenderUrl : t.ingressUrl;
   report.requests++;
   const label = `${r.target} ${r.kind}`;
-  try {
-    const response = await fetch(base + r.path, {
+  const request = (): Promise<Response> =>
+    fetch(base + r.path, {
       method: r.method ?? 'GET',
       headers: r.headers,
       body: r.body,
       signal: AbortSignal.timeout(15_000),
+    });
+  try {
+    const method = r.method ?? 'GET';
+    const response = await request().catch((error: unknown) => {
+      if (method !== 'GET' || !closedUnder(error)) throw error;
+      report.retriedOnClosedConnection++;
+      return request();
     });
     await response.arrayBuffer();
     const byStatus = (report.statuses[label] ??= {});
@@ -275,12 +289,21 @@ async function send(t: AbuseTargets, r: AbusiveRequest, report: AbuseReport): Pr
     if (response.status >= 500) report.serverErrors.push({ kind: label, status: response.status });
   } catch (error) {
     // a server may close the connection on an oversized request before reading it all
-    const message = (error as Error).message;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const message = [(error as Error).message, cause?.code, cause?.message].filter(Boolean).join(': ');
     const byStatus = (report.statuses[label] ??= {});
     byStatus.closed = (byStatus.closed ?? 0) + 1;
     if (r.kind !== 'oversized' && r.kind !== 'huge-header')
       report.unanswered.push({ kind: label, error: message });
   }
+}
+
+/** fetch failed because the connection closed before an answer (not a timeout, not a refusal). */
+function closedUnder(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return (
+    cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET' || cause?.message === 'other side closed'
+  );
 }
 
 const GARBAGE = [
