@@ -1,7 +1,7 @@
+import { deleteRedisPrefix } from './suite/infra';
 import { NowcastEvent, partitionKeyOf } from '@app/contracts';
 import { BatchingProducer, ensureTopics } from '@app/kafka';
 import { MarketplaceSimulator } from '@app/simulator';
-import Redis from 'ioredis';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { isolatedEnricherEnv, startEnricher } from '../apps/event-enricher/src/runtime/enricher-test.harness';
@@ -49,20 +49,6 @@ async function preload(
     await Promise.all(sends);
   } finally {
     await producer.close();
-  }
-}
-
-async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
   }
 }
 
@@ -114,7 +100,7 @@ async function oneRun(
     session.disconnect();
   }
   await enricher.close();
-  await deletePrefix(redisUrl, env.REDIS_KEY_PREFIX);
+  await deleteRedisPrefix(redisUrl, env.REDIS_KEY_PREFIX);
   const seconds = (lastAt - firstAt) / 1000;
   return {
     eventsPerSec: Math.round(events.length / seconds),

@@ -1,3 +1,4 @@
+import { deleteRedisPrefix } from './suite/infra';
 import { InProcessVectorStore, clusteredSpace, float32ToBuffer, seededRandom } from '@app/vector-store';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
@@ -177,17 +178,6 @@ async function writeUsers(redis: Redis, shape: Shape): Promise<void> {
   }
 }
 
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  const raw = new Redis(redis.options.port ?? 6379, redis.options.host ?? '127.0.0.1');
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5_000);
-    cursor = next;
-    if (keys.length > 0) await raw.unlink(...keys);
-  } while (cursor !== '0');
-  raw.disconnect();
-}
-
 type Generator = 'autocannon' | 'wrk';
 
 function load(
@@ -342,7 +332,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       child.send('stop');
       await new Promise((resolve) => child!.once('exit', resolve));
     }
-    if (!reusePrefix) await deletePrefix(redis, prefix);
+    if (!reusePrefix) await deleteRedisPrefix(redisUrl, prefix);
     redis.disconnect();
   }
 }

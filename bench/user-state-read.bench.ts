@@ -1,3 +1,4 @@
+import { deleteRedisPrefix } from './suite/infra';
 import { float32ToBuffer, seededRandom } from '@app/vector-store';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -85,17 +86,6 @@ async function seedFullUsers(redis: Redis, count: number, dim: number): Promise<
   }
 }
 
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const raw = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1_000);
-    cursor = next;
-    if (keys.length > 0) await raw.unlink(...keys);
-  } while (cursor !== '0');
-  raw.disconnect();
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
@@ -173,6 +163,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   } finally {
     redis.disconnect();
     probe.disconnect();
-    if (full) await deletePrefix(url, prefix);
+    if (full) await deleteRedisPrefix(url, prefix);
   }
 }

@@ -1,3 +1,5 @@
+import { grownInt32 } from '../ranking/typed-arrays';
+
 /**
  * Which cache slot a vector store label (an InProcessVectorStore point's integer, see its
  * `searchLabeled`) led to last time, so that the next hit with that label reaches its live stream by
@@ -31,12 +33,8 @@ export class LabelSlotTable {
 
   private grow(n: number): void {
     const size = Math.max(n, 2 * this.slots.length);
-    const slots = new Int32Array(size);
-    slots.set(this.slots);
-    this.slots = slots;
-    const generations = new Int32Array(size);
-    generations.set(this.generations);
-    this.generations = generations;
+    this.slots = grownInt32(this.slots, size);
+    this.generations = grownInt32(this.generations, size);
     while (this.ids.length < size) this.ids.push(undefined);
   }
 }

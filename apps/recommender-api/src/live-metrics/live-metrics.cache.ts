@@ -1,3 +1,4 @@
+import { grownFloat64, grownInt32 } from '../ranking/typed-arrays';
 import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
 import { LIVE_ROW_STRIDE, NO_LIVE_FEATURES, liveFeaturesOf, writeLiveRow } from '../ranking/live-features';
 import { LiveIndex, LiveSignals, RankingCandidate } from '../ranking/ranking.types';
@@ -264,9 +265,7 @@ export class LiveMetricsCache {
   }
 
   private growGenerations(n: number): void {
-    const grown = new Int32Array(Math.max(n, 2 * this.slotGenerations.length));
-    grown.set(this.slotGenerations);
-    this.slotGenerations = grown;
+    this.slotGenerations = grownInt32(this.slotGenerations, Math.max(n, 2 * this.slotGenerations.length));
   }
 
   private indexOver(rows: Float64Array): LiveIndex {
@@ -279,12 +278,11 @@ export class LiveMetricsCache {
   }
 
   private growRows(slots: number): void {
-    const grown = new Float64Array(
+    this.rows = grownFloat64(
+      this.rows,
       Math.max(slots, 2 * (this.rows.length / LIVE_ROW_STRIDE)) * LIVE_ROW_STRIDE,
     );
-    grown.set(this.rows);
-    this.rows = grown;
-    this.index = this.indexOver(grown);
+    this.index = this.indexOver(this.rows);
   }
 
   /** The one string of this value (bounded: past MAX_INTERNED distinct values, as given). */

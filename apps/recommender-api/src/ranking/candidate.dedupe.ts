@@ -1,3 +1,4 @@
+import { grownInt32 } from './typed-arrays';
 import { LiveIndex, RankingCandidate } from './ranking.types';
 
 export interface DedupedCandidates {
@@ -163,12 +164,8 @@ function byOwnKeys(
 
 function growStamps(n: number): void {
   const size = Math.max(n, 2 * stamp.length);
-  const grownStamp = new Int32Array(size);
-  grownStamp.set(stamp);
-  stamp = grownStamp;
-  const grownAt = new Int32Array(size);
-  grownAt.set(seenAt);
-  seenAt = grownAt;
+  stamp = grownInt32(stamp, size);
+  seenAt = grownInt32(seenAt, size);
 }
 
 function byId(

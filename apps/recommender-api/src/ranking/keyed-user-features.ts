@@ -1,3 +1,4 @@
+import { grownFloat64, grownInt32 } from './typed-arrays';
 import { LiveIndex, ShownRecord, UserSignals } from './ranking.types';
 
 /** The seller features of one user (repeat, follow), each in [0, 1]. */
@@ -114,16 +115,4 @@ export class KeyedUserFeatures {
     this.streamStamp = grownInt32(this.streamStamp, size);
     this.streamPenalty = grownFloat64(this.streamPenalty, size);
   }
-}
-
-function grownInt32(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(size);
-  grown.set(a);
-  return grown;
-}
-
-function grownFloat64(a: Float64Array, size: number): Float64Array<ArrayBuffer> {
-  const grown = new Float64Array(size);
-  grown.set(a);
-  return grown;
 }

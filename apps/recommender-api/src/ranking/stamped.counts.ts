@@ -1,3 +1,5 @@
+import { grownInt32 } from './typed-arrays';
+
 /**
  * Counts by small non-negative integer key (a LiveIndex's seller or category key) for one pass:
  * a count is valid when its stamp is the current generation, so `reset` clears nothing and a pass
@@ -33,11 +35,7 @@ export class StampedCounts {
 
   private grow(n: number): void {
     const size = Math.max(n, 2 * this.stamp.length);
-    const stamp = new Int32Array(size);
-    stamp.set(this.stamp);
-    this.stamp = stamp;
-    const counts = new Int32Array(size);
-    counts.set(this.counts);
-    this.counts = counts;
+    this.stamp = grownInt32(this.stamp, size);
+    this.counts = grownInt32(this.counts, size);
   }
 }
