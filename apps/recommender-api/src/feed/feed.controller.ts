@@ -1,5 +1,6 @@
 import { ApiKeyGuard, RequireScope } from '@app/api-auth';
-import { Controller, Get, Header, Headers, Inject, Param, Query, UseGuards, UsePipes } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Res, UseGuards, UsePipes } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -27,17 +28,21 @@ export class FeedController {
 
   @Get(':userId/feed')
   @RequireScope('read')
-  // the hot route: its page is written by feedResponseJson (the JSON.stringify text, cheaper) and
-  // sent as is (Fastify does not serialise a string it is told is JSON)
-  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: FeedResponseDto, description: 'Live streams ranked for this user.' })
   @ApiBadRequestResponse({ description: 'A parameter is invalid (the message names it).' })
   getFeed(
     @Param() params: UserIdParamDto,
     @Query() query: FeedQueryDto,
     @Headers('accept-language') acceptLanguage?: string,
+    @Res({ passthrough: true }) reply?: FastifyReply,
   ): Promise<string> {
-    return this.feed.feed(params.userId, query, primaryLanguage(acceptLanguage)).then(feedResponseJson);
+    // the hot route: its page is written by feedResponseJson (the JSON.stringify text, cheaper) and
+    // sent as is (Fastify does not serialise a string it is told is JSON). The type is set on success
+    // only: a route-wide header would also cover error bodies, which Nest then re-types with a warning.
+    return this.feed.feed(params.userId, query, primaryLanguage(acceptLanguage)).then((page) => {
+      reply?.type('application/json; charset=utf-8');
+      return feedResponseJson(page);
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { EnvSource } from '@app/config';
 import { createKafka } from '@app/kafka';
 import { testInfra, uniqueName } from '@app/testing';
@@ -176,7 +177,9 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
 
   describe('feed', () => {
     it('ranks the seller a loyal user keeps coming back to first, explains it, echoes ids', async () => {
-      const body = await feed('/v1/users/loyal/feed?limit=5');
+      const response = await get('/v1/users/loyal/feed?limit=5');
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+      const body = response.body as unknown as FeedBody;
       expect(body.items[0].streamId).toBe('st7');
       expect(body.items[0].reasons.repeat).toBeGreaterThan(0);
       expect(body.items).toHaveLength(5);
@@ -221,11 +224,16 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
         ['/v1/users/u1/feed?minAsOf=-5', 'minAsOf'],
         ['/v1/users/u%20x/feed', 'userId'],
       ];
+      const warn = jest.spyOn(Logger, 'warn');
       for (const [url, field] of cases) {
         const r = await get(url);
         expect({ url, status: r.status }).toEqual({ url, status: 400 });
         expect(JSON.stringify(r.body.message)).toContain(field);
+        expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
       }
+      // the error bodies are JSON as typed: Nest has nothing to re-type (it warns when it must)
+      expect(warn.mock.calls.filter(([message]) => String(message).includes('Content-Type'))).toEqual([]);
+      warn.mockRestore();
       expect((await get('/v1/nope')).status).toBe(404);
     });
 
