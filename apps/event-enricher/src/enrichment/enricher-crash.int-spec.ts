@@ -38,7 +38,9 @@ describe('an enricher process killed (SIGKILL) mid-stream and restarted', () => 
       LOG_LEVEL: 'error',
     });
     const brokers = env.KAFKA_BROKERS.split(',');
-    const total = 6_000;
+    // enough that the kill lands mid-stream: a read-committed collector sees whole transactions, and
+    // 6,000 events were once all enriched between two of its polls past the first 1,000
+    const total = 24_000;
     const ids: string[] = [];
     const messages = Array.from({ length: total }, (_, i) => {
       const streamId = `s-${i % 12}`;
@@ -54,7 +56,7 @@ describe('an enricher process killed (SIGKILL) mid-stream and restarted', () => 
     });
     await ensureEnricherTopics(loadConfig(eventEnricherEnvSchema, env));
     const producer = new BatchingProducer({ brokers });
-    await producer.send(env.TOPIC_RAW, messages);
+    for (let i = 0; i < total; i += 6_000) await producer.send(env.TOPIC_RAW, messages.slice(i, i + 6_000));
     await producer.close();
 
     const enriched = await TopicCollector.start(brokers, env.TOPIC_ENRICHED);
