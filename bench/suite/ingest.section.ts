@@ -82,6 +82,11 @@ async function trial(
   );
   ctx.progress(`trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s, generator starting`);
   await load.started;
+  // A watermark sample at the window's start. Without it the last one was taken before the
+  // generator pre-simulated the window (seconds), and lagSeconds, interpolating linearly between
+  // samples, dated the window's first messages back into that idle gap: phantom lags of ~0.5-1.5 s
+  // in the first samples of a trial whatever its rate (measured: bench/hops-stalls.bench.ts).
+  await target.lag().catch(() => null);
   const startedAt = Date.now();
   let tailUntil = Infinity;
   // sample through the window and one more second after it (the last events must drain too)

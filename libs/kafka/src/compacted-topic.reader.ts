@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
+import { ChunkedApplier, DEFAULT_CHUNKED_APPLIER_OPTIONS } from './chunked.applier';
 import { retryWhileTopicSettles } from './fresh-topic.retry';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 
@@ -29,13 +30,18 @@ export interface CompactedTopicReaderOptions {
    * Default 30000.
    */
   startupRetryMs?: number;
+  /**
+   * A batch is applied in chunks of about this much wall time each, ms, with the event loop free
+   * between them (ChunkedApplier), so a catch-up batch does not hold the reader's process. Default 10.
+   */
+  applyBudgetMs?: number;
 }
 
 /**
  * Reads a compacted change feed (metrics, watermarks, stream vectors) from the beginning of EVERY
  * partition with a throwaway consumer group and no commits, so each reader process holds the whole
  * state in memory. Caught up once every partition reached the high watermark it had at start
- * (readiness). Batches are applied one at a time, in partition order.
+ * (readiness). Batches are applied one at a time, in partition order (a large one in chunks).
  */
 export class CompactedTopicReader {
   private readonly logger = new Logger(CompactedTopicReader.name);
@@ -47,12 +53,17 @@ export class CompactedTopicReader {
   /** The connect/subscribe/run in flight, so a stop during start waits for it and then undoes it. */
   private startup: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
+  private readonly applier: ChunkedApplier<CompactedRecord>;
 
   constructor(
     private readonly options: CompactedTopicReaderOptions,
-    private readonly apply: (records: readonly CompactedRecord[]) => void | Promise<void>,
+    apply: (records: readonly CompactedRecord[]) => void | Promise<void>,
   ) {
     this.groupId = `${options.groupIdPrefix}-${randomUUID()}`;
+    this.applier = new ChunkedApplier(apply, {
+      ...DEFAULT_CHUNKED_APPLIER_OPTIONS,
+      budgetMs: options.applyBudgetMs ?? DEFAULT_CHUNKED_APPLIER_OPTIONS.budgetMs,
+    });
   }
 
   get caughtUp(): boolean {
@@ -164,7 +175,7 @@ export class CompactedTopicReader {
       records.push({ key: m.key.toString('utf8'), value: m.value, timestamp: Number(m.timestamp) });
     }
     try {
-      await this.apply(records);
+      await this.applier.applyAll(records);
     } catch (error) {
       // a bad record must not stop the cache: it is counted/skipped by `apply`; this is a bug guard
       this.logger.error(`applying ${this.options.topic} records failed: ${(error as Error).message}`);

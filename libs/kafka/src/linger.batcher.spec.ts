@@ -35,6 +35,18 @@ describe('LingerBatcher', () => {
     await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
   });
 
+  it('with lingerMs 0 sends the adds of one tick together at the end of that tick, with no timer', async () => {
+    const io = controllableSend();
+    const batcher = new LingerBatcher(io.send, { lingerMs: 0, maxBatchItems: 100, maxPendingItems: 1000 });
+    const first = batcher.add([1]);
+    const second = batcher.add([2, 3]);
+    expect(io.calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(io.calls).toEqual([[1, 2, 3]]);
+    io.settle(0);
+    await Promise.all([first, second]);
+  });
+
   it('sends at once when the batch is full, keeping whole adds together', async () => {
     const io = controllableSend();
     const batcher = new LingerBatcher(io.send, { lingerMs: 10_000, maxBatchItems: 3, maxPendingItems: 1000 });

@@ -8,7 +8,11 @@ export class ProducerClosedError extends Error {
 }
 
 export interface LingerBatcherOptions {
-  /** How long the first item of a batch may wait for company, ms. */
+  /**
+   * How long the first item of a batch may wait for company, ms. 0 = until the current tick's
+   * other adds are in (setImmediate, not a 1 ms timer): no wait at idle, and under load batches
+   * still grow by themselves while one is in flight.
+   */
   lingerMs: number;
   /** A batch is sent as soon as it holds this many items. */
   maxBatchItems: number;
@@ -31,7 +35,7 @@ interface Entry<T> {
 export class LingerBatcher<T> {
   private pending: Entry<T>[] = [];
   private pendingCount = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { cancel: () => void } | null = null;
   /** The linger time of the pending batch ran out while another batch was in flight. */
   private due = false;
   private inFlight: Promise<void> | null = null;
@@ -63,11 +67,11 @@ export class LingerBatcher<T> {
         this.due = true;
         this.dispatch();
       } else if (!this.timer) {
-        this.timer = setTimeout(() => {
+        this.timer = this.schedule(() => {
           this.timer = null;
           this.due = true;
           this.dispatch();
-        }, this.options.lingerMs);
+        });
       }
     });
   }
@@ -89,7 +93,7 @@ export class LingerBatcher<T> {
   private dispatch(): void {
     if (this.inFlight || !this.due || this.pendingCount === 0) return;
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = null;
     }
     const batch = this.takeBatch();
@@ -110,6 +114,15 @@ export class LingerBatcher<T> {
         this.dispatch();
       }
     });
+  }
+
+  private schedule(callback: () => void): { cancel: () => void } {
+    if (this.options.lingerMs <= 0) {
+      const immediate = setImmediate(callback);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(callback, this.options.lingerMs);
+    return { cancel: () => clearTimeout(timeout) };
   }
 
   /** Whole entries up to maxBatchItems (an oversized single entry goes alone); one splice, not n shifts. */

@@ -31,6 +31,19 @@ export const DEFAULT_PORTS: Record<MeshService, { http: number; grpc: number }> 
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 
+/**
+ * A variable of the child's environment (not read from this process'): extra V8/Node flags for
+ * the service, whitespace-separated, e.g. `--trace-gc` for a stall hunt. Node refuses most V8 flags
+ * in NODE_OPTIONS, so they go on the command line.
+ */
+export const EXTRA_NODE_FLAGS_ENV = 'NOWCAST_NODE_FLAGS';
+
+/** The command-line flags a service runs with: SERVICE_NODE_FLAGS plus those its environment adds. */
+export function serviceNodeFlags(env: Record<string, string>): string[] {
+  const extra = (env[EXTRA_NODE_FLAGS_ENV] ?? '').split(/\s+/).filter(Boolean);
+  return [...SERVICE_NODE_FLAGS, ...extra];
+}
+
 export type MeshRuntime = 'dist' | 'source';
 
 export interface ServiceProcessOptions {
@@ -114,7 +127,7 @@ export class ServiceProcess {
         : ['-r', '@swc-node/register', join(root, `apps/${service}/src/main.ts`)];
     if (runtime === 'dist' && !existsSync(entry[0]))
       throw new Error(`${entry[0]} is missing: run npm run build`);
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...entry], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(env), ...entry], {
       cwd: root,
       env: { ...env, PORT: String(httpPort), GRPC_PORT: String(grpcPort) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -133,7 +133,10 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),
       EMBEDDING_COALESCE_MS: '100',
       EMBEDDING_USER_TOPIC_MS: String(DEFAULT_USER_TOPIC_MS),
-      EMBEDDING_PUBLISH_MIN_CHANGE: '0.00001',
+      // 1e-3 (2.6 degrees), not the model's 1e-5: each view moves the co-engaged sellers and so all their
+      // live streams; at 650 events/s that republished 2.8 stream vectors per event, each an HNSW update in
+      // the recommender (0.76 at 1e-3; bench/hops-stalls.bench.ts). Exact again once the writer is idle.
+      EMBEDDING_PUBLISH_MIN_CHANGE: '0.001',
       EMBEDDING_USER_KEY_PREFIX: 'emb:user:',
       EMBEDDING_QDRANT_STREAMS_COLLECTION: 'nowcast_streams',
       EMBEDDING_QDRANT_USERS_COLLECTION: 'nowcast_users',

@@ -124,6 +124,28 @@ describe('EmbeddingWriterService', () => {
     expect(producer.messages('wm').at(-1)?.value).toContain('"eventTime":3000');
   });
 
+  it('settles stale points only after a quiet period without batches, not between two batches', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      const { service } = writer(100);
+      jest.spyOn(service.model, 'stale', 'get').mockReturnValue(2);
+      const settle = jest.spyOn(service.model, 'settle').mockImplementation(() => undefined);
+      service.start();
+      // a batch every 300 ms (steady load): the ticks between them find nothing pending, yet settle nothing
+      for (let i = 0; i < 5; i++) {
+        await service.handleBatch(batch([]));
+        jest.advanceTimersByTime(300);
+      }
+      expect(settle).not.toHaveBeenCalled();
+      // quiet for the default max(1000, 10 x coalesceMs): the exact vectors go out
+      jest.advanceTimersByTime(1_000);
+      expect(settle).toHaveBeenCalled();
+      await service.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('retries a failed background flush before applying the next batch (backpressure)', async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const { service, producer } = writer(0);
