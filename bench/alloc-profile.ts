@@ -12,9 +12,16 @@ interface SamplingNode {
  * `--heap-prof` leaves off: it keeps only what is still alive), so the profile says where the
  * bytes that young-generation GCs sweep are allocated. Returns the function that stops it and
  * writes the profile (`.heapprofile`, opens in Chrome DevTools) to `file`, and returns the top
- * allocation sites by bytes.
+ * allocation sites by bytes. `retainedOnly` (feed bench `--alloc-retained`): only what no young-generation
+ * GC collected, i.e. what survived the scavenges it met - under load, what gets promoted to the old
+ * generation (garbage there until a mark-compact: stopping runs one, so those are kept) and makes each
+ * scavenge long. Run the server with `--expose-gc` so that the young generation's last garbage is
+ * swept before stopping, else it counts too.
  */
-export function startAllocationSampling(file: string): () => Promise<Record<string, number>> {
+export function startAllocationSampling(
+  file: string,
+  { retainedOnly = false }: { retainedOnly?: boolean } = {},
+): () => Promise<Record<string, number>> {
   const session = new Session();
   session.connect();
   const post = <T>(method: string, params: Record<string, unknown> = {}): Promise<T> =>
@@ -24,10 +31,13 @@ export function startAllocationSampling(file: string): () => Promise<Record<stri
   const started = post('HeapProfiler.startSampling', {
     samplingInterval: 8_192,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: !retainedOnly,
   });
   return async () => {
     await started;
+    // retained: a last young-generation GC first (node --expose-gc), so the current young
+    // generation's garbage does not count as surviving when stopping collects it
+    if (retainedOnly) (globalThis as { gc?: (o: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
     const { profile } = await post<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling');
     session.disconnect();
     writeFileSync(file, JSON.stringify(profile));

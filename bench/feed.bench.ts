@@ -10,6 +10,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import cluster, { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { PerformanceEntry, PerformanceObserver, constants } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@app/config';
 import { SERVICE_NODE_FLAGS } from '@app/mesh';
@@ -25,7 +26,7 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  *   npm run bench -- feed --redis redis://127.0.0.1:6380 [--streams 10000] [--users 100000]
  *     [--dim 128] [--connections 32] [--duration 10] [--runs 3] [--profile dir] [--floor /health/live]
  *     [--server-flags "--max-semi-space-size=64"] [--users-prefix bench-feed-mine:] [--workers 2]
- *     [--generator autocannon|wrk] [--alloc-profile file.heapprofile]
+ *     [--generator autocannon|wrk] [--alloc-profile file.heapprofile [--alloc-retained]]
  * The API runs in a child process (as deployed: its own event loop), with the in-process stream
  * store holding `streams` live vectors and the metrics cache filled; `users` users' state (vector,
  * sellers, follows, categories, impressions) is written to the real Redis under a unique prefix
@@ -43,6 +44,12 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
 const SELLERS_PER_STREAM = 0.2; // 10k streams -> 2k sellers
 const CATEGORIES = Array.from({ length: 24 }, (_, i) => `cat-${i}`);
 const LANGUAGES = ['en', 'en', 'en', 'de', 'fr', 'es'];
+
+/** --alloc-profile <file> [--alloc-retained]: '' for none. */
+interface AllocProfile {
+  file: string;
+  retained: boolean;
+}
 
 interface Shape {
   streams: number;
@@ -69,7 +76,7 @@ function streamOf(i: number, shape: Shape, now: number) {
 }
 
 /** Child: boots the API on a free port with the stores filled, reports the port over IPC. */
-async function serve(shape: Shape, redisUrl: string, prefix: string, allocProfile: string): Promise<void> {
+async function serve(shape: Shape, redisUrl: string, prefix: string, alloc: AllocProfile): Promise<void> {
   const now = Date.now();
   const env = {
     REDIS_URL: redisUrl,
@@ -121,14 +128,17 @@ async function serve(shape: Shape, redisUrl: string, prefix: string, allocProfil
     );
   }
   await app.listen(0, '127.0.0.1');
-  const stopSampling = allocProfile ? startAllocationSampling(allocProfile) : null;
+  const stopSampling = alloc.file
+    ? startAllocationSampling(alloc.file, { retainedOnly: alloc.retained })
+    : null;
   const address = app.getHttpServer().address();
   process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+  const gc = observeGc();
   process.on('message', (message: string) => {
-    // 'cpu': report this process's CPU time so far (us), to divide by the requests served
+    // 'cpu': report this process's CPU time so far (us), to divide by the requests served, and its GCs
     if (message === 'cpu') {
       const { user, system } = process.cpuUsage();
-      process.send?.({ cpuUs: user + system });
+      process.send?.({ cpuUs: user + system, gc });
     } else
       void (async () => {
         if (stopSampling) console.error('allocation sites (bytes sampled):', await stopSampling());
@@ -237,6 +247,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const profileDir = arg(args, 'profile', '');
   // --alloc-profile <file>: where the server's allocations come from, garbage included (one worker)
   const allocProfile = arg(args, 'alloc-profile', '');
+  // --alloc-retained: with --alloc-profile, only what survived the scavenges (promoted garbage,
+  // caches), not every allocation; add --server-flags "--max-semi-space-size=64 --expose-gc"
+  const allocRetained = args.includes('--alloc-retained');
   // --floor <path>: load that path instead (e.g. /health/live) to measure the framework's own
   // cost per request (Nest + Fastify + logging), the floor under the feed's figure
   const floorPath = arg(args, 'floor', '');
@@ -263,7 +276,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (reusePrefix) await redis.set(written, '1');
     }
     const usersWrittenMs = Date.now() - t0;
-    const serverConfig = { shape, redisUrl, prefix, workers, allocProfile };
+    const alloc: AllocProfile = { file: allocProfile, retained: allocRetained };
+    const serverConfig = { shape, redisUrl, prefix, workers, alloc };
     child = fork(__filename, ['--feed-bench-server', JSON.stringify(serverConfig)], {
       execArgv: [
         '-r',
@@ -277,20 +291,27 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       child!.once('exit', (code) => reject(new Error(`feed server exited with ${code}`)));
     });
     await load(port, shape.users, connections, 3, floorPath, generator); // warm-up (JIT, HNSW caches)
+    let lastGc: GcTotals = { ...NO_GC };
     const cpu = (): Promise<number> =>
       new Promise((resolve) => {
-        child!.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
+        child!.once('message', (m: CpuReport) => {
+          lastGc = m.gc;
+          resolve(m.cpuUs);
+        });
         child!.send('cpu');
       });
     const results: LoadResult[] = [];
     const cpuPerRequestUs: number[] = [];
     const redisCpuPerRequestUs: number[] = [];
     const machineCpuPerRequestUs: number[] = [];
+    const gcRuns: ReturnType<typeof gcPerSecond>[] = [];
     for (let i = 0; i < runs; i++) {
       const [before, redisBefore, machineBefore] = [await cpu(), await redisCpuUs(redis), machineCpuUs()];
+      const gcBefore = lastGc;
       const result = await load(port, shape.users, connections, duration, floorPath, generator);
       const requests = Math.max(1, result.requests.total);
       cpuPerRequestUs.push(((await cpu()) - before) / requests);
+      gcRuns.push(gcPerSecond(gcBefore, lastGc, duration * workers));
       redisCpuPerRequestUs.push(((await redisCpuUs(redis)) - redisBefore) / requests);
       machineCpuPerRequestUs.push((machineCpuUs() - machineBefore) / requests);
       results.push(result);
@@ -322,6 +343,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       // (server + Redis + the load generator + the kernel's network work + anything else running)
       redisCpuPerRequestUs: median(redisCpuPerRequestUs),
       machineCpuPerRequestUs: median(machineCpuPerRequestUs),
+      // young (scavenge) and full GCs per second of one server process, their mean pause, and the
+      // longest pause of any (median run; the GC pauses every in-flight request of that process)
+      gcPerProcessSecond: {
+        scavenges: median(gcRuns.map((g) => g.scavenges)),
+        scavengeMeanMs: median(gcRuns.map((g) => g.scavengeMeanMs)),
+        fullGcs: median(gcRuns.map((g) => g.fullGcs)),
+        maxPauseMs: median(gcRuns.map((g) => g.maxPauseMs)),
+      },
       loadAverage1m: loadavg()[0],
       non2xx: results.reduce((a, r) => a + r.non2xx, 0),
       errors: results.reduce((a, r) => a + r.errors, 0),
@@ -337,6 +366,66 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   }
 }
 
+/** A server process's GCs since it started (PerformanceObserver 'gc' entries), ms. */
+interface GcTotals {
+  scavenges: number;
+  scavengeMs: number;
+  fullGcs: number;
+  fullGcMs: number;
+  /** Longest single pause so far. */
+  maxPauseMs: number;
+}
+
+interface CpuReport {
+  cpuUs: number;
+  gc: GcTotals;
+}
+
+const NO_GC: GcTotals = { scavenges: 0, scavengeMs: 0, fullGcs: 0, fullGcMs: 0, maxPauseMs: 0 };
+
+/** Counts this process's GCs into one object (read at each 'cpu' report). */
+function observeGc(): GcTotals {
+  const totals = { ...NO_GC };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        totals.scavenges++;
+        totals.scavengeMs += entry.duration;
+      } else {
+        totals.fullGcs++;
+        totals.fullGcMs += entry.duration;
+      }
+      totals.maxPauseMs = Math.max(totals.maxPauseMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return totals;
+}
+
+/** Two processes' GC totals as one (the longest pause of either). */
+const addGc = (a: GcTotals, b: GcTotals): GcTotals => ({
+  scavenges: a.scavenges + b.scavenges,
+  scavengeMs: a.scavengeMs + b.scavengeMs,
+  fullGcs: a.fullGcs + b.fullGcs,
+  fullGcMs: a.fullGcMs + b.fullGcMs,
+  maxPauseMs: Math.max(a.maxPauseMs, b.maxPauseMs),
+});
+
+/**
+ * One run's GCs per second of one server process (`processSeconds`: duration x workers). The
+ * longest pause is the longest since the server started, not only in this run.
+ */
+function gcPerSecond(before: GcTotals, after: GcTotals, processSeconds: number) {
+  const scavenges = after.scavenges - before.scavenges;
+  return {
+    scavenges: Math.round((100 * scavenges) / processSeconds) / 100,
+    scavengeMeanMs:
+      scavenges > 0 ? Math.round((100 * (after.scavengeMs - before.scavengeMs)) / scavenges) / 100 : 0,
+    fullGcs: Math.round((100 * (after.fullGcs - before.fullGcs)) / processSeconds) / 100,
+    maxPauseMs: Math.round(10 * after.maxPauseMs) / 10,
+  };
+}
+
 /**
  * `--workers N`: the server child is a cluster primary with N workers sharing the port (as
  * HTTP_WORKERS does for the service); it relays the port, sums the workers' CPU and stops them.
@@ -349,16 +438,19 @@ async function servePrimary(workers: number): Promise<void> {
     ),
   );
   process.send?.({ port: ports[0] });
-  const cpuOf = (w: Worker): Promise<number> =>
+  const cpuOf = (w: Worker): Promise<CpuReport> =>
     new Promise((resolve) => {
-      w.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
+      w.once('message', (m: CpuReport) => resolve(m));
       w.send('cpu');
     });
   process.on('message', (message: string) => {
     if (message === 'cpu') {
-      void Promise.all(forked.map(cpuOf)).then((cpus) => {
+      void Promise.all(forked.map(cpuOf)).then((reports) => {
         const { user, system } = process.cpuUsage();
-        process.send?.({ cpuUs: cpus.reduce((a, b) => a + b, user + system) });
+        process.send?.({
+          cpuUs: reports.reduce((a, r) => a + r.cpuUs, user + system),
+          gc: reports.map((r) => r.gc).reduce(addGc),
+        });
       });
     } else {
       let alive = forked.length;
@@ -371,15 +463,15 @@ async function servePrimary(workers: number): Promise<void> {
 }
 
 if (require.main === module && process.argv[2] === '--feed-bench-server') {
-  const { shape, redisUrl, prefix, workers, allocProfile } = JSON.parse(process.argv[3]) as {
+  const { shape, redisUrl, prefix, workers, alloc } = JSON.parse(process.argv[3]) as {
     shape: Shape;
     redisUrl: string;
     prefix: string;
     workers: number;
-    allocProfile: string;
+    alloc: AllocProfile;
   };
   const started =
-    workers > 1 && cluster.isPrimary ? servePrimary(workers) : serve(shape, redisUrl, prefix, allocProfile);
+    workers > 1 && cluster.isPrimary ? servePrimary(workers) : serve(shape, redisUrl, prefix, alloc);
   started.catch((error: unknown) => {
     console.error(error);
     process.exit(1);

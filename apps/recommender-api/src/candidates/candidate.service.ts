@@ -169,6 +169,7 @@ export class CandidateService {
       similarity: hit.score,
       metrics: undefined,
       liveFeatures: undefined,
+      jsonHead: undefined,
     };
   }
 }

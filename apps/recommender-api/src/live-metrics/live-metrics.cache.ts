@@ -6,6 +6,7 @@ import { CompactedRecord } from '@app/kafka';
 import { LabelSlotTable } from './label-slot.table';
 import { LiveSellers } from './live-sellers.index';
 import { StringKeyPool } from './string-key.pool';
+import { itemJsonHead } from '../feed/feed-response.json';
 
 export interface TrendingQuery {
   category?: string;
@@ -114,6 +115,17 @@ export class LiveMetricsCache {
       candidate.sellerId = this.intern(candidate.sellerId);
       candidate.category = this.intern(candidate.category);
       candidate.language = this.intern(candidate.language);
+      // the item's constant JSON start, rebuilt only when the stream's id, seller, title or category
+      // changed (a snapshot ~4/s a stream otherwise re-uses the previous one's)
+      const before = this.candidates[slot];
+      candidate.jsonHead =
+        before !== undefined &&
+        before.streamId === candidate.streamId &&
+        before.sellerId === candidate.sellerId &&
+        before.title === candidate.title &&
+        before.category === candidate.category
+          ? before.jsonHead
+          : itemJsonHead(candidate);
       // the new category's key first: an unchanged one keeps its key
       const categoryKey = this.categoryKeys.acquire(candidate.category);
       if (previous) this.categoryKeys.release(previous.category);
@@ -333,6 +345,7 @@ export function rankingCandidateOf(s: StreamMetricsSnapshot, key?: number): Rank
     metrics,
     // once per snapshot, not per request and candidate
     liveFeatures: liveFeaturesOf(metrics),
+    jsonHead: undefined,
   };
 }
 

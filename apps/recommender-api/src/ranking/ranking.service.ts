@@ -122,11 +122,17 @@ export class RankingService {
       compareIds(candidates[a].streamId, candidates[b].streamId) < 0;
     const heap = new IndexHeap(order, scores, idBefore);
     const page = applyCaps(heap, deduped, rows, profile.caps, request.limit, live);
-    const items = page.map((c) => {
+    // each item's contributions (weight x feature) side by side in one array of doubles (stored
+    // unboxed): no reasons object per item unless one is read (RankedPageItem.reasons)
+    const contributions = new Array<number>(page.length * SIGNAL_COUNT);
+    const items = page.map((c, i) => {
       const candidate = candidates[c];
       if (keys[c] >= 0) fillKeyed(f, rows!, c * LIVE_ROW_STRIDE, keys[c], similarities[c], ctx, candidate);
       else fillFeatures(f, candidate, similarities[c], ctx);
-      return { candidate, score: scores[c], reasons: reasonsOf(weights, f) };
+      const o = i * SIGNAL_COUNT;
+      // `|| 0` turns -0 (a zero penalty) into 0
+      for (let s = 0; s < SIGNAL_COUNT; s++) contributions[o + s] = weights[s] * f[s] || 0;
+      return new RankedPageItem(candidate, scores[c], contributions, o);
     });
     return { items, liveCount: order.length };
   }
@@ -199,7 +205,7 @@ if (
   RANKING_SIGNALS.join() !==
   'similarity,repeat,follow,category,viewers,velocity,bids,chats,gmv,freshness,shownIgnored'
 )
-  throw new Error('RANKING_SIGNALS changed: update fillFeatures and reasonsOf in ranking.service.ts');
+  throw new Error('RANKING_SIGNALS changed: update fillFeatures and RankedPageItem in ranking.service.ts');
 
 /**
  * Writes candidate `c`'s features, each in [0, 1], into `f` in RANKING_SIGNALS order (similarity,
@@ -280,24 +286,40 @@ const freshness = (now: number, startedAt: number): number =>
   Math.exp(-Math.max(0, now - startedAt) / FRESHNESS_TAU_MS);
 
 /**
- * Each signal's contribution (weight x feature) as one object literal in RANKING_SIGNALS order
- * (checked at load above): one hidden class for every item, no keyed store per signal. `|| 0`
- * turns -0 (a zero penalty) into 0.
+ * An item of a ranked page. Its contributions sit in the page's array (RANKING_SIGNALS order);
+ * `reasons` builds the object when read (the feed's JSON writer reads `contribution` instead).
  */
-function reasonsOf(w: Float64Array, f: Float64Array): Record<RankingSignal, number> {
-  return {
-    similarity: w[0] * f[0] || 0,
-    repeat: w[1] * f[1] || 0,
-    follow: w[2] * f[2] || 0,
-    category: w[3] * f[3] || 0,
-    viewers: w[4] * f[4] || 0,
-    velocity: w[5] * f[5] || 0,
-    bids: w[6] * f[6] || 0,
-    chats: w[7] * f[7] || 0,
-    gmv: w[8] * f[8] || 0,
-    freshness: w[9] * f[9] || 0,
-    shownIgnored: w[10] * f[10] || 0,
-  };
+export class RankedPageItem implements RankedItem {
+  constructor(
+    readonly candidate: RankingCandidate,
+    readonly score: number,
+    private readonly contributions: readonly number[],
+    private readonly offset: number,
+  ) {}
+
+  /** The contribution of RANKING_SIGNALS[signal] (weight x feature; -0 written as 0). */
+  contribution(signal: number): number {
+    return this.contributions[this.offset + signal];
+  }
+
+  /** Each signal's contribution as one object literal in RANKING_SIGNALS order (checked at load). */
+  get reasons(): Record<RankingSignal, number> {
+    const c = this.contributions;
+    const o = this.offset;
+    return {
+      similarity: c[o],
+      repeat: c[o + 1],
+      follow: c[o + 2],
+      category: c[o + 3],
+      viewers: c[o + 4],
+      velocity: c[o + 5],
+      bids: c[o + 6],
+      chats: c[o + 7],
+      gmv: c[o + 8],
+      freshness: c[o + 9],
+      shownIgnored: c[o + 10],
+    };
+  }
 }
 
 const LOG1P_SATURATION = Math.log1p(SESSIONS_SATURATION);

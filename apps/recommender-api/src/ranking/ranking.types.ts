@@ -62,6 +62,13 @@ export interface RankingCandidate {
   metrics?: LiveSignals;
   /** `liveFeaturesOf(metrics)` computed ahead (the metrics cache does); else computed when ranked. */
   liveFeatures?: LiveFeatures;
+  /**
+   * The start of this stream's feed item JSON as UTF-8, `{"streamId":…,"sellerId":…,"title":…,
+   * "category":…,"score":` (feed-response.json.ts `itemJsonHead`), built once by the metrics cache
+   * when the stream's metadata changes instead of per request and item; undefined: the feed encodes
+   * it itself. Not read by ranking.
+   */
+  jsonHead?: Uint8Array;
 }
 
 /**

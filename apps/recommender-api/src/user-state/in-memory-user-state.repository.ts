@@ -57,7 +57,8 @@ export class InMemoryUserStateRepository extends UserStateRepository {
       const vector = source.userVector(userId);
       // as in Redis: a vector of another dimension is ignored rather than ranked with
       const usable = vector && vector.length === this.dimension ? vector : null;
-      return { ...userStateOf(rowsOf(await source.readUser(userId), usable)), degraded: false };
+      const state = userStateOf(rowsOf(await source.readUser(userId), usable));
+      return { signals: state.signals, vector: state.vector, degraded: false };
     } catch {
       return DEGRADED_USER_STATE;
     }

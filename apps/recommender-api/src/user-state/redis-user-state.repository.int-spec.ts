@@ -48,7 +48,7 @@ describeUserStateRepository('RedisUserStateRepository', async () => {
 });
 
 describe('RedisUserStateRepository reads in one turn of the event loop', () => {
-  it('sends them as one pipeline and answers each request its own user, script loaded or not', async () => {
+  it('sends them in one corked write and answers each request its own user, script loaded or not', async () => {
     const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${uniqueName('user-state-batch')}:` });
     clients.push(redis);
     await new Promise<void>((resolve) =>
@@ -80,10 +80,13 @@ describe('RedisUserStateRepository reads in one turn of the event loop', () => {
     // a server without the script (EVALSHA answers NOSCRIPT): each read falls back to EVAL;
     // SCRIPT FLUSH only drops the test server's script cache, clients reload on NOSCRIPT
     await redis.script('FLUSH');
+    // one corked write per turn of the event loop, not a Pipeline (see the repository's flush)
+    const corked = jest.spyOn(redis.stream, 'cork');
     const pipelined = jest.spyOn(redis, 'pipeline');
     check(await readAll());
     check(await readAll());
-    expect(pipelined).toHaveBeenCalledTimes(2);
+    expect(corked).toHaveBeenCalledTimes(2);
+    expect(pipelined).not.toHaveBeenCalled();
   });
 });
 
