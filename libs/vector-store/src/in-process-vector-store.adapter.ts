@@ -1,4 +1,9 @@
-import { DEFAULT_HNSW_OPTIONS, HnswAnnIndex, type HnswOptions } from './hnsw-ann.index';
+import {
+  DEFAULT_HNSW_OPTIONS,
+  HnswAnnIndex,
+  type HnswOptions,
+  type HnswUpdateCounts,
+} from './hnsw-ann.index';
 import { DEFAULT_PAYLOAD_INDEXES } from './payload-index.config';
 import { type CandidatePostings, PayloadInvertedIndex, forEachPostedSlot } from './payload-inverted.index';
 import { type PayloadPredicate, compileFilter } from './payload-filter.evaluator';
@@ -36,6 +41,8 @@ export interface InProcessVectorStoreStats {
   arenaBytes: number;
   annActive: boolean;
   annBytesEstimate: number;
+  /** How the graph applied updates of points it held (zeros before the graph exists). */
+  annUpdates: HnswUpdateCounts;
   exactSearchThreshold: number;
 }
 
@@ -198,6 +205,7 @@ export class InProcessVectorStore implements VectorStore {
       arenaBytes: this.arena.byteLength,
       annActive: this.ann !== null,
       annBytesEstimate: this.ann?.byteEstimate ?? 0,
+      annUpdates: this.ann?.updateCounts ?? { inPlace: 0, relinked: 0, full: 0 },
       exactSearchThreshold: this.exactSearchThreshold,
     };
   }
@@ -210,17 +218,20 @@ export class InProcessVectorStore implements VectorStore {
 
   private upsertOne(id: string, row: Float32Array, payload: Payload): void {
     let slot = this.slotsById.get(id);
+    let unchanged = false;
     if (slot === undefined) {
       slot = this.arena.allocate();
       this.slotsById.set(id, slot);
       this.ids[slot] = id;
     } else {
       this.inverted.remove(slot, this.payloadAt(slot));
+      // a payload-only change (or a republished vector): the graph has nothing to do
+      unchanged = sameRow(this.arena.row(slot), row);
     }
     this.arena.writeRow(slot, row);
     this.payloads[slot] = payload;
     this.inverted.add(slot, payload);
-    if (this.ann) {
+    if (this.ann && !unchanged) {
       this.ann.ensureCapacity(this.arena.capacity);
       this.ann.upsert(slot, row);
     }
@@ -413,4 +424,10 @@ function settle<T>(work: () => T): Promise<T> {
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/** The same floats (normalised rows: bit for bit, so the stored vector and its scores stay exact). */
+function sameRow(stored: Float32Array, row: Float32Array): boolean {
+  for (let i = 0; i < row.length; i++) if (stored[i] !== row[i]) return false;
+  return true;
 }

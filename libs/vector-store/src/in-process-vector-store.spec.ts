@@ -93,3 +93,27 @@ describe('InProcessVectorStore planner details', () => {
     });
   });
 });
+
+describe('InProcessVectorStore graph updates', () => {
+  it('a payload-only upsert leaves the graph alone; a move goes through the update tiers', async () => {
+    const store = new InProcessVectorStore({ dimension: 3, exactSearchThreshold: 0 });
+    await store.upsert([
+      { id: 'a', vector: [1, 0, 0], payload: { live: true } },
+      { id: 'b', vector: [0, 1, 0], payload: { live: true } },
+      { id: 'c', vector: [0, 0, 1], payload: { live: true } },
+    ]);
+    await store.upsert([{ id: 'a', vector: [2, 0, 0], payload: { live: false } }]); // same direction
+    expect(store.stats().annUpdates).toEqual({ inPlace: 0, relinked: 0, full: 0 });
+    const live = { must: [{ key: 'live', match: { value: true } }] };
+    expect((await store.search({ vector: [1, 0, 0], limit: 3, filter: live })).map((h) => h.id)).toEqual([
+      'b',
+      'c',
+    ]);
+    await store.upsert([{ id: 'a', vector: [1, 0.01, 0], payload: { live: true } }]); // drift 5e-5
+    await store.upsert([{ id: 'b', vector: [0, 1, 1], payload: { live: true } }]); // drift 0.29
+    expect(store.stats().annUpdates).toEqual({ inPlace: 1, relinked: 0, full: 1 });
+    const [first] = await store.search({ vector: [0, 1, 1], limit: 1 });
+    expect(first.id).toBe('b');
+    expect(first.score).toBeCloseTo(1, 6);
+  });
+});
