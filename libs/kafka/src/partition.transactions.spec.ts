@@ -73,6 +73,28 @@ describe('BufferedTransaction', () => {
     expect(() => transaction.send('a', [{ key: null, value: '2' }])).toThrow(/has ended/);
   });
 
+  it('sends nothing before the promise it follows (the offsets) resolved, then everything in order', async () => {
+    const kafka = new RecordingTransaction();
+    let offsetsDone: () => void = () => undefined;
+    const offsets = new Promise<void>((resolve) => (offsetsDone = resolve));
+    const transaction = new BufferedTransaction(kafka, 1, offsets);
+    transaction.send('a', [{ key: null, value: '1' }]);
+    transaction.send('a', [{ key: null, value: '2' }]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kafka.sent).toEqual([]);
+    offsetsDone();
+    await transaction.finish();
+    expect(kafka.sent.map(values)).toEqual([[['a:1']], [['a:2']]]);
+  });
+
+  it('fails with the promise it follows and then sends nothing', async () => {
+    const kafka = new RecordingTransaction();
+    const transaction = new BufferedTransaction(kafka, 100, Promise.reject(new Error('offsets refused')));
+    transaction.send('a', [{ key: null, value: '1' }]);
+    await expect(transaction.finish()).rejects.toThrow('offsets refused');
+    expect(kafka.sent).toEqual([]);
+  });
+
   it('discard drops what is buffered', async () => {
     const kafka = new RecordingTransaction();
     const transaction = new BufferedTransaction(kafka, 100);

@@ -36,14 +36,19 @@ export const TRANSACTIONAL_PRODUCER_RETRY: RetryOptions = { initialRetryTime: 2,
 export class BufferedTransaction implements BatchTransaction {
   private buffered: { topic: string; messages: Message[] }[] = [];
   private bufferedCount = 0;
-  private sending: Promise<void> = Promise.resolve();
+  private sending: Promise<void>;
   private ended = false;
   private flushScheduled = false;
 
+  /** `after`: the sends go out once it resolves (and fail with it if it rejects). */
   constructor(
     private readonly transaction: Transaction,
     private readonly maxBufferedMessages: number,
-  ) {}
+    after: Promise<void> = Promise.resolve(),
+  ) {
+    this.sending = after;
+    this.sending.catch(() => undefined);
+  }
 
   send(topic: string, messages: OutboundMessage[]): void {
     if (this.ended) throw new Error('This batch has ended: its transaction no longer accepts messages');
@@ -143,10 +148,13 @@ export class PartitionTransactions {
         }
       }
       // The offsets join the transaction while the handler works (they count only at commit either
-      // way): AddOffsetsToTxn + TxnOffsetCommit, two broker round trips, leave the critical path.
+      // way): FindCoordinator + AddOffsetsToTxn + TxnOffsetCommit overlap the handler's own I/O.
+      // The batch's sends follow them. kafkajs keeps one request in flight per connection, so they
+      // would wait anyway, and a send issued while the transaction coordinator lookup is still
+      // pending starts a second lookup (measured: 7 requests per one-message transaction, now 6).
       const offsets = this.sendOffsets(transaction, topic, partition, nextOffset);
       offsets.catch(() => undefined);
-      const buffer = new BufferedTransaction(transaction, this.options.maxBufferedMessages ?? 2_500);
+      const buffer = new BufferedTransaction(transaction, this.options.maxBufferedMessages ?? 2_500, offsets);
       try {
         await work(buffer);
       } catch (error) {
