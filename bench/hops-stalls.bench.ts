@@ -1,15 +1,15 @@
 import { MESH_SERVICES, Mesh, sumSamples } from '@app/mesh';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
-import { listeningPid, machineCpuUs } from './machine-cpu';
+import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
 import { deleteKafkaState, deleteRedisPrefix } from './suite/infra';
 import { LagMonitor } from './suite/lag-monitor';
 import { startLoad } from './suite/load-generator';
 import { round } from './suite/percentiles';
 import { ROOT, pickRuntime } from './suite/suite-target';
+import { isolatedMeshNames } from './suite/mesh.target';
 
 /**
  * Stall tracer: what happens around the moments a consumer group lags. Runs the mesh (own topics,
@@ -65,21 +65,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const profileDir = arg(args, 'cpu-prof', '');
   if (profileDir) Object.assign(env, cpuProfileEnv(profileDir));
   const id = `bench-${randomUUID().slice(0, 8)}`;
-  const topics = {
-    TOPIC_RAW: `${id}.events.raw`,
-    TOPIC_ENRICHED: `${id}.events.enriched`,
-    TOPIC_DEAD_LETTER: `${id}.events.dlq`,
-    TOPIC_METRICS_STREAMS: `${id}.metrics.streams`,
-    TOPIC_EMBEDDINGS_STREAMS: `${id}.embeddings.streams`,
-    TOPIC_EMBEDDINGS_USERS: `${id}.embeddings.users`,
-    TOPIC_STATE_FOLLOWS: `${id}.state.follows`,
-    TOPIC_WATERMARKS: `${id}.watermarks`,
-  };
-  const groups = {
-    ENRICHER_GROUP_ID: `${id}-event-enricher`,
-    AGGREGATOR_GROUP_ID: `${id}-metrics-aggregator`,
-    EMBEDDING_GROUP_ID: `${id}-embedding-writer`,
-  };
+  const { topics, groups } = isolatedMeshNames(id);
   const lines: { atMs: number; line: string }[] = [];
   const mesh = await Mesh.start({
     root: ROOT,
@@ -337,18 +323,3 @@ const fmt = (r: Record<string, number>): string =>
   Object.entries(r)
     .map(([k, v]) => `${k} ${v}`)
     .join(' ');
-
-/** utime + stime of each process, ms (Linux /proc; clock ticks of 10 ms). */
-function processCpuMs(processes: { name: string; pid?: number }[]): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const { name, pid } of processes) {
-    if (!pid) continue;
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      result[name] = (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // the process is gone
-    }
-  }
-  return result;
-}

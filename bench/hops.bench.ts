@@ -1,9 +1,8 @@
 import { NowcastEvent } from '@app/contracts';
 import Redis from 'ioredis';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { listeningPid, machineCpuUs } from './machine-cpu';
+import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
 import { HopTracer, Sighting, nowMs } from './hops-tracer';
 import { startLoad } from './suite/load-generator';
@@ -100,7 +99,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const pids = described.processes.flatMap(({ pid }) => (pid ? [pid] : []));
       const profilesBefore = new Set(profileDir ? cpuProfileFiles(profileDir) : []);
       if (profileDir) toggleCpuProfiles(pids); // start
-      const cpu0 = processCpu(accounted);
+      const cpu0 = processCpuMs(accounted);
       const machine0 = machineCpuUs();
       const wall0 = Date.now();
       const starts: HopTimes[] = [];
@@ -128,7 +127,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         await sleep(20 + Math.random() * 40);
       }
       const wallSec = (Date.now() - wall0) / 1000;
-      const cpu1 = processCpu(accounted);
+      const cpu1 = processCpuMs(accounted);
       const machineUs = machineCpuUs() - machine0;
       if (profileDir) {
         toggleCpuProfiles(pids); // stop and write
@@ -272,18 +271,3 @@ const fmt = (h: HopTimes): string =>
   Object.entries(h)
     .map(([k, v]) => `${k} ${v === undefined ? '-' : v.toFixed(0)}`)
     .join(', ');
-
-/** utime + stime of each process, ms (Linux /proc; clock ticks of 10 ms). */
-function processCpu(processes: { name: string; pid?: number }[]): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const { name, pid } of processes) {
-    if (!pid) continue;
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      result[name] = (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // the process is gone
-    }
-  }
-  return result;
-}

@@ -22,3 +22,18 @@ export function listeningPid(port: number): number | undefined {
     return undefined;
   }
 }
+
+/** utime + stime of each process, ms (Linux /proc; clock ticks of 10 ms); gone processes are left out. */
+export function processCpuMs(processes: readonly { name: string; pid?: number }[]): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const { name, pid } of processes) {
+    if (!pid) continue;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      result[name] = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process is gone
+    }
+  }
+  return result;
+}

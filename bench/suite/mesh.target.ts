@@ -14,14 +14,8 @@ export interface MeshTargetOptions {
   env?: Record<string, string>;
 }
 
-/**
- * The four services as processes (libs/mesh) on the real broker and Redis, isolated from anything
- * else on them: topics, consumer groups and the Redis key prefix are unique to this run and are
- * deleted at the end. The infrastructure is started when nothing answers (and stopped again).
- */
-export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget> {
-  const infra: StartedInfra = await ensureInfra(o.brokers, o.redisUrl);
-  const id = `bench-${randomUUID().slice(0, 8)}`;
+/** Topic and consumer-group settings of a mesh run of its own (`id`: unique per run). */
+export function isolatedMeshNames(id: string) {
   const topics = {
     TOPIC_RAW: `${id}.events.raw`,
     TOPIC_ENRICHED: `${id}.events.enriched`,
@@ -37,6 +31,18 @@ export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget
     AGGREGATOR_GROUP_ID: `${id}-metrics-aggregator`,
     EMBEDDING_GROUP_ID: `${id}-embedding-writer`,
   };
+  return { topics, groups };
+}
+
+/**
+ * The four services as processes (libs/mesh) on the real broker and Redis, isolated from anything
+ * else on them: topics, consumer groups and the Redis key prefix are unique to this run and are
+ * deleted at the end. The infrastructure is started when nothing answers (and stopped again).
+ */
+export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget> {
+  const infra: StartedInfra = await ensureInfra(o.brokers, o.redisUrl);
+  const id = `bench-${randomUUID().slice(0, 8)}`;
+  const { topics, groups } = isolatedMeshNames(id);
   const runtime = pickRuntime(MESH_SERVICES, o.runtime);
   const redisPrefix = `${id}:`;
   const cleanup = async () => {
