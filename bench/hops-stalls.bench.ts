@@ -65,7 +65,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const profileDir = arg(args, 'cpu-prof', '');
   if (profileDir) Object.assign(env, cpuProfileEnv(profileDir));
   const id = `bench-${randomUUID().slice(0, 8)}`;
-  const { topics, groups } = isolatedMeshNames(id);
+  const { topics, groups, env: isolated } = isolatedMeshNames(id);
   const lines: { atMs: number; line: string }[] = [];
   const mesh = await Mesh.start({
     root: ROOT,
@@ -74,15 +74,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     runtime,
     ports: 'free',
     parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
-    env: {
-      ...topics,
-      ...groups,
-      REDIS_KEY_PREFIX: `${id}:`,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-      INGRESS_RATE_LIMIT_MAX: '1000000000',
-      ...env,
-    },
+    env: { ...isolated, ...env },
     onLine: (line) => lines.push({ atMs: Date.now(), line }),
     readyTimeoutMs: 120_000,
   });

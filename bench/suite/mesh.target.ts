@@ -14,7 +14,7 @@ export interface MeshTargetOptions {
   env?: Record<string, string>;
 }
 
-/** Topic and consumer-group settings of a mesh run of its own (`id`: unique per run). */
+/** Topics, consumer groups and the services' settings of a mesh run of its own (`id`: unique per run). */
 export function isolatedMeshNames(id: string) {
   const topics = {
     TOPIC_RAW: `${id}.events.raw`,
@@ -31,7 +31,16 @@ export function isolatedMeshNames(id: string) {
     AGGREGATOR_GROUP_ID: `${id}-metrics-aggregator`,
     EMBEDDING_GROUP_ID: `${id}-embedding-writer`,
   };
-  return { topics, groups };
+  // the benchmark is the only client: no per-key rate limits in the way
+  const env = {
+    ...topics,
+    ...groups,
+    REDIS_KEY_PREFIX: `${id}:`,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '0',
+    INGRESS_RATE_LIMIT_MAX: '1000000000',
+  };
+  return { topics, groups, env };
 }
 
 /**
@@ -42,9 +51,9 @@ export function isolatedMeshNames(id: string) {
 export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget> {
   const infra: StartedInfra = await ensureInfra(o.brokers, o.redisUrl);
   const id = `bench-${randomUUID().slice(0, 8)}`;
-  const { topics, groups } = isolatedMeshNames(id);
+  const { topics, groups, env } = isolatedMeshNames(id);
   const runtime = pickRuntime(MESH_SERVICES, o.runtime);
-  const redisPrefix = `${id}:`;
+  const redisPrefix = env.REDIS_KEY_PREFIX;
   const cleanup = async () => {
     await deleteKafkaState(o.brokers, `${id}.`, Object.values(groups)).catch(() => undefined);
     await deleteRedisPrefix(o.redisUrl, redisPrefix).catch(() => undefined);
@@ -59,16 +68,7 @@ export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget
       runtime,
       ports: 'free',
       parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
-      env: {
-        ...topics,
-        ...groups,
-        REDIS_KEY_PREFIX: redisPrefix,
-        LOG_LEVEL: 'warn',
-        // the benchmark is the only client: no per-key rate limits in the way
-        RATE_LIMIT_MAX: '0',
-        INGRESS_RATE_LIMIT_MAX: '1000000000',
-        ...o.env,
-      },
+      env: { ...env, ...o.env },
       readyTimeoutMs: 120_000,
     });
   } catch (error) {
