@@ -9,8 +9,10 @@ import {
   StreamReplica,
 } from '@app/vector-store';
 import { DynamicModule, Module } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { CandidateService } from '../candidates/candidate.service';
 import { STREAM_INDEX, StreamIndex } from '../candidates/stream-index';
+import { registerStreamIndexMetrics } from '../candidates/stream-index.metrics';
 import { ChangeFeedsLifecycle } from '../change-feeds/change-feeds.lifecycle';
 import { CompactedTopicReader } from '@app/kafka';
 import { RecommenderApiConfig, SERVICE_NAME } from '../config/recommender-api.config';
@@ -140,8 +142,9 @@ export class RecommenderFeaturesModule {
         },
         {
           provide: ChangeFeedsLifecycle,
-          inject: [ReadinessRegistry],
-          useFactory: (readiness: ReadinessRegistry) => {
+          inject: [ReadinessRegistry, Registry],
+          useFactory: (readiness: ReadinessRegistry, registry: Registry) => {
+            if (replica) registerStreamIndexMetrics(registry, replica.store);
             // with Qdrant as the candidate store, readiness includes reaching it (one attempt, no retries)
             if (config.qdrant) readiness.register(qdrantCheck(() => index.store.ping()));
             return new ChangeFeedsLifecycle(readers, replica, readiness);
