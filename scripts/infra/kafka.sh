@@ -3,8 +3,10 @@
 # the broker's jars come from Maven Central (kafka/pom.xml) into a cache that later runs reuse.
 #
 #   kafka.sh fetch                                   download the jars (idempotent)
-#   kafka.sh start --dir D --port P [--controller-port C] [--heap 768m]
-#                                                    format D (first time) and start; waits until ready
+#   kafka.sh start --dir D --port P [--controller-port C] [--heap 768m] [--request-log]
+#                                                    format D (first time) and start; waits until ready;
+#                                                    --request-log: every request with its timings in
+#                                                    D/kafka.log (costs broker CPU: diagnosis only)
 #   kafka.sh stop --dir D                            SIGTERM, then SIGKILL after a grace period
 #   kafka.sh kill --dir D                            SIGKILL (fault injection)
 set -euo pipefail
@@ -31,7 +33,7 @@ fetch() {
 java_cp() { echo "$libs_dir/*"; }
 
 write_config() {
-  local dir=$1 port=$2 cport=$3
+  local dir=$1 port=$2 cport=$3 request_log=${4:-}
   mkdir -p "$dir/data"
   cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
@@ -75,18 +77,22 @@ logger.kafka.level = INFO
 logger.state.name = state.change.logger
 logger.state.level = WARN
 LOG
+  if [[ -n $request_log ]]; then
+    printf 'logger.request.name = kafka.request.logger\nlogger.request.level = DEBUG\n' >>"$dir/log4j2.properties"
+  fi
 }
 
 pid_alive() { [[ -f "$1/kafka.pid" ]] && kill -0 "$(cat "$1/kafka.pid")" 2>/dev/null; }
 
 start() {
-  local dir='' port='' cport='' heap=768m
+  local dir='' port='' cport='' heap=768m request_log=''
   while [[ $# -gt 0 ]]; do
     case $1 in
       --dir) dir=$2; shift 2 ;;
       --port) port=$2; shift 2 ;;
       --controller-port) cport=$2; shift 2 ;;
       --heap) heap=$2; shift 2 ;;
+      --request-log) request_log=1; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -96,7 +102,7 @@ start() {
   if pid_alive "$dir"; then echo "kafka.sh: already running (pid $(cat "$dir/kafka.pid"))" >&2; return 0; fi
   fetch
   # rewritten at every start: a broker started by an older checkout gets today's settings
-  write_config "$dir" "$port" "$cport"
+  write_config "$dir" "$port" "$cport" "$request_log"
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     local cluster_id
     cluster_id=$(java -cp "$(java_cp)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
