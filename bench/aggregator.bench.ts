@@ -1,5 +1,5 @@
 import { partitionKeyOf } from '@app/contracts';
-import { BatchingProducer, ensureTopics } from '@app/kafka';
+import { BatchingProducer, createKafka, ensureTopics } from '@app/kafka';
 import { MarketplaceSimulator } from '@app/simulator';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,7 @@ import {
   DEFAULT_AGGREGATOR_SETTINGS,
   ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
 } from '../apps/metrics-aggregator/src/aggregation/aggregator.settings';
+import { APPLY_MAX_EVENTS } from '../apps/metrics-aggregator/src/stream-metrics/enriched-batch.handler';
 import { startStandaloneAggregator } from '../apps/metrics-aggregator/src/runtime/standalone-aggregator';
 import { RedisAggregateStateRepository } from '../apps/metrics-aggregator/src/state/redis-aggregate-state.repository';
 import { EnrichedEventFactory } from '../apps/metrics-aggregator/src/test-support/enriched-events.factory';
@@ -18,9 +19,17 @@ import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/
  * Throughput of the metrics aggregator with real Kafka and Redis:
  *   npm run bench -- aggregator --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
  *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 6] [--latency 500] [--reuse id]
+ *     [--batch-events N] [--keep-topics]
  * Pre-loads N enriched simulator events into a fresh topic, then runs the aggregator's pipeline
- * (parse, fold, one Lua apply per batch, change feed) from a fresh group and key prefix, and
- * reports events/s from start to the last offset applied. Keys are deleted after each run.
+ * (parse, fold, one Lua apply per chunk of a batch, change feed) from a fresh group and key prefix,
+ * and reports events/s from start (group join included) and from the first batch's arrival to the
+ * last offset applied. Keys are deleted after each run, the topics at the end (unless
+ * --keep-topics, for a later --reuse).
+ * --batch-events N: at most N events per apply script call (the handler's applyMaxEvents; default
+ * APPLY_MAX_EVENTS = 2,048). The mesh, caught up at a few thousand events/s, applies small Kafka
+ * batches (~64 events per call); N = 64 reproduces that per-call shape (consecutive events of one
+ * partition per call, so most streams of a call have one or two events) while the fetches stay
+ * large, so the Redis figure is the mesh's and the node figure is a lower bound of the mesh's.
  * CPU per event: this process (the aggregator: kafkajs fetch, parse, fold, encode, ioredis) from
  * process.cpuUsage, and the Redis server's from INFO (used_cpu_user + used_cpu_sys; on a shared
  * Redis this includes everyone else's load, so it is an upper bound: pass a Redis of your own for a
@@ -81,23 +90,34 @@ async function redisCalls(redis: Redis): Promise<number> {
   return calls;
 }
 
-async function oneRun(
-  brokers: string[],
-  redisUrl: string,
-  topics: AggregatorTopics,
-  events: number,
-  concurrency: number,
-  fetch: { maxBytes?: number; maxBytesPerPartition?: number },
-) {
+interface RunOptions {
+  brokers: string[];
+  redisUrl: string;
+  topics: AggregatorTopics;
+  events: number;
+  concurrency: number;
+  fetch: { maxBytes?: number; maxBytesPerPartition?: number };
+  /** Most events per apply script call. */
+  applyMaxEvents: number;
+}
+
+async function oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents }: RunOptions) {
   const redis = new Redis(redisUrl, { keyPrefix: `bench-agg-${randomUUID().slice(0, 8)}:` });
   const settings = DEFAULT_AGGREGATOR_SETTINGS;
   const repository = new RedisAggregateStateRepository(redis, settings);
   let applied = 0;
   let batches = 0;
+  // script calls: the handler splits a batch of n events into ceil(n / applyMaxEvents) equal chunks
+  let applyCalls = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const started = performance.now();
+  // arrival of the first batch (before it is handled): excludes the group join and first fetch
   let firstBatchAt = 0;
+  let end = 0;
+  // Kafka batches fully handled, their events, and the script calls they took
+  let batchedEvents = 0;
+  let counted = { applied: 0, batches: 0, batchedEvents: 0, applyCalls: 0 };
   const redisCpu0 = await redisCpuUs(redis);
   const calls0 = await redisCalls(redis);
   // peak resident memory of this process during the run, sampled every 50 ms (MiB)
@@ -112,15 +132,34 @@ async function oneRun(
     settings,
     sweeper: false,
     partitionsConsumedConcurrently: concurrency,
+    applyMaxEvents,
     ...fetch,
+    onBatchStart: () => {
+      if (firstBatchAt === 0) firstBatchAt = performance.now();
+    },
     onBatch: (batch) => {
-      if (batches++ === 0) firstBatchAt = performance.now();
-      applied += batch.messages.length;
-      if (applied >= events) done();
+      if (end > 0) return;
+      batches++;
+      batchedEvents += batch.messages.length;
+      applyCalls += Math.ceil(batch.messages.length / applyMaxEvents);
+    },
+    // events counted as each chunk is applied (a batch is applied in chunks): the run ends at the
+    // chunk that reaches `events`, not at the end of its Kafka batch
+    counters: {
+      consumed: (_type, n) => {
+        applied += n;
+        if (applied >= events && end === 0) {
+          end = performance.now();
+          counted = { applied, batches, batchedEvents, applyCalls };
+          done();
+        }
+      },
+      deadLettered: () => undefined,
+      late: () => undefined,
+      duplicateBatch: () => undefined,
     },
   });
   await finished;
-  const end = performance.now();
   const cpu = process.cpuUsage(cpu0);
   clearInterval(rssTimer);
   const redisCpu = (await redisCpuUs(redis)) - redisCpu0;
@@ -130,12 +169,13 @@ async function oneRun(
   await repository.deleteAll();
   await redis.quit();
   return {
-    eventsPerSec: Math.round((events * 1000) / (end - started)),
-    eventsPerSecFromFirstBatch: Math.round((events * 1000) / (end - firstBatchAt)),
-    meanBatch: Math.round(events / batches),
-    nodeCpuUsPerEvent: (cpu.user + cpu.system) / events,
-    redisCpuUsPerEvent: redisCpu / events,
-    redisCallsPerEvent: calls / events,
+    eventsPerSec: Math.round((counted.applied * 1000) / (end - started)),
+    eventsPerSecFromFirstBatch: Math.round((counted.applied * 1000) / (end - firstBatchAt)),
+    meanBatch: Math.round(counted.batchedEvents / counted.batches),
+    eventsPerApply: Math.round(counted.batchedEvents / counted.applyCalls),
+    nodeCpuUsPerEvent: (cpu.user + cpu.system) / counted.applied,
+    redisCpuUsPerEvent: redisCpu / counted.applied,
+    redisCallsPerEvent: calls / counted.applied,
     loadAverage1m: load,
     peakRssMiB: Math.round(peakRss / 1024 / 1024),
   };
@@ -173,8 +213,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const mib = (name: string): number | undefined =>
     arg(args, name, '') === '' ? undefined : Number(arg(args, name, '')) * 1024 * 1024;
   const fetch = { maxBytes: mib('fetch-mib'), maxBytesPerPartition: mib('partition-fetch-mib') };
+  const applyMaxEvents = Number(arg(args, 'batch-events', String(APPLY_MAX_EVENTS)));
   for (let i = 0; i < runs; i++)
-    results.push(await oneRun(brokers, redisUrl, topics, events, concurrency, fetch));
+    results.push(await oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents }));
   const latencySamples = Number(arg(args, 'latency', '0'));
   let latency = {};
   if (latencySamples > 0) {
@@ -205,6 +246,22 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       await redis.quit();
     }
   }
+  // leave nothing behind on a shared broker (topics cost it CPU); groups are per run
+  if (!args.includes('--keep-topics')) {
+    const admin = createKafka({ brokers, clientId: 'aggregator-bench-admin' }).admin();
+    await admin.connect();
+    const names = [
+      topics.enriched,
+      topics.raw,
+      topics.deadLetter,
+      topics.metricsStreams,
+      topics.stateFollows,
+      topics.watermarks,
+    ];
+    const all = [...names, ...(latencySamples > 0 ? names.map((t) => `${t}-latency`) : [])];
+    await admin.deleteTopics({ topics: all });
+    await admin.disconnect();
+  }
   return {
     topicsId: id,
     events,
@@ -214,12 +271,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     eventsPerSecMedian: median(results.map((r) => r.eventsPerSec)),
     eventsPerSecFromFirstBatchMedian: median(results.map((r) => r.eventsPerSecFromFirstBatch)),
     meanBatchMedian: median(results.map((r) => r.meanBatch)),
+    batchEvents: applyMaxEvents,
+    eventsPerApplyMedian: median(results.map((r) => r.eventsPerApply)),
     nodeCpuUsPerEventMedian: round1(median(results.map((r) => r.nodeCpuUsPerEvent))),
     redisCpuUsPerEventMedian: round1(median(results.map((r) => r.redisCpuUsPerEvent))),
     redisCallsPerEventMedian: round1(median(results.map((r) => r.redisCallsPerEvent))),
     loadAverage1m: results.map((r) => r.loadAverage1m.toFixed(1)).join(' '),
     peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
     perRun: results.map((r) => r.eventsPerSec).join(' '),
+    perRunFromFirstBatch: results.map((r) => r.eventsPerSecFromFirstBatch).join(' '),
+    nodeCpuUsPerEventPerRun: results.map((r) => r.nodeCpuUsPerEvent.toFixed(1)).join(' '),
+    redisCpuUsPerEventPerRun: results.map((r) => r.redisCpuUsPerEvent.toFixed(1)).join(' '),
     ...latency,
   };
 }

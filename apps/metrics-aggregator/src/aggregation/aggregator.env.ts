@@ -59,13 +59,6 @@ export class AggregatorEnvDto {
   @Max(600_000)
   LEASE_SWEEP_INTERVAL_MS!: number;
 
-  @EnvVar({ description: 'Streams kept in each trending sorted set.' })
-  @ToNumber()
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  TRENDING_TOP_K!: number;
-
   @EnvVar({ description: 'Streams (recent and by affinity) kept per user.' })
   @ToNumber()
   @IsInt()
@@ -154,7 +147,6 @@ export function aggregatorEnv(): EnvGroup<AggregatorEnvDto, AggregatorEnvConfig>
       AGGREGATOR_LATENESS_MS: String(d.latenessMs),
       METRICS_COALESCE_MS: String(d.coalesceMs),
       LEASE_SWEEP_INTERVAL_MS: String(d.sweepIntervalMs),
-      TRENDING_TOP_K: String(d.trendingTopK),
       USER_RECENT_MAX: String(d.userRecentMax),
       USER_SELLERS_MAX: String(d.userSellersMax),
       USER_SHOWN_MAX: String(d.userShownMax),
@@ -172,7 +164,6 @@ export function aggregatorEnv(): EnvGroup<AggregatorEnvDto, AggregatorEnvConfig>
         latenessMs: dto.AGGREGATOR_LATENESS_MS,
         coalesceMs: dto.METRICS_COALESCE_MS,
         sweepIntervalMs: dto.LEASE_SWEEP_INTERVAL_MS,
-        trendingTopK: dto.TRENDING_TOP_K,
         userRecentMax: dto.USER_RECENT_MAX,
         userSellersMax: dto.USER_SELLERS_MAX,
         userShownMax: dto.USER_SHOWN_MAX,

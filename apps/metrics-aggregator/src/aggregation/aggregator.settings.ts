@@ -41,8 +41,6 @@ export interface AggregatorSettings {
   coalesceMs: number;
   /** Sweeper period, ms. */
   sweepIntervalMs: number;
-  /** Members kept in each trending sorted set. */
-  trendingTopK: number;
   /** Per-user bounds (entries kept). */
   userRecentMax: number;
   userSellersMax: number;
@@ -111,7 +109,6 @@ export const DEFAULT_AGGREGATOR_SETTINGS: AggregatorSettings = {
   latenessMs: 60_000,
   coalesceMs: 250,
   sweepIntervalMs: 5_000,
-  trendingTopK: 500,
   userRecentMax: 100,
   userSellersMax: 100,
   userCategoriesMax: 50,

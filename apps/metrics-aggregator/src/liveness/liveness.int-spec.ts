@@ -43,8 +43,7 @@ describe('liveness and change feed (real Kafka + Redis)', () => {
     await redis.quit();
   });
 
-  const trendingIds = async (): Promise<string[]> =>
-    (await repo.readTrending({ kind: 'all' }, 100)).map(([id]) => id).sort();
+  const liveIds = async (): Promise<string[]> => (await repo.readLive()).sort();
   const until = async (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -53,7 +52,7 @@ describe('liveness and change feed (real Kafka + Redis)', () => {
     }
   };
 
-  it('drops ended, removed and expired streams from trending; the lease expiry goes to the raw topic', async () => {
+  it('drops ended, removed and expired streams from the live set; the lease expiry goes to the raw topic', async () => {
     const f = new EnrichedEventFactory();
     const now = Date.now();
     const start: EnrichedEvent[] = ['a', 'b', 'c'].flatMap((id, i) => [
@@ -62,13 +61,13 @@ describe('liveness and change feed (real Kafka + Redis)', () => {
       f.event('chat.message', now + 20 + i, { userId: `u-${id}`, streamId: id }),
     ]);
     await produceEvents(brokers, topics.enriched, start);
-    await until(async () => (await trendingIds()).length === 3);
+    await until(async () => (await liveIds()).length === 3);
     await produceEvents(brokers, topics.enriched, [
       f.event('stream.ended', now + 100, { streamId: 'a' }),
       f.event('stream.removed', now + 100, { streamId: 'b', reason: 'takedown' }),
       f.event('stream.heartbeat', now + 200, { streamId: 'c' }),
     ]);
-    await until(async () => (await trendingIds()).join() === 'c');
+    await until(async () => (await liveIds()).join() === 'c');
 
     // c goes silent: the sweeper writes its deterministic expiry to the raw topic.
     const raw = await readTopic(brokers, topics.raw, (seen) => seen.length > 0);
@@ -86,11 +85,11 @@ describe('liveness and change feed (real Kafka + Redis)', () => {
       occurredAt: now + 200 + settings.streamLeaseMs,
       data: { streamId: 'c' },
     });
-    // As the enricher would: the expiry comes back enriched, and c leaves trending.
+    // As the enricher would: the expiry comes back enriched, and c leaves the live set.
     await produceEvents(brokers, topics.enriched, [
       f.event('stream.expired', expired.occurredAt, { streamId: 'c' }, expired.eventId),
     ]);
-    await until(async () => (await trendingIds()).length === 0);
+    await until(async () => (await liveIds()).length === 0);
     expect((await repo.readStreams(['c']))[0]).toMatchObject({ live: false, endReason: 'expired' });
     expect(await repo.readLive()).toEqual([]);
 

@@ -40,6 +40,10 @@ export interface StandaloneAggregatorOptions {
   maxBytes?: number;
   /** Called after every handled batch (tests, rebuild progress). */
   onBatch?: (batch: KafkaBatch) => void;
+  /** Called when a batch arrives, before it is handled (the benchmark's clock starts at the first). */
+  onBatchStart?: (batch: KafkaBatch) => void;
+  /** Most events per apply script call (default APPLY_MAX_EVENTS; the benchmark's small-batch regime). */
+  applyMaxEvents?: number;
 }
 
 export interface StandaloneAggregator {
@@ -81,7 +85,7 @@ export async function startStandaloneAggregator(
     repository,
     producer,
     feed,
-    { topics: options.topics, groupId: options.groupId },
+    { topics: options.topics, groupId: options.groupId, applyMaxEvents: options.applyMaxEvents },
     options.counters,
   );
   const server = new KafkaBatchServer({
@@ -106,6 +110,7 @@ export async function startStandaloneAggregator(
   server.addHandler(
     options.topics.enriched,
     async (batch: KafkaBatch) => {
+      options.onBatchStart?.(batch);
       if (options.batchDelayMs) await new Promise((resolve) => setTimeout(resolve, options.batchDelayMs));
       await handler.handle(batch);
       options.onBatch?.(batch);

@@ -33,13 +33,6 @@ export interface StreamState {
   partition: number | null;
 }
 
-/** Scope of a trending sorted set. */
-export type TrendingScope =
-  | { kind: 'all' }
-  | { kind: 'category'; category: string }
-  | { kind: 'language'; language: string }
-  | { kind: 'category-language'; category: string; language: string };
-
 export interface UserState {
   /** Members by score, highest first: [member, score]. */
   streams: [string, number][];
@@ -93,7 +86,6 @@ export interface AggregateStateRepository {
   readProgress(topic: string, partition: number): Promise<PartitionProgress>;
   applyBatch(update: BatchUpdate): Promise<ApplyOutcome>;
   readStreams(ids: string[]): Promise<(StreamState | null)[]>;
-  readTrending(scope: TrendingScope, limit: number): Promise<[string, number][]>;
   readLive(): Promise<string[]>;
   readUser(userId: string): Promise<UserState>;
   readSeller(sellerId: string): Promise<SellerState>;
@@ -120,7 +112,6 @@ export const AGGREGATE_STATE_REPOSITORY = Symbol('AGGREGATE_STATE_REPOSITORY');
 /** What the apply logic needs from the settings (also the Lua script's ARGV[3]). */
 export interface ApplySettings {
   viewerLeaseMs: number;
-  topK: number;
   endedTtlSec: number;
   userRecentMax: number;
   userSellersMax: number;
@@ -137,7 +128,6 @@ export interface ApplySettings {
 export function applySettingsOf(settings: AggregatorSettings): ApplySettings {
   return {
     viewerLeaseMs: settings.viewerLeaseMs,
-    topK: settings.trendingTopK,
     endedTtlSec: settings.endedTtlSec,
     userRecentMax: settings.userRecentMax,
     userSellersMax: settings.userSellersMax,
@@ -150,17 +140,4 @@ export function applySettingsOf(settings: AggregatorSettings): ApplySettings {
     taus: [...WINDOW_TAUS_MS],
     weights: settings.scoreWeights,
   };
-}
-
-export function trendingKey(scope: TrendingScope): string {
-  switch (scope.kind) {
-    case 'all':
-      return 'trending:all';
-    case 'category':
-      return `trending:cat:${scope.category}`;
-    case 'language':
-      return `trending:lang:${scope.language}`;
-    case 'category-language':
-      return `trending:cat-lang:${scope.category}:${scope.language}`;
-  }
 }

@@ -5,11 +5,14 @@
  * 4 partition, 5 lastOffset, 6 expectOffset ('' = none), 7 maxEventTime, 8 lifecycle JSON
  * ('' = none), 9 stream tokens, 10 user tokens (MessagePack arrays, state/wire-format.ts). Keys are built here
  * (single Redis, not cluster). Computed numbers are written with %.17g (exact doubles) and %d:
- * Lua's default %.14g would round them; increments arrive as exact decimal strings. The in-memory
+ * Lua's default %.14g would round them; increments arrive as exact decimal strings; the 27 decayed
+ * sums are one binary field (struct.pack, state/packed-rates.codec.ts), text of the previous
+ * version still read. The in-memory
  * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
  * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
- * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per stream and batch there is one HMGET,
- * one HSET and one variadic ZADD of the viewers; the 27 decayed sums are one packed field.
+ * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per
+ * stream and batch there is one HMGET, one HSET and one variadic ZADD of the viewers; no trending
+ * sorted sets (nothing read them: the recommender ranks from the change feed).
  */
 export const APPLY_BATCH_LUA = `
 local P = ARGV[1]
@@ -22,10 +25,12 @@ if (prog[1] or '') ~= expectOffset then return {'conflict', prog[1] or '', prog[
 local leaseKey = P .. 'lease:' .. topic .. ':' .. partition
 local taus = cfg.taus
 local W = cfg.weights
-local K = cfg.topK
 local lifeOps = {}
 if ARGV[8] ~= '' then lifeOps = cjson.decode(ARGV[8]) end
-local RATES_FMT = string.rep('%.17g,', 26) .. '%.17g'
+-- the 27 decayed sums as one binary field: version byte 1 + 27 little-endian doubles (exact, no
+-- decimal text to format or parse); text of the previous version ('%.17g' joined by ',') is still read
+local RATES_PACK = '<' .. string.rep('d', 27)
+local RATES_V = string.char(1)
 
 local tok, ti = {}, 0
 -- one flat MessagePack array per section, unpacked in C: strings and Lua numbers, no tonumber
@@ -38,14 +43,6 @@ local function nx() ti = ti + 1; return tok[ti] end
 local function num(v) return string.format('%.17g', v) end
 local function int(v) return string.format('%d', v) end
 
-local function trendKeys(cat, lang)
-  return {P .. 'trending:all', P .. 'trending:cat:' .. cat, P .. 'trending:lang:' .. lang,
-    P .. 'trending:cat-lang:' .. cat .. ':' .. lang}
-end
-local function removeTrending(id, cat, lang)
-  if not cat or not lang then return end
-  for _, k in ipairs(trendKeys(cat, lang)) do redis.call('ZREM', k, id) end
-end
 local function sha1uuid(text)
   local h = redis.sha1hex(text)
   local variant = string.format('%x', (tonumber(string.sub(h, 17, 17), 16) % 4) + 8)
@@ -59,15 +56,14 @@ local function expireLater(s)
   redis.call('EXPIRE', s .. ':watching', cfg.endedTtlSec)
 end
 local function endStream(id, s, t, reason)
-  local h = redis.call('HMGET', s, 'live', 'category', 'language', 'sellerId')
+  local h = redis.call('HMGET', s, 'live', 'sellerId')
   if h[1] ~= '1' then return end
   redis.call('HSET', s, 'live', '0', 'endedAt', int(t), 'endReason', reason, 'viewers', '0', 'score', '0',
     'velocity', '0')
-  removeTrending(id, h[2], h[3])
   redis.call('ZREM', P .. 'live', id)
   redis.call('ZREM', leaseKey, id)
-  if h[4] then
-    local seller = P .. 'seller:' .. h[4]
+  if h[2] then
+    local seller = P .. 'seller:' .. h[2]
     if redis.call('HGET', seller, 'streamId') == id then redis.call('HSET', seller, 'live', '0') end
   end
   redis.call('DEL', s .. ':viewers')
@@ -76,8 +72,6 @@ end
 
 local function applyLife(id, s, op)
   if op.op == 'start' then
-    local was = redis.call('HMGET', s, 'live', 'category', 'language')
-    if was[1] == '1' then removeTrending(id, was[2], was[3]) end
     redis.call('HSET', s, 'live', '1', 'sellerId', op.sellerId, 'title', op.title, 'category', op.category,
       'language', op.language, 'startedAt', int(op.t), 'topic', topic, 'partition', partition)
     redis.call('HDEL', s, 'endedAt', 'endReason')
@@ -87,10 +81,6 @@ local function applyLife(id, s, op)
     redis.call('ZADD', leaseKey, op.t, id)
     redis.call('HSET', P .. 'seller:' .. op.sellerId, 'live', '1', 'streamId', id)
   elseif op.op == 'update' then
-    local was = redis.call('HMGET', s, 'live', 'category', 'language')
-    if was[1] == '1' and ((op.category and op.category ~= was[2]) or (op.language and op.language ~= was[3])) then
-      removeTrending(id, was[2], was[3])
-    end
     if op.title then redis.call('HSET', s, 'title', op.title) end
     if op.category then redis.call('HSET', s, 'category', op.category) end
     if op.language then redis.call('HSET', s, 'language', op.language) end
@@ -143,12 +133,11 @@ local function uniques(key, rates, base, T)
   return added
 end
 
-local touchedTrending = {}
 -- every stream of the batch stays pending (score = this batch's offset) until its change-feed
 -- record is acked: a crash between this apply and the publisher's flush loses nothing
 local pending = {}
 local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
-  'giveaways', 'uniqueViewers', 'peakViewers', 'category', 'language', 'rt', 'r'}
+  'giveaways', 'uniqueViewers', 'peakViewers', 'rt', 'r'}
 
 local function applyStream()
   local id = nx()
@@ -223,18 +212,25 @@ local function applyStream()
   for user in pairs(closed) do dargs[#dargs + 1] = user end
   for k = 1, #wargs, 2000 do redis.call('HSET', wkey, unpack(wargs, k, math.min(k + 1999, #wargs))) end
   for k = 1, #dargs, 1000 do redis.call('HDEL', wkey, unpack(dargs, k, math.min(k + 999, #dargs))) end
-  local t0 = tonumber(h[13] or '0')
-  local merged = {}
-  local i = 0
-  for v in string.gmatch(h[14] or '', '[^,]+') do i = i + 1; merged[i] = tonumber(v) end
-  for k = i + 1, 27 do merged[k] = 0 end
+  local t0 = tonumber(h[11] or '0')
+  local raw = h[12]
+  local merged
+  if raw and string.byte(raw, 1) == 1 then
+    merged = {struct.unpack(RATES_PACK, raw, 2)}
+    merged[28] = nil -- unpack's next position
+  else
+    merged = {}
+    local i = 0
+    for v in string.gmatch(raw or '', '[^,]+') do i = i + 1; merged[i] = tonumber(v) end
+    for k = i + 1, 27 do merged[k] = 0 end
+  end
   if T > 0 then
     for k = 1, 27 do
       local tau = taus[((k - 1) % 3) + 1]
       if T >= t0 then merged[k] = merged[k] * math.exp(-(T - t0) / tau) + rates[k]
       else merged[k] = merged[k] + rates[k] * math.exp(-(t0 - T) / tau) end
     end
-    put('r', string.format(RATES_FMT, unpack(merged)))
+    put('r', RATES_V .. struct.pack(RATES_PACK, unpack(merged)))
     put('rt', int(math.max(t0, T)))
   end
   if not live then
@@ -253,13 +249,6 @@ local function applyStream()
     W.velocity * velocity
   put('viewers', int(viewers)); put('peakViewers', int(peak)); put('velocity', num(velocity)); put('score', num(score))
   redis.call('HSET', s, unpack(out))
-  if h[11] and h[12] then
-    local sc = num(score)
-    for _, k in ipairs(trendKeys(h[11], h[12])) do
-      redis.call('ZADD', k, sc, id)
-      touchedTrending[k] = true
-    end
-  end
 end
 
 local erased = {}
@@ -359,7 +348,6 @@ n = reset(ARGV[10])
 while ti < n do applyUser() end
 local pkey = P .. 'pending:' .. topic .. ':' .. partition
 for k = 1, #pending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, #pending))) end
-for k in pairs(touchedTrending) do redis.call('ZREMRANGEBYRANK', k, 0, -(K + 1)) end
 local maxT = tonumber(prog[2] or '0')
 if tonumber(ARGV[7]) > maxT then maxT = tonumber(ARGV[7]) end
 redis.call('HSET', okey, 'offset', lastOffset, 'maxEventTime', int(maxT))

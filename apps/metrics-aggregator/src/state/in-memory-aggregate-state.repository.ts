@@ -16,13 +16,12 @@ import {
   PendingStream,
   SellerState,
   StreamState,
-  TrendingScope,
   UserState,
   Watermark,
   applySettingsOf,
-  trendingKey,
 } from './aggregate-state.repository';
 import { InMemoryStore } from './in-memory-store';
+import { decodePackedRates, packedRatesString } from './packed-rates.codec';
 import { decodeStreamHash } from './stream-state.codec';
 
 const num = (h: Map<string, string>, field: string): number => Number(h.get(field) ?? '0');
@@ -33,14 +32,16 @@ const num = (h: Map<string, string>, field: string): number => Number(h.get(fiel
  * a reader can compare them), checked by the shared conformance suite.
  */
 export class InMemoryAggregateStateRepository implements AggregateStateRepository {
-  private readonly store = new InMemoryStore();
   private readonly cfg: ApplySettings;
   private erased: [string, string][] = [];
-  private readonly touchedTrending = new Set<string>();
   private topic = '';
   private partition = 0;
 
-  constructor(settings: AggregatorSettings) {
+  /** `store`: given by the conformance suite, which writes hashes of an earlier version into it. */
+  constructor(
+    settings: AggregatorSettings,
+    private readonly store = new InMemoryStore(),
+  ) {
     this.cfg = applySettingsOf(settings);
   }
 
@@ -67,14 +68,12 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     this.topic = u.topic;
     this.partition = u.partition;
     this.erased = [];
-    this.touchedTrending.clear();
     const pending = this.store.zset(`pending:${u.topic}:${u.partition}`);
     for (const d of u.streams) {
       pending.set(d.id, Number(u.lastOffset));
       this.applyStream(d);
     }
     for (const d of u.users) this.applyUser(d);
-    for (const k of this.touchedTrending) this.store.ztrim(k, this.cfg.topK);
     const h = this.store.hash(okey);
     h.set('offset', u.lastOffset);
     h.set('maxEventTime', String(Math.max(num(h, 'maxEventTime'), u.maxEventTime)));
@@ -88,10 +87,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
         return h ? decodeStreamHash(id, Object.fromEntries(h)) : null;
       }),
     );
-  }
-
-  readTrending(scope: TrendingScope, limit: number): Promise<[string, number][]> {
-    return Promise.resolve(this.store.zsorted(trendingKey(scope)).reverse().slice(0, limit));
   }
 
   readLive(): Promise<string[]> {
@@ -175,20 +170,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     return Promise.resolve(keys.length);
   }
 
-  private trendKeys(cat: string, lang: string): string[] {
-    return [
-      trendingKey({ kind: 'all' }),
-      trendingKey({ kind: 'category', category: cat }),
-      trendingKey({ kind: 'language', language: lang }),
-      trendingKey({ kind: 'category-language', category: cat, language: lang }),
-    ];
-  }
-
-  private removeTrending(id: string, cat: string | undefined, lang: string | undefined): void {
-    if (cat === undefined || lang === undefined) return;
-    for (const k of this.trendKeys(cat, lang)) this.store.zsets.get(k)?.delete(id);
-  }
-
   private endStream(id: string, s: string, t: number, reason: string): void {
     const h = this.store.hash(s);
     if (h.get('live') !== '1') return;
@@ -198,7 +179,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     h.set('viewers', '0');
     h.set('score', '0');
     h.set('velocity', '0');
-    this.removeTrending(id, h.get('category'), h.get('language'));
     this.store.zsets.get('live')?.delete(id);
     this.store.zsets.get(`lease:${this.topic}:${this.partition}`)?.delete(id);
     const sellerId = h.get('sellerId');
@@ -213,7 +193,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const h = this.store.hash(s);
     switch (op.op) {
       case 'start':
-        if (h.get('live') === '1') this.removeTrending(id, h.get('category'), h.get('language'));
         for (const [k, v] of Object.entries({
           live: '1',
           sellerId: op.sellerId,
@@ -233,12 +212,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
         this.store.hash(`seller:${op.sellerId}`).set('streamId', id);
         return;
       case 'update':
-        if (
-          h.get('live') === '1' &&
-          ((op.category !== undefined && op.category !== h.get('category')) ||
-            (op.language !== undefined && op.language !== h.get('language')))
-        )
-          this.removeTrending(id, h.get('category'), h.get('language'));
         if (op.title !== undefined) h.set('title', op.title);
         if (op.category !== undefined) h.set('category', op.category);
         if (op.language !== undefined) h.set('language', op.language);
@@ -308,8 +281,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       this.watched(user, id, Number(started), t, sellerId, category);
     }
     const t0 = num(h, 'rt');
-    const packed = h.get('r')?.split(',').map(Number) ?? [];
-    const merged = Array.from({ length: RATE_SLOTS }, (_, i) => packed[i] ?? 0);
+    const merged = decodePackedRates(h.get('r'));
     if (d.T > 0) {
       for (let i = 0; i < RATE_SLOTS; i++) {
         const tau = cfg.taus[i % 3];
@@ -318,7 +290,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
             ? merged[i] * Math.exp(-(d.T - t0) / tau) + rates[i]
             : merged[i] + rates[i] * Math.exp(-(t0 - d.T) / tau);
       }
-      h.set('r', merged.join(','));
+      h.set('r', packedRatesString(merged));
       h.set('rt', String(Math.max(t0, d.T)));
     }
     if (!live) return;
@@ -346,14 +318,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     h.set('peakViewers', String(peak));
     h.set('velocity', String(velocity));
     h.set('score', String(score));
-    const cat = h.get('category');
-    const lang = h.get('language');
-    if (cat !== undefined && lang !== undefined) {
-      for (const k of this.trendKeys(cat, lang)) {
-        store.zset(k).set(id, score);
-        this.touchedTrending.add(k);
-      }
-    }
   }
 
   /** Watch time of a view that ended: forward-decayed affinity and exact ms per seller. */

@@ -1,28 +1,33 @@
-import { RATE_SLOTS } from '../aggregation/decay';
 import { StreamState } from './aggregate-state.repository';
+import { decodePackedRates } from './packed-rates.codec';
 
-const toNumber = (value: string | undefined): number => (value === undefined ? 0 : Number(value));
-const toNullableNumber = (value: string | undefined): number | null =>
-  value === undefined ? null : Number(value);
+/** A hash as read: strings (the in-memory twin) or Buffers (Redis: `r` is binary). */
+export type RawStreamHash = Record<string, string | Buffer | undefined>;
+
+const text = (value: string | Buffer | undefined): string | undefined =>
+  value === undefined || typeof value === 'string' ? value : value.toString();
+const toNumber = (value: string | Buffer | undefined): number =>
+  value === undefined ? 0 : Number(text(value));
+const toNullableNumber = (value: string | Buffer | undefined): number | null =>
+  value === undefined ? null : Number(text(value));
 
 /** The stream hash (HGETALL) as a StreamState; null when the stream has no key. */
-export function decodeStreamHash(id: string, hash: Record<string, string>): StreamState | null {
-  if (Object.keys(hash).length === 0) return null;
+export function decodeStreamHash(id: string, hash: RawStreamHash): StreamState | null {
   const gmv: Record<string, number> = {};
-  const rates = new Array<number>(RATE_SLOTS).fill(0);
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith('gmv:')) gmv[field.slice(4)] = Number(value);
+  let fields = 0;
+  for (const field in hash) {
+    fields++;
+    if (field.startsWith('gmv:')) gmv[field.slice(4)] = toNumber(hash[field]);
   }
-  // the 27 decayed sums, packed in one field (one HSET field per stream and batch)
-  if (hash.r) hash.r.split(',').forEach((v, i) => (rates[i] = Number(v)));
-  const endReason = hash.endReason;
+  if (fields === 0) return null;
+  const endReason = text(hash.endReason);
   return {
     id,
-    live: hash.live === '1',
-    sellerId: hash.sellerId ?? null,
-    title: hash.title ?? null,
-    category: hash.category ?? null,
-    language: hash.language ?? null,
+    live: text(hash.live) === '1',
+    sellerId: text(hash.sellerId) ?? null,
+    title: text(hash.title) ?? null,
+    category: text(hash.category) ?? null,
+    language: text(hash.language) ?? null,
     startedAt: toNullableNumber(hash.startedAt),
     endedAt: toNullableNumber(hash.endedAt),
     endReason: endReason === 'ended' || endReason === 'removed' || endReason === 'expired' ? endReason : null,
@@ -38,7 +43,8 @@ export function decodeStreamHash(id: string, hash: Record<string, string>): Stre
     giveaways: toNumber(hash.giveaways),
     gmv,
     rt: toNumber(hash.rt),
-    rates,
+    // the 27 decayed sums, packed in one field (one HSET field per stream and batch)
+    rates: decodePackedRates(hash.r),
     velocity: toNumber(hash.velocity),
     score: toNumber(hash.score),
     partition: toNullableNumber(hash.partition),
