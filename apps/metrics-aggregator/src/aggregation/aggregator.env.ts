@@ -59,7 +59,7 @@ export class AggregatorEnvDto {
   @Max(600_000)
   LEASE_SWEEP_INTERVAL_MS!: number;
 
-  @EnvVar({ description: 'Streams (recent and by affinity) kept per user.' })
+  @EnvVar({ description: 'Streams kept per user (recent engagements).' })
   @ToNumber()
   @IsInt()
   @Min(1)

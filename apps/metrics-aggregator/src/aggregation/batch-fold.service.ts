@@ -349,16 +349,15 @@ class Folder {
     return s;
   }
 
-  /** Adds a forward-decayed engagement to the user's stream/seller/category affinities. */
+  /** Adds a forward-decayed engagement to the user's seller/category affinities and `recent`. */
   private affinity(event: EnrichedEvent, userId: string, weight: number, streamIdOverride?: string): UserAcc {
     const u = this.user(userId);
     const t = event.occurredAt;
     const streamId = streamIdOverride ?? ('streamId' in event.data ? event.data.streamId : '');
-    const w = forwardDecayed(weight, t, this.settings.userDecayEpochMs, this.settings.userHalfLifeMs);
-    addInto((u.streams ??= new Map<string, number>()), streamId, w);
     maxInto((u.recent ??= new Map<string, number>()), streamId, t);
     const ctx = contextOf(event);
     if (ctx) {
+      const w = forwardDecayed(weight, t, this.settings.userDecayEpochMs, this.settings.userHalfLifeMs);
       addInto((u.sellers ??= new Map<string, number>()), ctx.sellerId, w);
       addInto((u.categories ??= new Map<string, number>()), ctx.category, w);
     }

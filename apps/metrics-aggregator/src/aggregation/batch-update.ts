@@ -59,7 +59,6 @@ export interface StreamDelta {
 export interface UserDelta {
   id: string;
   /** Forward-decayed affinity increments (see decay.ts forwardDecayed). */
-  streams?: Map<string, number>;
   sellers?: Map<string, number>;
   categories?: Map<string, number>;
   /** Latest engagement time per stream. */

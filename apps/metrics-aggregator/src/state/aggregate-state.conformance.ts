@@ -10,6 +10,9 @@ export interface ConformanceSubject {
   repository: AggregateStateRepository;
   /** Writes `<P>s:<id>` fields as they are (a hash left by an earlier version, rolling upgrade). */
   writeStreamHash(id: string, fields: Record<string, string>): Promise<void>;
+  /** `<P>u:<id>:streams` (left by a version before 2026-11-27) as [member, score], highest first. */
+  readLegacyUserStreams(userId: string): Promise<[string, number][]>;
+  writeLegacyUserStreams(userId: string, members: [string, number][]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -204,6 +207,24 @@ export function describeAggregateStateConformance(
       expect(await repo.readLive()).toEqual([]);
     });
 
+    it("renews the leases of a batch's live streams, never backwards, never an ended one", async () => {
+      await apply(withOffsets(['s1', 's2', 's3'].map((id) => f.started(id, T0))));
+      await apply(
+        withOffsets([
+          f.event('stream.heartbeat', T0 + 5_000, { streamId: 's1' }),
+          f.event('stream.heartbeat', T0 + 6_000, { streamId: 's2' }),
+          f.event('chat.message', T0 + 7_000, { userId: 'u1', streamId: 's3' }),
+          f.event('stream.ended', T0 + 8_000, { streamId: 's3' }),
+        ]),
+      );
+      await apply(withOffsets([f.event('stream.heartbeat', T0 + 3_000, { streamId: 's2' })]));
+      const holders = await repo.leaseHolders(TOPIC, 0, T0 + 100_000, 10);
+      expect(holders.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual([
+        { streamId: 's1', lastActivityAt: T0 + 5_000 },
+        { streamId: 's2', lastActivityAt: T0 + 6_000 },
+      ]);
+    });
+
     it('keeps per-user engagement, follows and feedback, and erases them', async () => {
       await apply(
         withOffsets([
@@ -238,7 +259,6 @@ export function describeAggregateStateConformance(
       const erased = await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 3), 3);
       expect(erased.outcome).toEqual({ status: 'applied', erasedFollows: [['u1', 'seller-1']] });
       expect(await repo.readUser('u1')).toEqual({
-        streams: [],
         sellers: [],
         categories: [],
         recent: [],
@@ -249,6 +269,17 @@ export function describeAggregateStateConformance(
       });
       expect((await repo.readSeller('seller-1')).followers).toEqual([]);
       expect((await repo.readStreams(['s1']))[0]?.uniqueViewers).toBe(2);
+    });
+
+    it('no longer writes the per-stream affinities, and still erases those of older versions', async () => {
+      await subject.writeLegacyUserStreams('u1', [['s0', 3.5]]);
+      // u2's view ends within the batch, u1's in the next one (both paths of the watch time)
+      await apply(withOffsets(showEvents()));
+      await apply(withOffsets([f.event('view.ended', T0 + 61_000, { userId: 'u1', streamId: 's1' })]));
+      expect(await subject.readLegacyUserStreams('u1')).toEqual([['s0', 3.5]]);
+      expect(await subject.readLegacyUserStreams('u2')).toEqual([]);
+      await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 2), 2);
+      expect(await subject.readLegacyUserStreams('u1')).toEqual([]);
     });
 
     it('keeps late events out of the windows', async () => {

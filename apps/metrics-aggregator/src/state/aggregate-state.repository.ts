@@ -35,7 +35,6 @@ export interface StreamState {
 
 export interface UserState {
   /** Members by score, highest first: [member, score]. */
-  streams: [string, number][];
   sellers: [string, number][];
   categories: [string, number][];
   /** Most recent first: [streamId, last engagement ms]. */

@@ -11,8 +11,9 @@
  * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
  * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
  * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per
- * stream and batch there is one HMGET, one HSET and one variadic ZADD of the viewers; no trending
- * sorted sets (nothing read them: the recommender ranks from the change feed).
+ * stream and batch there is one HMGET, one HSET and one variadic ZADD of the viewers, per batch one
+ * variadic ZADD of the leases; no trending sorted sets and no per-user stream affinities (nothing
+ * read them: the recommender ranks from the change feed and the user's sellers/categories/shown).
  */
 export const APPLY_BATCH_LUA = `
 local P = ARGV[1]
@@ -96,12 +97,11 @@ end
 
 local fwdRate = math.log(2) / cfg.userHalfLifeMs
 -- watch time of a view that ended: forward-decayed affinity and exact ms per seller, on the user's keys
-local function watched(userId, sid, started, t, seller, cat)
+local function watched(userId, started, t, seller, cat)
   local dur = math.min(cfg.watchCapMs, math.max(0, t - started))
   local w = cfg.watchWeight * dur / 60000 * math.exp((t - cfg.epochMs) * fwdRate)
   if w <= 0 then return end
   local base = P .. 'u:' .. userId .. ':'
-  redis.call('ZINCRBY', base .. 'streams', num(w), sid)
   if seller ~= '' then
     redis.call('ZINCRBY', base .. 'sellers', num(w), seller)
     redis.call('HINCRBY', base .. 'seller-counts', seller .. ':watchMs', int(dur))
@@ -136,6 +136,9 @@ end
 -- every stream of the batch stays pending (score = this batch's offset) until its change-feed
 -- record is acked: a crash between this apply and the publisher's flush loses nothing
 local pending = {}
+-- lease renewals (activity time, streamId) of the batch's live streams: one variadic ZADD GT at the
+-- end, not one call per stream (only a stream's own lifecycle ops, applied before, touch its lease)
+local leases = {}
 local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
   'giveaways', 'uniqueViewers', 'peakViewers', 'rt', 'r'}
 
@@ -154,7 +157,7 @@ local function applyStream()
   -- lastActivityAt is the latest non-late activity whatever the state (batch-independent);
   -- only a live stream holds a lease
   if act > tonumber(h[2] or '0') then put('lastActivityAt', int(act)) end
-  if live and act > 0 then redis.call('ZADD', leaseKey, 'GT', act, id) end
+  if live and act > 0 then leases[#leases + 1] = act; leases[#leases + 1] = id end
   if hb > tonumber(h[3] or '0') then put('lastHeartbeatAt', int(hb)) end
   local lastEventAt = tonumber(h[4] or '0')
   if last > lastEventAt then lastEventAt = last; put('lastEventAt', int(last)) end
@@ -197,13 +200,13 @@ local function applyStream()
     if start == 1 then
       opened[user] = t; closed[user] = nil
     elseif opened[user] then
-      watched(user, id, opened[user], t, seller, cat)
+      watched(user, opened[user], t, seller, cat)
       opened[user] = nil; closed[user] = true
     elseif not closed[user] then
       local started = redis.call('HGET', wkey, user)
       if started then
         closed[user] = true
-        watched(user, id, tonumber(started), t, seller, cat)
+        watched(user, tonumber(started), t, seller, cat)
       end
     end
   end
@@ -263,6 +266,7 @@ local function eraseUser(id)
     redis.call('ZREM', s .. ':viewers', id); redis.call('SREM', s .. ':uv', id); redis.call('SREM', s .. ':ub', id)
     redis.call('HDEL', s .. ':watching', id)
   end
+  -- 'streams' is no longer written; deleted still so that an older version's key is erased too
   redis.call('DEL', base .. 'streams', base .. 'sellers', base .. 'categories', base .. 'recent',
     base .. 'seller-counts', base .. 'shown', base .. 'shown-counts', base .. 'follows')
 end
@@ -305,7 +309,6 @@ local function applyUser()
   local counts = base .. 'seller-counts'
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
   local grewShown = false
-  userZset(base, 'streams', false)
   local grew = userZset(base, 'recent', true)
   userZset(base, 'sellers', false)
   userZset(base, 'categories', false)
@@ -330,10 +333,9 @@ local function applyUser()
       redis.call('SREM', base .. 'follows', seller); redis.call('SREM', followers, id)
     end
   end
-  -- every stream of 'streams' entered through 'recent', and sellers/categories grow slower than
-  -- streams: one ZCARD decides, the rest is trimmed together
+  -- sellers/categories grow slower than 'recent' (one stream has one seller and category): one
+  -- ZCARD decides, the rest is trimmed together
   if grew and redis.call('ZCARD', base .. 'recent') > cfg.userRecentMax then
-    trim(base .. 'streams', cfg.userRecentMax, nil, nil)
     trim(base .. 'recent', cfg.userRecentMax, nil, nil)
     trim(base .. 'sellers', cfg.userSellersMax, counts,
       {{'', ':chats'}, {'', ':bids'}, {'', ':purchases'}, {'', ':watchMs'}})
@@ -346,6 +348,7 @@ local n = reset(ARGV[9])
 while ti < n do applyStream() end
 n = reset(ARGV[10])
 while ti < n do applyUser() end
+for k = 1, #leases, 2000 do redis.call('ZADD', leaseKey, 'GT', unpack(leases, k, math.min(k + 1999, #leases))) end
 local pkey = P .. 'pending:' .. topic .. ':' .. partition
 for k = 1, #pending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, #pending))) end
 local maxT = tonumber(prog[2] or '0')

@@ -11,6 +11,11 @@ describeAggregateStateConformance('InMemoryAggregateStateRepository', (settings)
       for (const [field, value] of Object.entries(fields)) h.set(field, value);
       return Promise.resolve();
     },
+    readLegacyUserStreams: (userId) => Promise.resolve(store.zsorted(`u:${userId}:streams`).reverse()),
+    writeLegacyUserStreams: (userId, members) => {
+      for (const [member, score] of members) store.zincr(`u:${userId}:streams`, member, score);
+      return Promise.resolve();
+    },
     close: () => Promise.resolve(),
   });
 });

@@ -99,7 +99,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const counts = (key: string): Record<string, number> =>
       Object.fromEntries([...(this.store.hashes.get(base + key) ?? [])].map(([k, v]) => [k, Number(v)]));
     return Promise.resolve({
-      streams: desc('streams'),
       sellers: desc('sellers'),
       categories: desc('categories'),
       recent: desc('recent'),
@@ -278,7 +277,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       const started = store.hashes.get(wk)?.get(user);
       if (started === undefined) continue;
       store.hashes.get(wk)?.delete(user);
-      this.watched(user, id, Number(started), t, sellerId, category);
+      this.watched(user, Number(started), t, sellerId, category);
     }
     const t0 = num(h, 'rt');
     const merged = decodePackedRates(h.get('r'));
@@ -321,21 +320,13 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   /** Watch time of a view that ended: forward-decayed affinity and exact ms per seller. */
-  private watched(
-    userId: string,
-    sid: string,
-    started: number,
-    t: number,
-    seller: string,
-    cat: string,
-  ): void {
+  private watched(userId: string, started: number, t: number, seller: string, cat: string): void {
     const { store, cfg } = this;
     const dur = Math.min(cfg.watchCapMs, Math.max(0, t - started));
     const fwdRate = Math.log(2) / cfg.userHalfLifeMs;
     const w = ((cfg.watchWeight * dur) / 60_000) * Math.exp((t - cfg.epochMs) * fwdRate);
     if (w <= 0) return;
     const base = `u:${userId}:`;
-    store.zincr(`${base}streams`, sid, w);
     if (seller !== '') {
       store.zincr(`${base}sellers`, seller, w);
       store.hincr(`${base}seller-counts`, `${seller}:watchMs`, dur);
@@ -355,6 +346,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       this.store.sets.get(`s:${sid}:ub`)?.delete(id);
       this.store.hashes.get(`s:${sid}:watching`)?.delete(id);
     }
+    // 'streams' is no longer written; deleted still, as the script does for an older version's key
     for (const k of [
       'streams',
       'sellers',
@@ -373,7 +365,6 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     if (d.erase) this.eraseUser(d.id);
     const base = `u:${d.id}:`;
     const counts = `${base}seller-counts`;
-    for (const [sid, w] of d.streams ?? []) store.zincr(`${base}streams`, sid, w);
     // trims only when a stream new to the user appeared (as the script: amortized bounds)
     let grew = false;
     let grewShown = false;
@@ -403,9 +394,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
         store.sets.get(`seller:${seller}:followers`)?.delete(d.id);
       }
     }
-    // one size check (as the script): streams enter through recent; sellers/categories grow slower
+    // one size check (as the script): sellers/categories grow slower than recent
     if (grew && (store.zsets.get(`${base}recent`)?.size ?? 0) > cfg.userRecentMax) {
-      store.ztrim(`${base}streams`, cfg.userRecentMax);
       store.ztrim(`${base}recent`, cfg.userRecentMax);
       for (const sel of store.ztrim(`${base}sellers`, cfg.userSellersMax)) {
         for (const f of ['chats', 'bids', 'purchases', 'watchMs'])

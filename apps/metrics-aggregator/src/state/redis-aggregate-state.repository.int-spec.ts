@@ -11,6 +11,16 @@ describeAggregateStateConformance('RedisAggregateStateRepository', (settings) =>
     writeStreamHash: async (id, fields) => {
       await redis.hset(`${KEY_NAMESPACE}s:${id}`, fields);
     },
+    readLegacyUserStreams: async (userId) => {
+      const flat = await redis.zrevrange(`${KEY_NAMESPACE}u:${userId}:streams`, 0, -1, 'WITHSCORES');
+      const pairs: [string, number][] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], Number(flat[i + 1])]);
+      return pairs;
+    },
+    writeLegacyUserStreams: async (userId, members) => {
+      for (const [member, score] of members)
+        await redis.zadd(`${KEY_NAMESPACE}u:${userId}:streams`, score, member);
+    },
     close: async () => {
       await repository.deleteAll();
       await redis.quit();

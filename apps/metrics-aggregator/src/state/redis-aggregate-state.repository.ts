@@ -131,7 +131,6 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
     const base = this.key(`u:${userId}:`);
     const replies = await this.redis
       .pipeline()
-      .zrevrange(`${base}streams`, 0, -1, 'WITHSCORES')
       .zrevrange(`${base}sellers`, 0, -1, 'WITHSCORES')
       .zrevrange(`${base}categories`, 0, -1, 'WITHSCORES')
       .zrevrange(`${base}recent`, 0, -1, 'WITHSCORES')
@@ -148,14 +147,13 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
     const counts = (i: number): Record<string, number> =>
       Object.fromEntries(Object.entries(value(i) as Record<string, string>).map(([k, v]) => [k, Number(v)]));
     return {
-      streams: pairs(value(0) as string[]),
-      sellers: pairs(value(1) as string[]),
-      categories: pairs(value(2) as string[]),
-      recent: pairs(value(3) as string[]),
-      sellerCounts: counts(4),
-      shown: pairs(value(5) as string[]),
-      shownCounts: counts(6),
-      follows: (value(7) as string[]).sort(),
+      sellers: pairs(value(0) as string[]),
+      categories: pairs(value(1) as string[]),
+      recent: pairs(value(2) as string[]),
+      sellerCounts: counts(3),
+      shown: pairs(value(4) as string[]),
+      shownCounts: counts(5),
+      follows: (value(6) as string[]).sort(),
     };
   }
 

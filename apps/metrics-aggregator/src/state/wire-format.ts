@@ -75,7 +75,6 @@ function pairs(w: TokenWriter, record: Map<string, number> | undefined, text: (v
 
 function encodeUser(w: TokenWriter, d: UserDelta): void {
   w.s(d.id).n(d.erase ? 1 : 0);
-  pairs(w, d.streams, fmt);
   // integer times: String directly, so fmt keeps the affinity increment for sellers/categories
   pairs(w, d.recent, String);
   pairs(w, d.sellers, fmt);

@@ -21,8 +21,7 @@ export interface AggregatedUserRows {
   /** `i:<streamId>` impressions, `c:<streamId>` clicks. */
   shownCounts: Readonly<Record<string, number>>;
   follows: readonly string[];
-  /** Only whether they are empty matters here (erasure). */
-  streams?: readonly unknown[];
+  /** Only whether it is empty matters here (erasure). */
   recent?: readonly unknown[];
 }
 
@@ -74,7 +73,6 @@ export class InMemoryUserStateRepository extends UserStateRepository {
       rows.categories.length > 0 ||
       rows.follows.length > 0 ||
       rows.shown.length > 0 ||
-      (rows.streams?.length ?? 0) > 0 ||
       (rows.recent?.length ?? 0) > 0 ||
       Object.keys(rows.sellerCounts).length > 0 ||
       Object.keys(rows.shownCounts).length > 0

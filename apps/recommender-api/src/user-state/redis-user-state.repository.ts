@@ -123,7 +123,10 @@ export class RedisUserStateRepository extends UserStateRepository {
 
   async hasState(userId: string): Promise<boolean> {
     const base = `${this.keys.aggregatorNamespace}u:${userId}:`;
-    const count = await this.redis.exists(...this.readKeysOf(userId), `${base}streams`, `${base}recent`);
+    // no `streams`: the aggregator stopped writing it, and in data of older versions it never
+    // exists without `recent` (both were written by the same script call, trimmed to the same
+    // bound and deleted together), so `recent` answers for it
+    const count = await this.redis.exists(...this.readKeysOf(userId), `${base}recent`);
     return count > 0;
   }
 
