@@ -61,16 +61,9 @@ export interface EventProducer {
  * Called synchronously on the consume path: implementations must be cheap and must not throw.
  */
 export interface TransportObserver {
-  /**
-   * After a batch was handled and its offsets committed (transactional mode) or recorded for the
-   * next coalesced commit (otherwise). `durationMs`: the handler (and transaction), not the commit.
-   * `lag` = highWatermark - next offset.
-   */
+  /** After a batch was handled and its offsets committed. `lag` = highWatermark - next offset. */
   onBatch?(topic: string, partition: number, size: number, durationMs: number, lag: number): void;
-  /**
-   * A batch failed (handler or transaction) and will be redelivered, an offset commit failed (retried
-   * by the next one), or the consumer crashed.
-   */
+  /** A batch failed (handler, commit or transaction) and will be redelivered, or the consumer crashed. */
   onError?(error: unknown, topic?: string, partition?: number): void;
 }
 

@@ -32,16 +32,6 @@ export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
   heartbeatIntervalMs?: number;
   /** READ_COMMITTED (default true): never see aborted or open transactions' messages. */
   readCommitted?: boolean;
-  /**
-   * Non-transactional mode: least time between two OffsetCommit requests, ms. Default 200. A batch
-   * resolves once its effects are done; its offset is committed with the others of this interval in
-   * one request (flushed before a rebalance and at close). It bounds what a crash redelivers (handlers
-   * are at-least-once with idempotent effects anyway) and the extra committed-offset lag that lag
-   * monitors see: 200 ms keeps that well under the 1 s lag criterion of the benchmarks while a busy
-   * consumer sends at most 5 commits/s instead of one per batch (~30/s measured). 0: every batch
-   * awaits one commit of its own partition (the behaviour before the scheduler, for A/B runs).
-   */
-  commitIntervalMs?: number;
   /** Run every batch in a Kafka transaction (read-process-write); see PartitionTransactions. */
   transactional?: TransactionalOptions;
   /** Backoff between redeliveries of a failing batch. */
@@ -59,8 +49,7 @@ type Defaulted =
   | 'sessionTimeoutMs'
   | 'rebalanceTimeoutMs'
   | 'heartbeatIntervalMs'
-  | 'readCommitted'
-  | 'commitIntervalMs';
+  | 'readCommitted';
 
 export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
   Required<Pick<KafkaBatchServerOptions, Defaulted>>;
@@ -76,5 +65,4 @@ export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions,
   rebalanceTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
   readCommitted: true,
-  commitIntervalMs: 200,
 };

@@ -1,4 +1,4 @@
-import { Admin, Consumer, EachBatchPayload, Kafka, TopicOffsets } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { BatchTransaction, KafkaBatch, TransportHealth } from './batch.types';
 import { BatchServerBase, partitionKey } from './batch-server.base';
 import {
@@ -8,17 +8,15 @@ import {
 } from './kafka-batch-server.options';
 import { createKafka } from './kafka-connection.options';
 import { decodeMessage, lagOf, nextOffset } from './message.codec';
-import { OffsetCommitScheduler, PartitionOffset } from './offset-commit.scheduler';
 import { PartitionTransactions } from './partition.transactions';
 import { retryDelayMs } from './retry.backoff';
 
 /**
  * Nest transport strategy on kafkajs `eachBatch`: `@EventPattern('<topic>')` handlers get one
- * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved:
- * in transactional mode with the transaction; otherwise asynchronously, coalesced every
- * `commitIntervalMs` (OffsetCommitScheduler), and flushed before a rebalance and at close(). A
- * failing batch is never skipped: nothing is recorded, the partition is sought back to the batch
- * start and paused for an exponential backoff, then the same batch is delivered again.
+ * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved
+ * (in transactional mode: with the transaction). A failing batch is never skipped: nothing is
+ * committed, the partition is sought back to the batch start and paused for an exponential backoff,
+ * then the same batch is delivered again.
  */
 export class KafkaBatchServer extends BatchServerBase {
   private readonly options: ResolvedKafkaBatchServerOptions;
@@ -32,21 +30,6 @@ export class KafkaBatchServer extends BatchServerBase {
   private crashed = false;
   private assigned: { topic: string; partitions: number[] }[] = [];
   private pausedByUser = false;
-  /** close() began: batches still running commit their offsets before they return. */
-  private closing = false;
-  private readonly committer: OffsetCommitScheduler;
-  /**
-   * The group commit of kafkajs' eachBatch payload (`commitOffsetsIfNecessary(offsets)`, a closure per
-   * batch over the run's consumer group): one OffsetCommit with the current generation, no retrier.
-   * Not `consumer.commitOffsets`: that retries a refused commit for seconds (also during a rebalance,
-   * when only the next generation could succeed) and silently does nothing once disconnect() began,
-   * while the last batches still finish and must commit.
-   */
-  private groupCommit: EachBatchPayload['commitOffsetsIfNecessary'] | null = null;
-  private readonly sendCommit = (offsets: PartitionOffset[]): Promise<void> => {
-    if (!this.groupCommit) return Promise.reject(new Error('No consumer run to commit with'));
-    return this.groupCommit({ topics: byTopic(offsets) });
-  };
   private readonly backoffTimers = new Map<
     string,
     { topic: string; partition: number; timer: NodeJS.Timeout }
@@ -55,11 +38,6 @@ export class KafkaBatchServer extends BatchServerBase {
   constructor(options: KafkaBatchServerOptions) {
     super(options.retryBackoff, options.observer);
     this.options = { ...KAFKA_BATCH_SERVER_DEFAULTS, ...stripUndefined(options) };
-    this.committer = new OffsetCommitScheduler({
-      intervalMs: this.options.commitIntervalMs,
-      // Reported as before; the next due commit retries it (the handler never runs again for it).
-      onError: (error, topic, partition) => this.reportError(error, topic, partition),
-    });
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -77,13 +55,8 @@ export class KafkaBatchServer extends BatchServerBase {
     this.running = false;
     for (const { timer } of this.backoffTimers.values()) clearTimeout(timer);
     this.backoffTimers.clear();
-    this.closing = true;
-    // What was handled so far, while the member still owns its partitions...
-    await this.committer.flush();
-    // ...then kafkajs stops fetching, waits for the in-flight batches (which commit themselves, see
-    // `closing`), leaves the group.
+    // kafkajs stops fetching, waits for the in-flight batches (which commit themselves), leaves the group.
     await this.consumer?.disconnect();
-    this.committer.stop();
     await this.transactions?.closeAll();
     await this.admin?.disconnect();
     this.joined = false;
@@ -127,7 +100,6 @@ export class KafkaBatchServer extends BatchServerBase {
 
   private async start(): Promise<void> {
     this.setStatus('connecting');
-    this.closing = false;
     this.topics = this.resolveTopics(this.options.topics);
     const kafka = createKafka(this.options, 'consumer');
     this.kafka = kafka;
@@ -179,19 +151,10 @@ export class KafkaBatchServer extends BatchServerBase {
         partitions,
       }));
       this.setStatus('connected');
-      this.committer.retainOnly(this.assigned);
       void this.transactions?.retainOnly(this.assigned);
     });
-    consumer.on(REBALANCING, () => {
-      // Emitted when every batch finished and right before kafkajs sends JoinGroup: the commit goes
-      // out first, on the same connection, while this generation still owns the partitions.
-      void this.committer.flushBeforeRevocation();
-      this.setStatus('rebalancing');
-    });
+    consumer.on(REBALANCING, () => this.setStatus('rebalancing'));
     consumer.on(CRASH, ({ payload }) => {
-      // kafkajs restarts with a new group session: commit only with a payload of the new run.
-      this.groupCommit = null;
-      this.committer.useSender(null);
       // kafkajs restarts the consumer itself when `restart` is true; otherwise this member is gone for good.
       this.joined = false;
       this.crashed = !payload.restart;
@@ -231,12 +194,7 @@ export class KafkaBatchServer extends BatchServerBase {
       } else {
         await this.runHandler(this.toKafkaBatch(payload));
         payload.resolveOffset(lastMessage.offset);
-        if (this.options.commitIntervalMs === 0) {
-          await this.commitNow(payload, topic, partition, next);
-        } else {
-          this.recordForCommit(payload, topic, partition, next);
-          if (this.closing) await this.committer.flush();
-        }
+        await this.commit(payload, topic, partition, next);
       }
       this.recordSuccess(
         topic,
@@ -253,21 +211,15 @@ export class KafkaBatchServer extends BatchServerBase {
   }
 
   /**
-   * The handler's effects are done: the offset is to be committed by the scheduler. A failed commit
-   * is reported and retried by the next due one, never by re-running the handler.
+   * The handler's effects are done: a failed commit is reported, not retried by re-running the
+   * handler (the next batch's commit covers this one; a crash before that redelivers it).
    */
-  private recordForCommit(payload: EachBatchPayload, topic: string, partition: number, offset: string): void {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- kafkajs defines it as an arrow function
-    this.groupCommit = payload.commitOffsetsIfNecessary;
-    this.committer.useSender(this.sendCommit);
-    this.committer.record(topic, partition, offset);
-  }
-
-  /**
-   * commitIntervalMs 0, the behaviour before the scheduler: each batch awaits one OffsetCommit of its
-   * own partition. A failed commit is reported; the next batch's commit covers this one.
-   */
-  private async commitNow(payload: EachBatchPayload, topic: string, partition: number, offset: string) {
+  private async commit(
+    payload: EachBatchPayload,
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<void> {
     try {
       await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     } catch (error) {
@@ -282,8 +234,6 @@ export class KafkaBatchServer extends BatchServerBase {
       `Batch ${topic}[${partition}]@${firstOffset} failed (attempt ${attempts}), redelivering in ${delayMs} ms`,
     );
     if (!this.running || !this.consumer) return;
-    // The offset recorded for commit is at most firstOffset (the batch before this one): it stays
-    // right to commit, and the redelivered batch can only move it forward.
     this.consumer.seek({ topic, partition, offset: firstOffset });
     const key = partitionKey(topic, partition);
     const previous = this.backoffTimers.get(key);
@@ -314,16 +264,6 @@ export class KafkaBatchServer extends BatchServerBase {
     const offset = offsets?.partitions.find((p) => p.partition === partition)?.offset;
     return offset === undefined || BigInt(offset) < 0n ? null : offset;
   }
-}
-
-function byTopic(offsets: PartitionOffset[]): TopicOffsets[] {
-  const topics = new Map<string, TopicOffsets>();
-  for (const { topic, partition, offset } of offsets) {
-    const entry = topics.get(topic) ?? { topic, partitions: [] };
-    entry.partitions.push({ partition, offset });
-    topics.set(topic, entry);
-  }
-  return [...topics.values()];
 }
 
 function stripUndefined<T extends object>(value: T): T {
