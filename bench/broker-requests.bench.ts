@@ -1,9 +1,9 @@
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
+import { freePort } from '@app/mesh';
 import { Kafka, logLevel } from 'kafkajs';
 import { listeningPid, processCpuMs } from './machine-cpu';
 import { startLoad } from './suite/load-generator';
@@ -27,17 +27,6 @@ const arg = (args: string[], name: string, fallback: string): string => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Tally {
   count: number;
