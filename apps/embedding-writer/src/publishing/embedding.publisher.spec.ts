@@ -14,7 +14,8 @@ function usersSent(producer: RecordingProducer): { key: string; vector: number[]
   }));
 }
 
-function setup(userTopicMs: number) {
+/** `t0` starts the user topic's first interval, so a millisecond tick can't shift the cadence. */
+function setup(userTopicMs: number, t0: number) {
   const producer = new RecordingProducer();
   const redis = new Map<string, number[]>();
   const store = {
@@ -24,7 +25,7 @@ function setup(userTopicMs: number) {
       return Promise.resolve();
     },
   };
-  const publisher = new EmbeddingPublisher(producer, TOPICS, store, undefined, userTopicMs);
+  const publisher = new EmbeddingPublisher(producer, TOPICS, store, undefined, userTopicMs, t0);
   return { producer, redis, publisher };
 }
 
@@ -35,8 +36,8 @@ const users = (...changes: [string, number[] | null][]): EmbeddingChanges => ({
 
 describe('EmbeddingPublisher user topic cadence', () => {
   it('writes Redis at every flush but each user once per interval, with the latest vector', async () => {
-    const { producer, redis, publisher } = setup(5000);
     const t0 = Date.now();
+    const { producer, redis, publisher } = setup(5000, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
     await publisher.publish(users(['u1', [0, 0, 1, 0]]), 2, t0 + 1000);
     expect(redis.get('u1')).toEqual([0, 0, 1, 0]);
@@ -57,8 +58,8 @@ describe('EmbeddingPublisher user topic cadence', () => {
   });
 
   it('tombstones an erased user at once and never sends its buffered record after it', async () => {
-    const { producer, redis, publisher } = setup(5000);
     const t0 = Date.now();
+    const { producer, redis, publisher } = setup(5000, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
     await publisher.publish(users(['u1', null]), 2, t0 + 10);
     expect(redis.has('u1')).toBe(false);
@@ -71,8 +72,8 @@ describe('EmbeddingPublisher user topic cadence', () => {
   });
 
   it('keeps the records of a failed send pending until one succeeds', async () => {
-    const { producer, publisher } = setup(1000);
     const t0 = Date.now();
+    const { producer, publisher } = setup(1000, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
     producer.failNext = 1;
     await expect(publisher.publish(users(), 1, t0 + 1000)).rejects.toThrow('broker down');
@@ -84,8 +85,8 @@ describe('EmbeddingPublisher user topic cadence', () => {
   });
 
   it('with interval 0 sends every flush with its records (the old cadence)', async () => {
-    const { producer, publisher } = setup(0);
     const t0 = Date.now();
+    const { producer, publisher } = setup(0, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
     await publisher.publish(users(['u1', [0, 1, 0, 0]]), 2, t0);
     expect(usersSent(producer)).toEqual([
@@ -95,8 +96,8 @@ describe('EmbeddingPublisher user topic cadence', () => {
   });
 
   it('sends a due buffer over several flushes, at most USER_TOPIC_RECORDS_PER_FLUSH each', async () => {
-    const { producer, publisher } = setup(5000);
     const t0 = Date.now();
+    const { producer, publisher } = setup(5000, t0);
     const n = USER_TOPIC_RECORDS_PER_FLUSH + 500;
     const many: [string, number[]][] = Array.from({ length: n }, (_, i) => [`u${i}`, [1, 0, 0, 0]]);
     await publisher.publish(users(...many), 1, t0);

@@ -46,10 +46,13 @@ export class EmbeddingPublisher {
     private readonly userVectors: Pick<UserVectorRepository, 'write'>,
     private readonly qdrant?: QdrantTargets,
     userTopicMs = 0,
+    /** When the user topic's first interval starts (tests pass their clock). */
+    createdAt = Date.now(),
   ) {
     this.userTopic = new UserTopicBuffer(
       userTopicMs,
       userTopicMs > 0 ? USER_TOPIC_RECORDS_PER_FLUSH : undefined,
+      createdAt,
     );
   }
 
