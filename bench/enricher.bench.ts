@@ -1,4 +1,4 @@
-import { deleteRedisPrefix } from './suite/infra';
+import { deleteKafkaState, deleteRedisPrefix } from './suite/infra';
 import { NowcastEvent, partitionKeyOf } from '@app/contracts';
 import { BatchingProducer, ensureTopics } from '@app/kafka';
 import { MarketplaceSimulator } from '@app/simulator';
@@ -101,6 +101,8 @@ async function oneRun(
   }
   await enricher.close();
   await deleteRedisPrefix(redisUrl, env.REDIS_KEY_PREFIX);
+  // the run's raw, enriched and dead-letter topics share the prefix
+  await deleteKafkaState(brokers, env.TOPIC_RAW.replace(/raw$/, ''), [env.ENRICHER_GROUP_ID]);
   const seconds = (lastAt - firstAt) / 1000;
   return {
     eventsPerSec: Math.round(events.length / seconds),

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import * as os from 'node:os';
+import { deleteKafkaState } from './suite/infra';
 import { embeddingWriterConsumer } from '../apps/embedding-writer/src/writer/embedding-writer.consumer';
 import { EmbeddingWriterService } from '../apps/embedding-writer/src/writer/embedding-writer.service';
 import {
@@ -49,6 +50,12 @@ interface Rig {
   close(): Promise<void>;
 }
 
+/**
+ * Every rig's id, for deleting its topics and group once the shared producer is closed (kafkajs
+ * refreshes metadata of every topic a producer ever sent to: a deleted one fails its next send).
+ */
+const rigIds: string[] = [];
+
 async function startRig(
   brokers: string[],
   redis: Redis,
@@ -56,11 +63,11 @@ async function startRig(
   coalesceMs: number,
 ): Promise<Rig> {
   const id = randomUUID().slice(0, 8);
-  const input = `bench-ew-in-${id}`;
-  const streams = `bench-ew-streams-${id}`;
-  const users = `bench-ew-users-${id}`;
-  const watermarks = `bench-ew-wm-${id}`;
-  const deadLetter = `bench-ew-dlq-${id}`;
+  const input = `bench-ew-${id}-in`;
+  const streams = `bench-ew-${id}-streams`;
+  const users = `bench-ew-${id}-users`;
+  const watermarks = `bench-ew-${id}-wm`;
+  const deadLetter = `bench-ew-${id}-dlq`;
   await ensureTopics({ brokers }, [
     { name: input, partitions },
     { name: streams, partitions, compacted: true },
@@ -69,6 +76,7 @@ async function startRig(
     { name: deadLetter, partitions: 1 },
   ]);
   const groupId = `bench-ew-${id}`;
+  rigIds.push(id);
   const stack = createEmbeddingWriterStack({
     brokers,
     redis,
@@ -315,5 +323,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   } finally {
     await producer.close();
     redis.disconnect();
+    // a broker's metadata and log segments grow with every run's topics otherwise
+    for (const id of rigIds.splice(0)) await deleteKafkaState(brokers, `bench-ew-${id}-`, [`bench-ew-${id}`]);
   }
 }
