@@ -183,6 +183,13 @@ describe.each(RENDERINGS)('k8s/%s', (_label, dir) => {
     });
   });
 
+  const aggregator = find(objects, 'Deployment', 'metrics-aggregator');
+  if (aggregator) {
+    it('replaces metrics-aggregator with Recreate (its Redis layout may change one way)', () => {
+      expect((aggregator.spec as DeploymentSpec).strategy?.type).toBe('Recreate');
+    });
+  }
+
   const writer = find(objects, 'Deployment', 'embedding-writer');
   if (writer) {
     it('keeps embedding-writer a single instance, replaced with Recreate', () => {
