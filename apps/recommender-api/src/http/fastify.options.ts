@@ -1,5 +1,4 @@
 import { SAFE_ID_PATTERN } from '@app/contracts';
-import type { FastifyServerOptions } from 'fastify';
 
 /** Ids in paths (userId, streamId) are 1-128 characters (SAFE_ID_PATTERN, libs/contracts). */
 export const MAX_ID_LENGTH = 128;
@@ -15,9 +14,12 @@ export const MAX_PARAM_LENGTH = 2 * MAX_ID_LENGTH;
 /** The id limit as documented in OpenAPI. */
 export const ID_LIMIT_DOC = `1-${MAX_ID_LENGTH} characters of A-Z a-z 0-9 . _ : - (longer: 400 up to ${MAX_PARAM_LENGTH} characters, then 414 URI Too Long).`;
 
-/** Options of the recommender's FastifyAdapter (main.ts, the one-process mode, tests, benchmarks). */
-export function recommenderFastifyOptions(): Pick<FastifyServerOptions, 'maxParamLength'> {
-  return { maxParamLength: MAX_PARAM_LENGTH };
+/**
+ * Options of the recommender's FastifyAdapter (main.ts, the one-process mode, tests, benchmarks).
+ * Under `routerOptions`: Fastify 5 deprecates router options at the top level (FSTDEP022).
+ */
+export function recommenderFastifyOptions(): { routerOptions: { maxParamLength: number } } {
+  return { routerOptions: { maxParamLength: MAX_PARAM_LENGTH } };
 }
 
 // fail at load if the shared id rule and this limit drift apart
