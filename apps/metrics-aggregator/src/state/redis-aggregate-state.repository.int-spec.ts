@@ -1,22 +1,15 @@
 import { testInfra, uniqueName } from '@app/testing';
 import Redis from 'ioredis';
-import { AggregatorSettings } from '../aggregation/aggregator.settings';
-import { ConformanceSubject, describeAggregateStateConformance } from './aggregate-state.conformance';
-import { describeStreamUpgradeConformance } from './aggregate-state.upgrade.conformance';
+import { describeAggregateStateConformance } from './aggregate-state.conformance';
 import { KEY_NAMESPACE, RedisAggregateStateRepository } from './redis-aggregate-state.repository';
 
-function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
+describeAggregateStateConformance('RedisAggregateStateRepository', (settings) => {
   const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${uniqueName('agg-conf')}:` });
   const repository = new RedisAggregateStateRepository(redis, settings);
   return Promise.resolve({
     repository,
     writeStreamHash: async (id, fields) => {
       await redis.hset(`${KEY_NAMESPACE}s:${id}`, fields);
-    },
-    readStreamLayout: async (id) => {
-      const key = `${KEY_NAMESPACE}s:${id}`;
-      const [fields, r] = await Promise.all([redis.hkeys(key), redis.hgetBuffer(key, 'r')]);
-      return { fields: fields.sort(), version: r ? r[0] : null };
     },
     readLegacyUserStreams: async (userId) => {
       const flat = await redis.zrevrange(`${KEY_NAMESPACE}u:${userId}:streams`, 0, -1, 'WITHSCORES');
@@ -33,7 +26,4 @@ function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
       await redis.quit();
     },
   });
-}
-
-describeAggregateStateConformance('RedisAggregateStateRepository', subject);
-describeStreamUpgradeConformance('RedisAggregateStateRepository', subject);
+});
