@@ -1,5 +1,5 @@
 import { Mesh, MeshService, ServiceProcess } from '@app/mesh';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth';
@@ -78,6 +78,7 @@ export class FaultRun {
     readonly mesh: Mesh,
     env: Record<string, string>,
     driver: TrafficDriver,
+    private readonly log: WriteStream,
   ) {
     this.env = env;
     this.driver = driver;
@@ -86,6 +87,7 @@ export class FaultRun {
   static async start(options: FaultRunOptions): Promise<FaultRun> {
     const id = randomUUID().slice(0, 8);
     const env = pipelineEnv(`faults-${options.scenario}-${id}`, options.partitions ?? 3, options.env);
+    const log = serviceLog(options.scenario);
     const mesh = await Mesh.start({
       root: REPO_ROOT,
       kafkaBrokers: options.kafkaBrokers,
@@ -97,6 +99,7 @@ export class FaultRun {
       serviceEnv: options.serviceEnv,
       // generous: on a starved CPU the readiness probes (800 ms budget per dependency) fail for a while
       readyTimeoutMs: 240_000,
+      onLine: (line) => log.write(`${new Date().toISOString()} ${line}\n`),
     });
     const run = new FaultRun(
       options,
@@ -111,6 +114,7 @@ export class FaultRun {
         poisonEvery: options.poisonEvery,
         runId: id,
       }),
+      log,
     );
     run.note(`mesh of ${mesh.all().length} processes ready`);
     return run;
@@ -141,6 +145,7 @@ export class FaultRun {
   note(message: string): void {
     const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
     process.stderr.write(`[faults ${this.options.scenario} +${seconds}s] ${message}\n`);
+    this.log.write(`${new Date().toISOString()} [faults] ${message}\n`);
   }
 
   get truth(): GroundTruth {
@@ -202,7 +207,18 @@ export class FaultRun {
     await this.driver.stop().catch(() => undefined);
     await this.driver.close();
     await this.mesh.stop(10_000);
+    await new Promise((resolve) => this.log.end(resolve));
   }
+}
+
+/**
+ * Every line the services print, with the scenario's notes between them, in
+ * .cache/faults/<scenario>.log: a failed scenario is diagnosed from it after the mesh is gone.
+ */
+function serviceLog(scenario: string): WriteStream {
+  const dir = join(REPO_ROOT, '.cache/faults');
+  mkdirSync(dir, { recursive: true });
+  return createWriteStream(join(dir, `${scenario}.log`));
 }
 
 /** Unique topics, groups and Redis key prefix: scenarios never see each other's data. */
