@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
 import { ChunkedApplier, DEFAULT_CHUNKED_APPLIER_OPTIONS } from './chunked.applier';
 import { retryWhileTopicSettles } from './fresh-topic.retry';
@@ -53,11 +54,18 @@ export class CompactedTopicReader {
   /** The connect/subscribe/run in flight, so a stop during start waits for it and then undoes it. */
   private startup: Promise<void> | null = null;
   private waiters: (() => void)[] = [];
+  private readonly stopped = new AbortController();
+  /** Consumers started in place of one kafkajs gave up on (see `replace`). */
+  replacements = 0;
   private readonly applier: ChunkedApplier<CompactedRecord>;
 
   constructor(
     private readonly options: CompactedTopicReaderOptions,
     apply: (records: readonly CompactedRecord[]) => void | Promise<void>,
+    private readonly createClient: (
+      options: KafkaConnectionOptions,
+      clientIdSuffix: string,
+    ) => Kafka = createKafka,
   ) {
     this.groupId = `${options.groupIdPrefix}-${randomUUID()}`;
     this.applier = new ChunkedApplier(apply, {
@@ -85,39 +93,88 @@ export class CompactedTopicReader {
   }
 
   private async connect(): Promise<void> {
-    const kafka = createKafka(this.options.kafka, this.options.groupIdPrefix);
+    const kafka = this.createClient(this.options.kafka, this.options.groupIdPrefix);
     this.admin = kafka.admin();
     await this.admin.connect();
     const admin = this.admin;
-    const settling = {
+    const offsets = await retryWhileTopicSettles(
+      () => admin.fetchTopicOffsets(this.options.topic),
+      this.settling(),
+    );
+    for (const p of offsets) {
+      if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
+    }
+    await this.runConsumer(kafka);
+  }
+
+  private settling(): {
+    timeoutMs: number;
+    onRetry: (error: unknown, attempt: number, delayMs: number) => void;
+  } {
+    return {
       timeoutMs: this.options.startupRetryMs ?? 30_000,
-      onRetry: (error: unknown, attempt: number, delayMs: number) =>
+      onRetry: (error, attempt, delayMs) =>
         this.logger.warn(
           `${this.options.topic} not ready yet (${(error as Error).message}), retry ${attempt} in ${delayMs} ms`,
         ),
     };
-    const offsets = await retryWhileTopicSettles(() => admin.fetchTopicOffsets(this.options.topic), settling);
-    for (const p of offsets) {
-      if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
-    }
-    this.consumer = kafka.consumer({
+  }
+
+  /** A consumer of the whole topic from its beginning, running; `running` once it is. */
+  private async runConsumer(kafka: Kafka): Promise<void> {
+    const consumer = kafka.consumer({
       groupId: this.groupId,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
     });
-    const consumer = this.consumer;
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && this.consumer === consumer) this.replace(kafka, consumer, payload.error);
+    });
     await consumer.connect();
     await retryWhileTopicSettles(
       () => consumer.subscribe({ topic: this.options.topic, fromBeginning: true }),
-      settling,
+      this.settling(),
     );
-    await this.consumer.run({
+    await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.running = true;
     this.notify();
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only after retriable errors; after any other it stays
+   * stopped, and this process would serve a cache that silently stopped moving. So the reader
+   * starts a new consumer (re-reading from the beginning: records are upserts by key) and is not
+   * caught up (readiness fails) until it runs.
+   */
+  private replace(kafka: Kafka, crashed: Consumer, error: Error): void {
+    if (this.stopped.signal.aborted) return;
+    this.logger.error(`${this.options.topic} reader stopped (${error.message}); starting a new consumer`);
+    this.running = false;
+    this.consumer = null;
+    this.startup = (async () => {
+      await crashed.disconnect().catch(() => undefined);
+      for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
+        try {
+          await this.runConsumer(kafka);
+          this.replacements += 1;
+          return;
+        } catch (failure) {
+          const old = this.consumer;
+          this.consumer = null;
+          await old?.disconnect().catch(() => undefined);
+          const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+          this.logger.warn(
+            `${this.options.topic} reader: new consumer failed (${(failure as Error).message}), retry in ${delayMs} ms`,
+          );
+          await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+        }
+      }
+    })();
   }
 
   /** Resolves true once caught up, false after `timeoutMs`. */
@@ -133,6 +190,7 @@ export class CompactedTopicReader {
   }
 
   async stop(): Promise<void> {
+    this.stopped.abort();
     await this.startup?.catch(() => undefined);
     this.running = false;
     await this.consumer?.disconnect();
