@@ -124,10 +124,11 @@ describe('main.ts of every app serves grpc.health.v1', () => {
       const liveness: HealthStatus[] = [];
       health.watch(app, (s) => readiness.push(s));
       health.watch(LIVENESS_SERVICE, (s) => liveness.push(s));
-      await until(() => readiness.length > 0 && liveness.length > 0, 'the current status on Watch', 5_000);
+      // 15 s: another process's event, on a machine the other three apps and the tests share
+      await until(() => readiness.length > 0 && liveness.length > 0, 'the current status on Watch', 15_000);
 
       child.kill('SIGTERM');
-      await until(() => readiness.includes('NOT_SERVING'), 'NOT_SERVING on Watch', 5_000);
+      await until(() => readiness.includes('NOT_SERVING'), 'NOT_SERVING on Watch', 15_000);
       const [code, signal] = await exited;
       expect(readiness).toEqual(['SERVING', 'NOT_SERVING']);
       // liveness never flipped: the kubelet must not restart a pod that is draining

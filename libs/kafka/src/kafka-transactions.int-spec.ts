@@ -116,7 +116,7 @@ describe('transactional read-process-write (KafkaBatchServer transactional mode)
     await eventually(
       () => server.health().failing,
       (failing) => failing.length === 0,
-      5_000,
+      15_000,
     );
 
     const committed = await readAll(infra.kafkaBrokers, output, true, expected.length);

@@ -8,8 +8,9 @@ import { startObservedApp } from './test-support/observed-app.fixture';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
-// ms: the slow route sleeps well past the threshold, the others answer at once
-const SLOW_MS = 40;
+// ms: the slow route sleeps well past the threshold, the others answer at once; high enough that a
+// loaded machine cannot push a "fast" request over it (it would be logged at warn)
+const SLOW_MS = 500;
 
 @Controller()
 class ProbeController {

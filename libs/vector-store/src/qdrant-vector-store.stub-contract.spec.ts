@@ -298,8 +298,9 @@ describe('QdrantVectorStore REST contract (against a local STUB, not a real Qdra
   });
 
   it('retries a request that exceeds the client timeout', async () => {
-    stub.on('POST', `${C}/points/count`, { ...ok({ count: 9 }), delayMs: 300 }, ok({ count: 7 }));
-    expect(await store({ requestTimeoutMs: 100 }).count()).toBe(7);
+    // the retry answers at once: a timeout of 1 s leaves it room on a loaded machine (100 ms did not)
+    stub.on('POST', `${C}/points/count`, { ...ok({ count: 9 }), delayMs: 3_000 }, ok({ count: 7 }));
+    expect(await store({ requestTimeoutMs: 1_000 }).count()).toBe(7);
     expect(stub.requests).toHaveLength(2);
   });
 

@@ -1,14 +1,17 @@
 import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 
-/** No new record for this long after the group join = the (settled) topic has been read, ms. */
-const IDLE_MS = 3_000;
-const JOIN_TIMEOUT_MS = 60_000;
+/** A reader that has not reached the topic's end by then has stopped making progress, ms. */
+const READ_TIMEOUT_MS = 120_000;
 
 /**
  * Reads a whole topic from the beginning with a throwaway group, read_committed (what a
- * downstream consumer sees of the enricher's transactions), until it has been idle for a while.
- * Only for settled topics: nothing may still be produced to it.
+ * downstream consumer sees of the enricher's transactions), up to the end offsets the topic had
+ * when the read began. Only for settled topics: nothing may still be produced to it.
+ *
+ * Done = every partition's position reached its end offset (kafkajs reports each fetched batch's
+ * last offset, transaction markers and aborted records included), not "no record for a while":
+ * a fetch slower than that while on a loaded machine ended the read early and counted records lost.
  */
 export async function readTopic(
   brokers: string[],
@@ -16,14 +19,26 @@ export async function readTopic(
   onMessage: (message: KafkaMessage) => void,
 ): Promise<number> {
   const kafka = new Kafka({ clientId: 'faults-reader', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `faults-reader-${randomUUID()}`, maxBytes: 16 << 20 });
-  let count = 0;
-  let lastAt = Date.now();
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-    lastAt = Date.now();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  // partition -> end offset still to reach (empty partitions are read already)
+  const behind = new Map(
+    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
+  );
+  if (behind.size === 0) return 0;
+  const consumer = kafka.consumer({
+    groupId: `faults-reader-${randomUUID()}`,
+    maxBytes: 16 << 20,
+    // the read ends on offsets, not on an empty fetch: short polls let disconnect() return at once
+    maxWaitTimeInMs: 100,
   });
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = behind.get(payload.partition);
+    if (payload.topic === topic && end !== undefined && BigInt(payload.lastOffset) + 1n >= end)
+      behind.delete(payload.partition);
+  });
+  let count = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -31,14 +46,17 @@ export async function readTopic(
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) onMessage(message);
         count += batch.messages.length;
-        lastAt = Date.now();
         await Promise.resolve();
       },
     });
-    const joinDeadline = Date.now() + JOIN_TIMEOUT_MS;
-    while (!joined || Date.now() - lastAt < IDLE_MS) {
-      if (!joined && Date.now() > joinDeadline) throw new Error(`reader of ${topic} never joined its group`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    const deadline = Date.now() + READ_TIMEOUT_MS;
+    while (behind.size > 0) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `reader of ${topic} did not reach the end of partition(s) ${[...behind.keys()].join(',')} ` +
+            `within ${READ_TIMEOUT_MS} ms (${count} records read)`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
     await consumer.disconnect();

@@ -46,6 +46,9 @@ describe('POST /v1/events against real Kafka', () => {
         API_KEYS: 'ingest:k1,k2;admin:a1;read:r1',
         INGRESS_BODY_LIMIT_BYTES: '65536',
         INGRESS_RATE_LIMIT_MAX: '20',
+        // 20 per hour: no token comes back while the test's 21 requests run, however slow the machine
+        // (the default 60 s window refills one every 3 s)
+        INGRESS_RATE_LIMIT_WINDOW_MS: '3600000',
       }),
     );
     enriched = await TopicCollector.start(

@@ -34,6 +34,9 @@ export type UrgentStreams = ReadonlyMap<string, string | undefined>;
 
 const NO_URGENT: UrgentStreams = new Map();
 
+/** A flush running longer than this is logged (then again every as long), ms. */
+const FLUSH_STALL_WARN_MS = 30_000;
+
 /** What an applied batch tells the feed. */
 export interface AppliedStreams {
   partition: number;
@@ -166,7 +169,16 @@ export class ChangeFeedPublisher {
   }
 
   private runFlush(all: boolean): Promise<void> {
+    // A flush waits on Redis and on the broker's acks: one that never settles would stop the feed
+    // (and the watermarks) while the service looks healthy, so say so in the log.
+    const startedAt = this.clock();
+    const stalled = setInterval(
+      () => this.logger.warn(`change-feed flush still running after ${this.clock() - startedAt} ms`),
+      FLUSH_STALL_WARN_MS,
+    );
+    stalled.unref?.();
     this.flushing = this.flushOnce(all).finally(() => {
+      clearInterval(stalled);
       this.flushing = null;
     });
     return this.flushing;

@@ -9,7 +9,7 @@ import { lastOffsets, produceEvents } from '../test-support/pipeline.helpers';
 async function eventually<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

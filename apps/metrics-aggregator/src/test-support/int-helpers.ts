@@ -45,7 +45,9 @@ export async function readTopic(
   brokers: string[],
   topic: string,
   until: (values: { key: string; value: string | null }[]) => boolean,
-  timeoutMs = 20_000,
+  // a fresh reader group's join plus the service's own catching up (a restarted member may first
+  // wait out a killed one's session): seconds each on a loaded machine
+  timeoutMs = 60_000,
 ): Promise<{ key: string; value: string | null }[]> {
   const consumer = createKafka({ brokers }, 'reader').consumer({
     groupId: uniqueName('reader'),

@@ -69,7 +69,11 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
     EMBEDDING_DIMENSION: String(DIM),
     RATE_LIMIT_MAX: '100000',
     FEED_MAX_PER_SELLER: '1',
-    ERASURE_WAIT_MS: '5000',
+    // Bounds on waits for Kafka round trips (produce -> reader -> applied) far above what they take
+    // (the default minAsOf wait is 250 ms; 5 s is its maximum), so that a loaded machine cannot turn
+    // them into a stale or unreflected answer.
+    ERASURE_WAIT_MS: '20000',
+    FEED_MIN_AS_OF_WAIT_MS: '5000',
   };
   const redis = new Redis(infra.redisUrl, { keyPrefix: prefix });
   const upstream = new UpstreamFixture(infra.kafkaBrokers, topics, redis, DIM);
@@ -256,7 +260,7 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       );
       await until(
         async () => !(await feed('/v1/users/loyal/feed?limit=12')).items.some((i) => i.streamId === 'st7'),
-        5_000,
+        20_000,
       );
       expect((await get('/v1/streams/st7')).body).toMatchObject({ live: false, endReason: 'ended' });
     });
@@ -268,8 +272,21 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       const body = await later;
       expect(body.stale).toBe(false);
       expect(body.asOf).toBeGreaterThanOrEqual(6_000);
-      const stale = await feed(`/v1/users/loyal/feed?minAsOf=${Date.now() + 60_000}`);
-      expect(stale.stale).toBe(true);
+      // the bound itself, on an instance with the default (250 ms) wait
+      const bounded = await bootRecommender({ ...env, FEED_MIN_AS_OF_WAIT_MS: '250' });
+      try {
+        const ask = () =>
+          bounded.inject({
+            method: 'GET',
+            url: `/v1/users/loyal/feed?minAsOf=${Date.now() + 60_000}`,
+            headers: READ,
+          });
+        await until(async () => (await ask()).statusCode === 200);
+        const stale = JSON.parse((await ask()).body) as FeedBody;
+        expect(stale.stale).toBe(true);
+      } finally {
+        await bounded.close();
+      }
     });
   });
 
