@@ -4,14 +4,14 @@
  * ARGV: 1 full key prefix (ioredis keyPrefix + "agg:"), 2 settings JSON (ApplySettings), 3 topic,
  * 4 partition, 5 lastOffset, 6 expectOffset ('' = none), 7 maxEventTime, 8 lifecycle JSON
  * ('' = none), 9 stream tokens, 10 user tokens (MessagePack arrays, state/wire-format.ts). Keys are built here
- * (single Redis, not cluster). Computed numbers are written with %.17g (exact doubles) and %d:
- * Lua's default %.14g would round them; increments arrive as exact decimal strings; the 27 decayed
- * sums are one binary field (struct.pack, state/packed-rates.codec.ts), text of the previous
- * version still read. The in-memory
+ * (single Redis, not cluster). Every number of a stream is in its binary field r (format 2:
+ * struct.pack of 40 doubles, state/packed-stream.codec.ts; formats 1 and 0 of earlier versions are
+ * still read and rewritten); the few computed numbers written elsewhere use %.17g (exact doubles)
+ * and %d: Lua's default %.14g would round them; increments arrive as exact decimal strings. The in-memory
  * twin (in-memory-aggregate-state.repository.ts) mirrors this logic and the shared conformance
  * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
  * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per
- * stream and batch there is one HMGET, one HSET and one variadic ZADD of the viewers, per batch one
+ * stream and batch there is one HMGET (live, r), one HSET (r) and one variadic ZADD of the viewers, per batch one
  * variadic ZADD of the leases; no trending sorted sets and no per-user stream affinities (nothing
  * read them: the recommender ranks from the change feed and the user's sellers/categories/shown).
  */
@@ -31,7 +31,16 @@ if ARGV[8] ~= '' then lifeOps = cjson.decode(ARGV[8]) end
 -- the 27 decayed sums as one binary field: version byte 1 + 27 little-endian doubles (exact, no
 -- decimal text to format or parse); text of the previous version ('%.17g' joined by ',') is still read
 local RATES_PACK = '<' .. string.rep('d', 27)
-local RATES_V = string.char(1)
+-- format 2 of the stream's numbers (state/packed-stream.codec.ts): version byte 2 + 40 doubles,
+-- slots 1-27 the decayed sums, then the hot numbers below: read with HMGET live r, written with
+-- HSET r (no text fields to look up, format or parse per call)
+local STREAM_PACK = '<' .. string.rep('d', 40)
+local STREAM_V = string.char(2)
+local RT, ACT, HB, LAST, CHATS, BIDS, PURCHASES, GIVEAWAYS, UV, VIEWERS, PEAK, VEL, SCORE =
+  28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40
+-- where earlier versions kept those numbers (decimal text), in slot order 28..40
+local LEGACY_FIELDS = {'rt', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
+  'giveaways', 'uniqueViewers', 'viewers', 'peakViewers', 'velocity', 'score'}
 
 local tok, ti = {}, 0
 -- one flat MessagePack array per section, unpacked in C: strings and Lua numbers, no tonumber
@@ -50,6 +59,37 @@ local function sha1uuid(text)
   return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-5' .. string.sub(h, 14, 16) .. '-' ..
     variant .. string.sub(h, 18, 20) .. '-' .. string.sub(h, 21, 32)
 end
+-- the 40 numbers of stream hash s whose field r is raw; second result true when they came from an
+-- earlier version's fields (one more HMGET; the next write deletes them: rolling upgrade)
+local function readPacked(s, raw)
+  if raw and string.byte(raw, 1) == 2 then
+    local m = {struct.unpack(STREAM_PACK, raw, 2)}
+    m[41] = nil -- unpack's next position
+    return m, false
+  end
+  local m
+  if raw and string.byte(raw, 1) == 1 then
+    m = {struct.unpack(RATES_PACK, raw, 2)}
+  else
+    -- format 0: '%.17g' sums joined by ','
+    m = {}
+    local i = 0
+    for v in string.gmatch(raw or '', '[^,]+') do i = i + 1; m[i] = tonumber(v) end
+    for k = i + 1, 27 do m[k] = 0 end
+  end
+  local old = redis.call('HMGET', s, unpack(LEGACY_FIELDS))
+  local legacy = false
+  for k = 1, 13 do
+    if old[k] then legacy = true end
+    m[27 + k] = tonumber(old[k] or '0')
+  end
+  return m, legacy
+end
+local function writePacked(s, m, legacy)
+  redis.call('HSET', s, 'r', STREAM_V .. struct.pack(STREAM_PACK, unpack(m, 1, 40)))
+  if legacy then redis.call('HDEL', s, unpack(LEGACY_FIELDS)) end
+end
+
 local function expireLater(s)
   redis.call('EXPIRE', s, cfg.endedTtlSec)
   redis.call('EXPIRE', s .. ':uv', cfg.endedTtlSec)
@@ -57,10 +97,12 @@ local function expireLater(s)
   redis.call('EXPIRE', s .. ':watching', cfg.endedTtlSec)
 end
 local function endStream(id, s, t, reason)
-  local h = redis.call('HMGET', s, 'live', 'sellerId')
+  local h = redis.call('HMGET', s, 'live', 'sellerId', 'r')
   if h[1] ~= '1' then return end
-  redis.call('HSET', s, 'live', '0', 'endedAt', int(t), 'endReason', reason, 'viewers', '0', 'score', '0',
-    'velocity', '0')
+  redis.call('HSET', s, 'live', '0', 'endedAt', int(t), 'endReason', reason)
+  local m, legacy = readPacked(s, h[3])
+  m[VIEWERS] = 0; m[VEL] = 0; m[SCORE] = 0
+  writePacked(s, m, legacy)
   redis.call('ZREM', P .. 'live', id)
   redis.call('ZREM', leaseKey, id)
   if h[2] then
@@ -88,7 +130,7 @@ local function applyLife(id, s, op)
   elseif op.op == 'end' then
     endStream(id, s, op.t, op.reason)
   elseif op.op == 'expire' then
-    local last = tonumber(redis.call('HGET', s, 'lastActivityAt') or '0')
+    local last = readPacked(s, redis.call('HGET', s, 'r'))[ACT]
     if op.actBefore > last then last = op.actBefore end
     -- a lease renewed after the sweeper decided makes its eventId stale: the stream stays live
     if op.eventId == sha1uuid(id .. ':' .. int(last)) then endStream(id, s, op.t, 'expired') end
@@ -111,9 +153,10 @@ end
 
 -- (userId, t, late)* of users first seen in this batch: SMISMEMBER tells which are new to the set
 -- (one call, not one SADD per user), then one variadic SADD; the new ones add to rates[base + w]
-local function uniques(key, rates, base, T)
+local function uniques(s, suffix, rates, base, T)
   local count = nx()
   if count == 0 then return 0 end
+  local key = s .. suffix
   local users, ts, lates = {}, {}, {}
   for i = 1, count do users[i] = nx(); ts[i] = nx(); lates[i] = nx() end
   local fresh, added = {}, 0
@@ -139,8 +182,6 @@ local pending = {}
 -- lease renewals (activity time, streamId) of the batch's live streams: one variadic ZADD GT at the
 -- end, not one call per stream (only a stream's own lifecycle ops, applied before, touch its lease)
 local leases = {}
-local STREAM_FIELDS = {'live', 'lastActivityAt', 'lastHeartbeatAt', 'lastEventAt', 'chats', 'bids', 'purchases',
-  'giveaways', 'uniqueViewers', 'peakViewers', 'rt', 'r'}
 
 local function applyStream()
   local id = nx()
@@ -150,27 +191,34 @@ local function applyStream()
   local hb, act, last, T = nx(), nx(), nx(), nx()
   local chats, bids, purchases, giveaways = nx(), nx(), nx(), nx()
   if hasLife then for _, op in ipairs(lifeOps[id]) do applyLife(id, s, op) end end
-  local h = redis.call('HMGET', s, unpack(STREAM_FIELDS))
+  local h = redis.call('HMGET', s, 'live', 'r')
   local live = h[1] == '1'
-  local out = {}
-  local function put(field, value) out[#out + 1] = field; out[#out + 1] = value end
+  local m, legacy = readPacked(s, h[2])
+  -- written back (one HSET of r) when a number changed, and always for a live stream (score)
+  local dirty = false
   -- lastActivityAt is the latest non-late activity whatever the state (batch-independent);
   -- only a live stream holds a lease
-  if act > tonumber(h[2] or '0') then put('lastActivityAt', int(act)) end
+  if act > m[ACT] then m[ACT] = act; dirty = true end
   if live and act > 0 then leases[#leases + 1] = act; leases[#leases + 1] = id end
-  if hb > tonumber(h[3] or '0') then put('lastHeartbeatAt', int(hb)) end
-  local lastEventAt = tonumber(h[4] or '0')
-  if last > lastEventAt then lastEventAt = last; put('lastEventAt', int(last)) end
-  if chats > 0 then put('chats', int(tonumber(h[5] or '0') + chats)) end
-  if bids > 0 then put('bids', int(tonumber(h[6] or '0') + bids)) end
-  if purchases > 0 then put('purchases', int(tonumber(h[7] or '0') + purchases)) end
-  if giveaways > 0 then put('giveaways', int(tonumber(h[8] or '0') + giveaways)) end
+  if hb > m[HB] then m[HB] = hb; dirty = true end
+  if last > m[LAST] then m[LAST] = last; dirty = true end
+  local lastEventAt = m[LAST]
+  if chats > 0 then m[CHATS] = m[CHATS] + chats; dirty = true end
+  if bids > 0 then m[BIDS] = m[BIDS] + bids; dirty = true end
+  if purchases > 0 then m[PURCHASES] = m[PURCHASES] + purchases; dirty = true end
+  if giveaways > 0 then m[GIVEAWAYS] = m[GIVEAWAYS] + giveaways; dirty = true end
   for _ = 1, nx() do
     local cur = nx()
     redis.call('HINCRBY', s, 'gmv:' .. cur, nx())
   end
   local rates = {}
-  if nx() == 27 then for i = 1, 27 do rates[i] = nx() end else for i = 1, 27 do rates[i] = 0 end end
+  -- read in place (27 numbers, no nx() call each)
+  if nx() == 27 then
+    for i = 1, 27 do rates[i] = tok[ti + i] end
+    ti = ti + 27
+  else
+    for i = 1, 27 do rates[i] = 0 end
+  end
   local vkey = s .. ':viewers'
   local active, ended = {}, {}
   for _ = 1, nx() do
@@ -188,14 +236,15 @@ local function applyStream()
       if sc and tonumber(sc) <= ended[i + 1] then redis.call('ZREM', vkey, ended[i]) end
     end
   end
-  local newViewers = uniques(s .. ':uv', rates, 18, T)
-  if newViewers > 0 then put('uniqueViewers', int(tonumber(h[9] or '0') + newViewers)) end
-  uniques(s .. ':ub', rates, 6, T)
+  local newViewers = uniques(s, ':uv', rates, 18, T)
+  if newViewers > 0 then m[UV] = m[UV] + newViewers; dirty = true end
+  uniques(s, ':ub', rates, 6, T)
   -- views in offset order; starts are written once per stream and batch (one variadic HSET), a
   -- start ended within the batch never reaches Redis, only ends of earlier starts read it (HGET)
-  local wkey = s .. ':watching'
+  local nWatch, wkey = nx(), nil
+  if nWatch > 0 then wkey = s .. ':watching' end
   local opened, closed = {}, {}
-  for _ = 1, nx() do
+  for _ = 1, nWatch do
     local user, start, t, seller, cat = nx(), nx(), nx(), nx(), nx()
     if start == 1 then
       opened[user] = t; closed[user] = nil
@@ -215,43 +264,36 @@ local function applyStream()
   for user in pairs(closed) do dargs[#dargs + 1] = user end
   for k = 1, #wargs, 2000 do redis.call('HSET', wkey, unpack(wargs, k, math.min(k + 1999, #wargs))) end
   for k = 1, #dargs, 1000 do redis.call('HDEL', wkey, unpack(dargs, k, math.min(k + 999, #dargs))) end
-  local t0 = tonumber(h[11] or '0')
-  local raw = h[12]
-  local merged
-  if raw and string.byte(raw, 1) == 1 then
-    merged = {struct.unpack(RATES_PACK, raw, 2)}
-    merged[28] = nil -- unpack's next position
-  else
-    merged = {}
-    local i = 0
-    for v in string.gmatch(raw or '', '[^,]+') do i = i + 1; merged[i] = tonumber(v) end
-    for k = i + 1, 27 do merged[k] = 0 end
-  end
+  local t0 = m[RT]
   if T > 0 then
+    -- one decay factor per window (3 exp calls, not 27): the same doubles as computed per slot
+    local forward = T >= t0
+    local dt = forward and (T - t0) or (t0 - T)
+    local d = {math.exp(-dt / taus[1]), math.exp(-dt / taus[2]), math.exp(-dt / taus[3])}
     for k = 1, 27 do
-      local tau = taus[((k - 1) % 3) + 1]
-      if T >= t0 then merged[k] = merged[k] * math.exp(-(T - t0) / tau) + rates[k]
-      else merged[k] = merged[k] + rates[k] * math.exp(-(t0 - T) / tau) end
+      local f = d[((k - 1) % 3) + 1]
+      if forward then m[k] = m[k] * f + rates[k]
+      else m[k] = m[k] + rates[k] * f end
     end
-    put('r', RATES_V .. struct.pack(RATES_PACK, unpack(merged)))
-    put('rt', int(math.max(t0, T)))
+    if T > t0 then m[RT] = T end
+    dirty = true
   end
   if not live then
-    if #out > 0 then redis.call('HSET', s, unpack(out)) end
+    if dirty then writePacked(s, m, legacy) end
     expireLater(s)
     return
   end
   redis.call('ZREMRANGEBYSCORE', vkey, '-inf', '(' .. int(lastEventAt - cfg.viewerLeaseMs))
   local viewers = redis.call('ZCARD', vkey)
-  local peak = tonumber(h[10] or '0')
+  local peak = m[PEAK]
   if viewers > peak then peak = viewers end
-  local function perMin(k) return merged[k] * 60000 / taus[((k - 1) % 3) + 1] end
+  local function perMin(k) return m[k] * 60000 / taus[((k - 1) % 3) + 1] end
   local velocity = perMin(22) - perMin(25)
   local score = W.viewers * viewers + W.chats * perMin(2) + W.bids * perMin(5) + W.uniqueBidders * perMin(8) +
     W.purchases * perMin(11) + W.gmv * perMin(14) + W.giveaways * perMin(17) + W.newViewers * perMin(20) +
     W.velocity * velocity
-  put('viewers', int(viewers)); put('peakViewers', int(peak)); put('velocity', num(velocity)); put('score', num(score))
-  redis.call('HSET', s, unpack(out))
+  m[VIEWERS] = viewers; m[PEAK] = peak; m[VEL] = velocity; m[SCORE] = score
+  writePacked(s, m, legacy)
 end
 
 local erased = {}
@@ -306,13 +348,15 @@ local function applyUser()
   local id = nx()
   if nx() == 1 then eraseUser(id) end
   local base = P .. 'u:' .. id .. ':'
-  local counts = base .. 'seller-counts'
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
   local grewShown = false
   local grew = userZset(base, 'recent', true)
   userZset(base, 'sellers', false)
   userZset(base, 'categories', false)
-  for _ = 1, nx() do
+  -- keys are built only when written (most users touch 2-3 of their keys per batch)
+  local nCounts, counts = nx(), nil
+  if nCounts > 0 then counts = base .. 'seller-counts' end
+  for _ = 1, nCounts do
     local sel, c, b, p = nx(), nx(), nx(), nx()
     if c ~= '0' then redis.call('HINCRBY', counts, sel .. ':chats', c) end
     if b ~= '0' then redis.call('HINCRBY', counts, sel .. ':bids', b) end
@@ -337,7 +381,7 @@ local function applyUser()
   -- ZCARD decides, the rest is trimmed together
   if grew and redis.call('ZCARD', base .. 'recent') > cfg.userRecentMax then
     trim(base .. 'recent', cfg.userRecentMax, nil, nil)
-    trim(base .. 'sellers', cfg.userSellersMax, counts,
+    trim(base .. 'sellers', cfg.userSellersMax, base .. 'seller-counts',
       {{'', ':chats'}, {'', ':bids'}, {'', ':purchases'}, {'', ':watchMs'}})
     trim(base .. 'categories', cfg.userCategoriesMax, nil, nil)
   end

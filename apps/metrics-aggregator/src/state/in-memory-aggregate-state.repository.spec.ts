@@ -1,15 +1,24 @@
-import { describeAggregateStateConformance } from './aggregate-state.conformance';
+import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import { ConformanceSubject, describeAggregateStateConformance } from './aggregate-state.conformance';
+import { describeStreamUpgradeConformance } from './aggregate-state.upgrade.conformance';
 import { InMemoryAggregateStateRepository } from './in-memory-aggregate-state.repository';
 import { InMemoryStore } from './in-memory-store';
 
-describeAggregateStateConformance('InMemoryAggregateStateRepository', (settings) => {
+function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
   const store = new InMemoryStore();
   return Promise.resolve({
     repository: new InMemoryAggregateStateRepository(settings, store),
     writeStreamHash: (id, fields) => {
       const h = store.hash(`s:${id}`);
-      for (const [field, value] of Object.entries(fields)) h.set(field, value);
+      // the twin keeps binary values as latin1 strings (one char per byte)
+      for (const [field, value] of Object.entries(fields))
+        h.set(field, typeof value === 'string' ? value : value.toString('latin1'));
       return Promise.resolve();
+    },
+    readStreamLayout: (id) => {
+      const h = store.hashes.get(`s:${id}`);
+      const r = h?.get('r');
+      return Promise.resolve({ fields: [...(h?.keys() ?? [])].sort(), version: r ? r.charCodeAt(0) : null });
     },
     readLegacyUserStreams: (userId) => Promise.resolve(store.zsorted(`u:${userId}:streams`).reverse()),
     writeLegacyUserStreams: (userId, members) => {
@@ -18,4 +27,7 @@ describeAggregateStateConformance('InMemoryAggregateStateRepository', (settings)
     },
     close: () => Promise.resolve(),
   });
-});
+}
+
+describeAggregateStateConformance('InMemoryAggregateStateRepository', subject);
+describeStreamUpgradeConformance('InMemoryAggregateStateRepository', subject);

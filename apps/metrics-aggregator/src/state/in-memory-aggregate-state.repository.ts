@@ -21,10 +21,19 @@ import {
   applySettingsOf,
 } from './aggregate-state.repository';
 import { InMemoryStore } from './in-memory-store';
-import { decodePackedRates, packedRatesString } from './packed-rates.codec';
+import { HOT_FIELDS, PackedStream, decodePackedStream, packedStreamString } from './packed-stream.codec';
 import { decodeStreamHash } from './stream-state.codec';
 
 const num = (h: Map<string, string>, field: string): number => Number(h.get(field) ?? '0');
+
+/** The numbers of a stream hash (format 2, or an earlier version's fields: the script's readPacked). */
+const readPacked = (h: Map<string, string>): PackedStream => decodePackedStream(h.get('r'), (f) => h.get(f));
+
+/** As the script's writePacked: format 2, and an earlier version's fields deleted. */
+function writePacked(h: Map<string, string>, p: PackedStream): void {
+  h.set('r', packedStreamString(p));
+  for (const f of HOT_FIELDS) h.delete(f);
+}
 
 /**
  * The in-memory twin of RedisAggregateStateRepository for the one-process mode: the same key
@@ -175,9 +184,11 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     h.set('live', '0');
     h.set('endedAt', String(t));
     h.set('endReason', reason);
-    h.set('viewers', '0');
-    h.set('score', '0');
-    h.set('velocity', '0');
+    const p = readPacked(h);
+    p.hot.viewers = 0;
+    p.hot.velocity = 0;
+    p.hot.score = 0;
+    writePacked(h, p);
     this.store.zsets.get('live')?.delete(id);
     this.store.zsets.get(`lease:${this.topic}:${this.partition}`)?.delete(id);
     const sellerId = h.get('sellerId');
@@ -219,7 +230,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
         this.endStream(id, s, op.t, op.reason);
         return;
       case 'expire': {
-        const last = Math.max(num(h, 'lastActivityAt'), op.actBefore);
+        const last = Math.max(readPacked(h).hot.lastActivityAt, op.actBefore);
         if (op.eventId === expiredEventId(id, last)) this.endStream(id, s, op.t, 'expired');
         return;
       }
@@ -233,17 +244,30 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     for (const op of d.life) this.applyLife(id, s, op);
     const h = store.hash(s);
     const live = h.get('live') === '1';
+    const p = readPacked(h);
+    const hot = p.hot;
+    // written back when a number changed, and always for a live stream (as the script)
+    let dirty = false;
     // lastActivityAt is the latest non-late activity whatever the state; only live streams hold a lease
-    if (d.act > num(h, 'lastActivityAt')) h.set('lastActivityAt', String(d.act));
-    if (live && d.act > 0) store.zaddGt(`lease:${this.topic}:${this.partition}`, id, d.act);
-    if (d.hb > num(h, 'lastHeartbeatAt')) h.set('lastHeartbeatAt', String(d.hb));
-    let lastEventAt = num(h, 'lastEventAt');
-    if (d.last > lastEventAt) {
-      lastEventAt = d.last;
-      h.set('lastEventAt', String(d.last));
+    if (d.act > hot.lastActivityAt) {
+      hot.lastActivityAt = d.act;
+      dirty = true;
     }
+    if (live && d.act > 0) store.zaddGt(`lease:${this.topic}:${this.partition}`, id, d.act);
+    if (d.hb > hot.lastHeartbeatAt) {
+      hot.lastHeartbeatAt = d.hb;
+      dirty = true;
+    }
+    if (d.last > hot.lastEventAt) {
+      hot.lastEventAt = d.last;
+      dirty = true;
+    }
+    const lastEventAt = hot.lastEventAt;
     for (const field of ['chats', 'bids', 'purchases', 'giveaways'] as const) {
-      if (d[field] > 0) store.hincr(s, field, d[field]);
+      if (d[field] > 0) {
+        hot[field] += d[field];
+        dirty = true;
+      }
     }
     for (const [cur, amount] of Object.entries(d.gmv)) store.hincr(s, `gmv:${cur}`, amount);
     const rates = [...d.rates];
@@ -259,7 +283,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       const uv = store.set(`${s}:uv`);
       if (uv.has(user)) continue;
       uv.add(user);
-      store.hincr(s, 'uniqueViewers', 1);
+      hot.uniqueViewers++;
+      dirty = true;
       if (late === 0) for (let w = 0; w < 3; w++) rates[18 + w] += Math.exp(-(d.T - t) / cfg.taus[w]);
     }
     for (const [user, t, late] of d.bidders) {
@@ -279,8 +304,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       store.hashes.get(wk)?.delete(user);
       this.watched(user, Number(started), t, sellerId, category);
     }
-    const t0 = num(h, 'rt');
-    const merged = decodePackedRates(h.get('r'));
+    const t0 = hot.rt;
+    const merged = p.rates;
     if (d.T > 0) {
       for (let i = 0; i < RATE_SLOTS; i++) {
         const tau = cfg.taus[i % 3];
@@ -289,17 +314,20 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
             ? merged[i] * Math.exp(-(d.T - t0) / tau) + rates[i]
             : merged[i] + rates[i] * Math.exp(-(t0 - d.T) / tau);
       }
-      h.set('r', packedRatesString(merged));
-      h.set('rt', String(Math.max(t0, d.T)));
+      hot.rt = Math.max(t0, d.T);
+      dirty = true;
     }
-    if (!live) return;
+    if (!live) {
+      if (dirty) writePacked(h, p);
+      return;
+    }
     const viewersZ = store.zsets.get(vkey);
     if (viewersZ) {
       for (const [user, score] of viewersZ)
         if (score < lastEventAt - cfg.viewerLeaseMs) viewersZ.delete(user);
     }
     const viewers = viewersZ?.size ?? 0;
-    const peak = Math.max(num(h, 'peakViewers'), viewers);
+    const peak = Math.max(hot.peakViewers, viewers);
     const perMin = (i: number): number => (merged[i] * 60_000) / cfg.taus[i % 3];
     const velocity = perMin(21) - perMin(24);
     const W = cfg.weights;
@@ -313,10 +341,11 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       W.giveaways * perMin(16) +
       W.newViewers * perMin(19) +
       W.velocity * velocity;
-    h.set('viewers', String(viewers));
-    h.set('peakViewers', String(peak));
-    h.set('velocity', String(velocity));
-    h.set('score', String(score));
+    hot.viewers = viewers;
+    hot.peakViewers = peak;
+    hot.velocity = velocity;
+    hot.score = score;
+    writePacked(h, p);
   }
 
   /** Watch time of a view that ended: forward-decayed affinity and exact ms per seller. */

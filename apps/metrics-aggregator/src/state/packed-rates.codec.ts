@@ -1,7 +1,8 @@
 import { RATE_SLOTS } from '../aggregation/decay';
 
 /**
- * The `r` field of a stream hash (docs/key-layout.md): the 27 decayed sums as one binary value,
+ * Format 1 of the `r` field of a stream hash, written by the previous version and still
+ * read (the current format 2 is packed-stream.codec.ts): the 27 decayed sums as one binary value,
  * a version byte then 27 little-endian float64 (what the apply script writes with
  * `struct.pack('<d...')`: exact, no decimal text to format or parse on either side).
  * The previous version wrote them as comma-separated `%.17g` text; a hash it wrote is still read

@@ -1,15 +1,22 @@
 import { testInfra, uniqueName } from '@app/testing';
 import Redis from 'ioredis';
-import { describeAggregateStateConformance } from './aggregate-state.conformance';
+import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import { ConformanceSubject, describeAggregateStateConformance } from './aggregate-state.conformance';
+import { describeStreamUpgradeConformance } from './aggregate-state.upgrade.conformance';
 import { KEY_NAMESPACE, RedisAggregateStateRepository } from './redis-aggregate-state.repository';
 
-describeAggregateStateConformance('RedisAggregateStateRepository', (settings) => {
+function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
   const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${uniqueName('agg-conf')}:` });
   const repository = new RedisAggregateStateRepository(redis, settings);
   return Promise.resolve({
     repository,
     writeStreamHash: async (id, fields) => {
       await redis.hset(`${KEY_NAMESPACE}s:${id}`, fields);
+    },
+    readStreamLayout: async (id) => {
+      const key = `${KEY_NAMESPACE}s:${id}`;
+      const [fields, r] = await Promise.all([redis.hkeys(key), redis.hgetBuffer(key, 'r')]);
+      return { fields: fields.sort(), version: r ? r[0] : null };
     },
     readLegacyUserStreams: async (userId) => {
       const flat = await redis.zrevrange(`${KEY_NAMESPACE}u:${userId}:streams`, 0, -1, 'WITHSCORES');
@@ -26,4 +33,7 @@ describeAggregateStateConformance('RedisAggregateStateRepository', (settings) =>
       await redis.quit();
     },
   });
-});
+}
+
+describeAggregateStateConformance('RedisAggregateStateRepository', subject);
+describeStreamUpgradeConformance('RedisAggregateStateRepository', subject);

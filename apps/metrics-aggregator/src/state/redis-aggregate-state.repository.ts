@@ -110,7 +110,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
 
   async readStreams(ids: string[]): Promise<(StreamState | null)[]> {
     if (ids.length === 0) return [];
-    // Buffer values: the packed rates `r` are binary (state/packed-rates.codec.ts). 'HGETALL' in
+    // Buffer values: the packed numbers `r` are binary (state/packed-stream.codec.ts). 'HGETALL' in
     // capitals: ioredis registers its object-building reply transformer under 'hgetall' (a
     // case-sensitive lookup), which costs ~40% more CPU per hash with Buffer keys than pairing the
     // flat reply here; hashFromReply takes either shape, should a later ioredis apply it anyway.

@@ -1,5 +1,5 @@
 import { StreamState } from './aggregate-state.repository';
-import { decodePackedRates } from './packed-rates.codec';
+import { decodePackedStream } from './packed-stream.codec';
 
 /** A hash as read: strings (the in-memory twin) or Buffers (Redis: `r` is binary). */
 export type RawStreamHash = Record<string, string | Buffer | undefined>;
@@ -21,6 +21,8 @@ export function decodeStreamHash(id: string, hash: RawStreamHash): StreamState |
   }
   if (fields === 0) return null;
   const endReason = text(hash.endReason);
+  // the hot numbers and the 27 sums: one binary field (format 2), or an earlier version's fields
+  const { rates, hot } = decodePackedStream(hash.r, (name) => hash[name]);
   return {
     id,
     live: text(hash.live) === '1',
@@ -31,22 +33,21 @@ export function decodeStreamHash(id: string, hash: RawStreamHash): StreamState |
     startedAt: toNullableNumber(hash.startedAt),
     endedAt: toNullableNumber(hash.endedAt),
     endReason: endReason === 'ended' || endReason === 'removed' || endReason === 'expired' ? endReason : null,
-    lastHeartbeatAt: toNumber(hash.lastHeartbeatAt),
-    lastActivityAt: toNumber(hash.lastActivityAt),
-    lastEventAt: toNumber(hash.lastEventAt),
-    viewers: toNumber(hash.viewers),
-    peakViewers: toNumber(hash.peakViewers),
-    uniqueViewers: toNumber(hash.uniqueViewers),
-    chats: toNumber(hash.chats),
-    bids: toNumber(hash.bids),
-    purchases: toNumber(hash.purchases),
-    giveaways: toNumber(hash.giveaways),
+    lastHeartbeatAt: hot.lastHeartbeatAt,
+    lastActivityAt: hot.lastActivityAt,
+    lastEventAt: hot.lastEventAt,
+    viewers: hot.viewers,
+    peakViewers: hot.peakViewers,
+    uniqueViewers: hot.uniqueViewers,
+    chats: hot.chats,
+    bids: hot.bids,
+    purchases: hot.purchases,
+    giveaways: hot.giveaways,
     gmv,
-    rt: toNumber(hash.rt),
-    // the 27 decayed sums, packed in one field (one HSET field per stream and batch)
-    rates: decodePackedRates(hash.r),
-    velocity: toNumber(hash.velocity),
-    score: toNumber(hash.score),
+    rt: hot.rt,
+    rates,
+    velocity: hot.velocity,
+    score: hot.score,
     partition: toNullableNumber(hash.partition),
   };
 }

@@ -65,10 +65,11 @@ export interface AggregatorCounters {
 }
 
 /**
- * One enriched-topic batch: parse (poison -> dead letters first), fold + apply atomically with
- * the partition offset, then mark the touched streams for the change feed. Follow-state records
- * are produced BEFORE the apply (idempotent per key, re-produced in order on redelivery), so a
- * crash between the two can never lose them; dead letters likewise.
+ * One enriched-topic batch, chunk by chunk (at most applyMaxEvents each): parse (poison -> dead
+ * letters first), fold + apply atomically with the partition offset, then mark the touched streams
+ * for the change feed. A chunk's follow-state records are produced BEFORE its apply (idempotent per
+ * key, re-produced in order on redelivery), so a crash between the two can never lose them; dead
+ * letters likewise.
  */
 export class EnrichedBatchHandler {
   private readonly logger = new Logger(EnrichedBatchHandler.name);
@@ -97,10 +98,31 @@ export class EnrichedBatchHandler {
   async handle(batch: KafkaBatch): Promise<void> {
     // normally done at the join already (then a Map lookup); a failure fails the batch (retried)
     if (batch.topic === this.options.topics.enriched) await this.recovery.ensure(batch.partition);
+    // as few calls as the bound allows, of equal size (3,000 events: 2 x 1,500, not 2,048 + 952).
+    // Each chunk is parsed just before its fold, not the whole batch first: the partitions'
+    // batches are handled concurrently, and a partition parsing its ~20,000 events in one go
+    // blocked the event loop while Redis ran out of queued script calls; chunk by chunk, one
+    // partition's parse and fold overlap the others' calls.
+    const messages = batch.messages;
+    const max = Math.max(1, this.options.applyMaxEvents ?? APPLY_MAX_EVENTS);
+    const chunk = Math.ceil(messages.length / Math.ceil(messages.length / max));
+    for (let start = 0; start < messages.length; start += chunk) {
+      await this.handleChunk(
+        batch,
+        messages.length <= chunk ? messages : messages.slice(start, start + chunk),
+      );
+    }
+  }
+
+  /**
+   * Parses one chunk (poison -> dead letters, produced before the chunk is applied, as are its
+   * follow-state records), then folds and applies it atomically with the partition offset.
+   */
+  private async handleChunk(batch: KafkaBatch, messages: KafkaBatch['messages']): Promise<void> {
     const events: OffsetEvent[] = [];
     const deadLetters: OutboundMessage[] = [];
     const traced: TracedEvent[] = [];
-    for (const message of batch.messages) {
+    for (const message of messages) {
       try {
         const event = parseEnrichedEvent(message.value);
         events.push({ offset: message.offset, event });
@@ -125,18 +147,12 @@ export class EnrichedBatchHandler {
     }
     if (deadLetters.length > 0) await sendChunked(this.producer, this.options.topics.deadLetter, deadLetters);
     await this.produceFollowState(events);
-    // The offset guard needs the batch's last offset even when its tail was poison.
-    const last = batch.messages[batch.messages.length - 1];
+    // The offset guard needs the chunk's last offset even when its tail was poison.
+    const last = messages[messages.length - 1];
     if (events.length === 0 || events[events.length - 1].offset !== last.offset) {
       events.push({ offset: last.offset, event: null });
     }
-    // as few calls as the bound allows, of equal size (3,000 events: 2 x 1,500, not 2,048 + 952)
-    const max = Math.max(1, this.options.applyMaxEvents ?? APPLY_MAX_EVENTS);
-    const chunk = Math.ceil(events.length / Math.ceil(events.length / max));
-    for (let start = 0; start < events.length; start += chunk) {
-      const part = events.length <= chunk ? events : events.slice(start, start + chunk);
-      await this.applyChunk(batch, part, traced.length === 0 ? traced : tracedIn(traced, part));
-    }
+    await this.applyChunk(batch, events, traced);
   }
 
   /** Folds and applies one chunk of the batch (offset order), then marks its streams for the change feed. */
@@ -221,10 +237,4 @@ export class EnrichedBatchHandler {
     }
     if (records.length > 0) await sendChunked(this.producer, this.options.topics.stateFollows, records);
   }
-}
-
-/** The sampled events that fall in this chunk (sampled events are rare: a Set only then). */
-function tracedIn(traced: TracedEvent[], events: OffsetEvent[]): TracedEvent[] {
-  const offsets = new Set(events.map((e) => e.offset));
-  return traced.filter((t) => offsets.has(t.offset));
 }
