@@ -8,13 +8,16 @@ import { AggregateStateRepository, StreamState } from './aggregate-state.reposit
 
 export interface ConformanceSubject {
   repository: AggregateStateRepository;
-  /** Writes `<P>s:<id>` fields as they are (a hash left by an earlier version, rolling upgrade). */
+  /** Writes `<P>s:<id>` fields as they are (a hash left by an earlier version: upgrade). */
   writeStreamHash(id: string, fields: Record<string, string | Buffer>): Promise<void>;
   /** The field names of `<P>s:<id>`, sorted, and the first byte of its `r` (format version). */
   readStreamLayout(id: string): Promise<{ fields: string[]; version: number | null }>;
   /** `<P>u:<id>:streams` (left by a version before 2026-11-27) as [member, score], highest first. */
   readLegacyUserStreams(userId: string): Promise<[string, number][]>;
   writeLegacyUserStreams(userId: string, members: [string, number][]): Promise<void>;
+  /** Sets / reads `<P>agg:format`, the state format the apply script gates on (null: none). */
+  writeStateFormat(format: number): Promise<void>;
+  readStateFormat(): Promise<number | null>;
   close(): Promise<void>;
 }
 

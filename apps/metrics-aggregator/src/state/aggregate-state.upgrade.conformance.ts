@@ -9,6 +9,7 @@ import { AggregateStateRepository, StreamState, applySettingsOf } from './aggreg
 import { ConformanceSubject } from './aggregate-state.conformance';
 import { encodePackedRates } from './packed-rates.codec';
 import { HOT_FIELDS, PACKED_STREAM_VERSION } from './packed-stream.codec';
+import { AGGREGATE_STATE_FORMAT, NewerStateFormatError } from './state-format';
 
 const T0 = Date.UTC(2026, 10, 26, 12);
 const TOPIC = 'enriched';
@@ -71,9 +72,9 @@ const OLD_STATE = {
 };
 
 /**
- * Rolling upgrade of the stream hash (docs/key-layout.md, field `r`): a hash the previous version
+ * Upgrade of the stream hash (docs/key-layout.md, field `r`): a hash the previous version
  * wrote is read exactly, and the first batch touching it rewrites it in format 2 (the numbers in
- * `r`, their text fields deleted). Run by both repositories' specs beside the main conformance.
+ * `r`, their text fields deleted), and the format gate that lets later layout changes roll. Run by both repositories' specs beside the main conformance.
  */
 export function describeStreamUpgradeConformance(
   name: string,
@@ -194,6 +195,23 @@ export function describeStreamUpgradeConformance(
         score: 0,
       });
       await expectFormat2();
+    });
+
+    it('records its state format and refuses, before any write, state of a newer format', async () => {
+      await apply([f.started('old', T0, 'seller-1', 'watches', 'en')]);
+      expect(await subject.readStateFormat()).toBe(AGGREGATE_STATE_FORMAT);
+      const before = await read();
+
+      await subject.writeStateFormat(AGGREGATE_STATE_FORMAT + 1);
+      const refused = apply([
+        f.event('chat.message', T0 + 1_000, { userId: 'u1', streamId: 'old' }),
+        f.started('new', T0 + 1_000, 'seller-2', 'watches', 'en'),
+      ]);
+      await expect(refused).rejects.toBeInstanceOf(NewerStateFormatError);
+      expect(await read()).toEqual(before);
+      expect((await repo.readStreams(['new']))[0]).toBeNull();
+      expect(await repo.readProgress(TOPIC, 0)).toMatchObject({ offset: '0' });
+      expect(await subject.readStateFormat()).toBe(AGGREGATE_STATE_FORMAT + 1);
     });
   });
 }

@@ -15,8 +15,15 @@
  * variadic ZADD of the leases; no trending sorted sets and no per-user stream affinities (nothing
  * read them: the recommender ranks from the change feed and the user's sellers/categories/shown).
  */
+import { AGGREGATE_STATE_FORMAT } from './state-format';
+
 export const APPLY_BATCH_LUA = `
 local P = ARGV[1]
+-- the format gate (state-format.ts): refuse, before any write, state a newer version wrote
+local FORMAT = ${AGGREGATE_STATE_FORMAT}
+local format = tonumber(redis.call('GET', P .. 'format') or '0')
+if format > FORMAT then return {'newer-format', tostring(format)} end
+if format < FORMAT then redis.call('SET', P .. 'format', FORMAT) end
 local cfg = cjson.decode(ARGV[2])
 local topic, partition, lastOffset, expectOffset = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local okey = P .. 'offset:' .. topic .. ':' .. partition
@@ -60,7 +67,7 @@ local function sha1uuid(text)
     variant .. string.sub(h, 18, 20) .. '-' .. string.sub(h, 21, 32)
 end
 -- the 40 numbers of stream hash s whose field r is raw; second result true when they came from an
--- earlier version's fields (one more HMGET; the next write deletes them: rolling upgrade)
+-- earlier version's fields (one more HMGET; the next write deletes them: upgrade)
 local function readPacked(s, raw)
   if raw and string.byte(raw, 1) == 2 then
     local m = {struct.unpack(STREAM_PACK, raw, 2)}

@@ -20,6 +20,14 @@ function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
       const r = h?.get('r');
       return Promise.resolve({ fields: [...(h?.keys() ?? [])].sort(), version: r ? r.charCodeAt(0) : null });
     },
+    writeStateFormat: (format) => {
+      store.strings.set('format', String(format));
+      return Promise.resolve();
+    },
+    readStateFormat: () => {
+      const format = store.strings.get('format');
+      return Promise.resolve(format === undefined ? null : Number(format));
+    },
     readLegacyUserStreams: (userId) => Promise.resolve(store.zsorted(`u:${userId}:streams`).reverse()),
     writeLegacyUserStreams: (userId, members) => {
       for (const [member, score] of members) store.zincr(`u:${userId}:streams`, member, score);

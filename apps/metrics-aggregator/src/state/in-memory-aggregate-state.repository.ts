@@ -21,6 +21,7 @@ import {
   applySettingsOf,
 } from './aggregate-state.repository';
 import { InMemoryStore } from './in-memory-store';
+import { AGGREGATE_STATE_FORMAT, NewerStateFormatError } from './state-format';
 import { HOT_FIELDS, PackedStream, decodePackedStream, packedStreamString } from './packed-stream.codec';
 import { decodeStreamHash } from './stream-state.codec';
 
@@ -63,6 +64,9 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   applyBatch(u: BatchUpdate): Promise<ApplyOutcome> {
+    const format = Number(this.store.strings.get('format') ?? '0');
+    if (format > AGGREGATE_STATE_FORMAT) return Promise.reject(new NewerStateFormatError(format));
+    if (format < AGGREGATE_STATE_FORMAT) this.store.strings.set('format', String(AGGREGATE_STATE_FORMAT));
     const okey = `offset:${u.topic}:${u.partition}`;
     const prog = this.store.hashes.get(okey);
     const stored = prog?.get('offset');

@@ -3,6 +3,7 @@
  * score, ties by member). No expiry: the one-process mode keeps ended streams until restart.
  */
 export class InMemoryStore {
+  readonly strings = new Map<string, string>();
   readonly hashes = new Map<string, Map<string, string>>();
   readonly zsets = new Map<string, Map<string, number>>();
   readonly sets = new Map<string, Set<string>>();
@@ -70,12 +71,13 @@ export class InMemoryStore {
   }
 
   del(key: string): void {
+    this.strings.delete(key);
     this.hashes.delete(key);
     this.zsets.delete(key);
     this.sets.delete(key);
   }
 
   keys(): string[] {
-    return [...this.hashes.keys(), ...this.zsets.keys(), ...this.sets.keys()];
+    return [...this.strings.keys(), ...this.hashes.keys(), ...this.zsets.keys(), ...this.sets.keys()];
   }
 }

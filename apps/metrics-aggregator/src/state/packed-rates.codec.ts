@@ -6,7 +6,7 @@ import { RATE_SLOTS } from '../aggregation/decay';
  * a version byte then 27 little-endian float64 (what the apply script writes with
  * `struct.pack('<d...')`: exact, no decimal text to format or parse on either side).
  * The previous version wrote them as comma-separated `%.17g` text; a hash it wrote is still read
- * (rolling upgrade): text starts with a digit or '-', never with the version byte, and the script
+ * (upgrade): text starts with a digit or '-', never with the version byte, and the script
  * rewrites the field in binary the next time a batch touches the stream.
  */
 export const PACKED_RATES_VERSION = 1;

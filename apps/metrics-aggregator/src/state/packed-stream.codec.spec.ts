@@ -4,6 +4,7 @@ import {
   HOT_FIELDS,
   HotNumbers,
   PACKED_STREAM_BYTES,
+  PACKED_STREAM_VERSION,
   PackedStream,
   decodePackedStream,
   encodePackedStream,
@@ -57,5 +58,12 @@ describe('packed stream codec (format 2)', () => {
   it('refuses a truncated format-2 value', () => {
     const buf = encodePackedStream({ rates, hot });
     expect(() => decodePackedStream(buf.subarray(0, 300), none)).toThrow('300 bytes');
+  });
+
+  it('refuses a format newer than it reads instead of reading it as an older one', () => {
+    const newer = Buffer.from(encodePackedStream({ rates, hot }));
+    newer[0] = PACKED_STREAM_VERSION + 1;
+    expect(() => decodePackedStream(newer, none)).toThrow('format 3, newer than this aggregator reads');
+    expect(() => decodePackedStream('-0.5,1', none)).not.toThrow();
   });
 });

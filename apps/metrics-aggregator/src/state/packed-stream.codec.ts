@@ -10,7 +10,7 @@ import { decodePackedRates } from './packed-rates.codec';
  * hashtable, not a listpack, so each field is a dict lookup), and formats no `%.17g`/`%d`.
  * All these numbers are integers below 2^53 (times in epoch ms, counts) or doubles: exact.
  *
- * Earlier versions (rolling upgrade) kept these numbers as decimal text fields beside `r`
+ * Earlier versions (read during the upgrade, a Recreate rollout) kept these numbers as decimal text fields beside `r`
  * (format 1: binary rates; before that, `%.17g` text rates): such a hash is read from its text
  * fields, and the first batch touching the stream rewrites it in format 2 and deletes them.
  */
@@ -68,6 +68,11 @@ export function isPackedStream(r: Value): boolean {
  * the twin's latin1 string), else from an earlier version's fields (`field(name)`; absent = 0).
  */
 export function decodePackedStream(r: Value, field: (name: HotField) => Value): PackedStream {
+  const version = firstByte(r);
+  // a version byte above ours (text formats start with a digit or '-'): a newer aggregator wrote
+  // it (the format gate, state-format.ts); reading it as an older format would publish zeros
+  if (version !== undefined && version > PACKED_STREAM_VERSION && version < 0x20)
+    throw new Error(`stream hash in format ${version}, newer than this aggregator reads`);
   if (isPackedStream(r)) {
     const buf = typeof r === 'string' ? Buffer.from(r, 'latin1') : (r as Buffer);
     if (buf.length !== PACKED_STREAM_BYTES) throw new Error(`packed stream of ${buf.length} bytes`);

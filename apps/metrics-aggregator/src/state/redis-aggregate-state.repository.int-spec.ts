@@ -18,6 +18,13 @@ function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
       const [fields, r] = await Promise.all([redis.hkeys(key), redis.hgetBuffer(key, 'r')]);
       return { fields: fields.sort(), version: r ? r[0] : null };
     },
+    writeStateFormat: async (format) => {
+      await redis.set(`${KEY_NAMESPACE}format`, String(format));
+    },
+    readStateFormat: async () => {
+      const format = await redis.get(`${KEY_NAMESPACE}format`);
+      return format === null ? null : Number(format);
+    },
     readLegacyUserStreams: async (userId) => {
       const flat = await redis.zrevrange(`${KEY_NAMESPACE}u:${userId}:streams`, 0, -1, 'WITHSCORES');
       const pairs: [string, number][] = [];

@@ -1,6 +1,7 @@
 import type { Redis, Result } from 'ioredis';
 import { AggregatorSettings } from '../aggregation/aggregator.settings';
 import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/batch-update';
+import { NewerStateFormatError } from './state-format';
 import {
   AggregateStateRepository,
   LeaseHolder,
@@ -93,6 +94,8 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
       wire.users,
     );
     switch (reply[0]) {
+      case 'newer-format':
+        throw new NewerStateFormatError(Number(reply[1]));
       case 'duplicate':
         return { status: 'duplicate' };
       case 'conflict':
