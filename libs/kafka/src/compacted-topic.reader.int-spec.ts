@@ -104,6 +104,28 @@ describe('CompactedTopicReader against the real broker', () => {
     expect([...new Set(applied.map((r) => r.key))].sort()).toEqual(['a', 'b', 'c', 'd']);
     for (const record of applied) expect(record.value?.toString()).toBe(record.key);
   });
+
+  it('stops at once while it waits for a topic that does not exist yet (SIGTERM during start)', async () => {
+    const topic = uniqueName('compacted-missing');
+    const reader = new CompactedTopicReader(
+      {
+        kafka: { brokers: infra.kafkaBrokers, clientId: topic },
+        topic,
+        groupIdPrefix: topic,
+        startupRetryMs: 120_000,
+      },
+      () => undefined,
+    );
+    const starting = reader.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a few retries in
+    const stopAt = Date.now();
+    await reader.stop();
+    // without the stop signal, stop() waited out the start's retries (startupRetryMs, 120 s); it
+    // still waits for the request in flight, which kafkajs itself retries for up to ~9 s
+    expect(Date.now() - stopAt).toBeLessThan(30_000);
+    await expect(starting).rejects.toThrow();
+    expect(reader.caughtUp).toBe(false);
+  });
 });
 
 /** Polls `ok` every 50 ms until it holds (true) or `timeoutMs` passes (false). */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
 import { ChunkedApplier, DEFAULT_CHUNKED_APPLIER_OPTIONS } from './chunked.applier';
-import { retryWhileTopicSettles } from './fresh-topic.retry';
+import { FreshTopicRetryOptions, retryWhileTopicSettles } from './fresh-topic.retry';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 
 export interface CompactedRecord {
@@ -107,13 +107,13 @@ export class CompactedTopicReader {
     await this.runConsumer(kafka);
   }
 
-  private settling(): {
-    timeoutMs: number;
-    onRetry: (error: unknown, attempt: number, delayMs: number) => void;
-  } {
+  private settling(): FreshTopicRetryOptions {
     return {
       timeoutMs: this.options.startupRetryMs ?? 30_000,
-      onRetry: (error, attempt, delayMs) =>
+      // a stop (SIGTERM) must not wait out the retries of a topic that does not exist yet (it
+      // still waits for the request in flight: kafkajs retries that one itself, ~9 s at most)
+      signal: this.stopped.signal,
+      onRetry: (error: unknown, attempt: number, delayMs: number) =>
         this.logger.warn(
           `${this.options.topic} not ready yet (${(error as Error).message}), retry ${attempt} in ${delayMs} ms`,
         ),

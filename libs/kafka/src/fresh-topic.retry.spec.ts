@@ -63,4 +63,20 @@ describe('retryWhileTopicSettles', () => {
     await expect(retryWhileTopicSettles(() => Promise.reject(unknown), options(5_000))).rejects.toBe(unknown);
     expect(clock).toBeGreaterThanOrEqual(5_000);
   });
+
+  it('stops retrying at once when its signal aborts, with the last error', async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const retrying = retryWhileTopicSettles(
+      () => {
+        calls++;
+        if (calls === 2) stop.abort();
+        return Promise.reject(kafkaError('UNKNOWN_TOPIC_OR_PARTITION'));
+      },
+      { ...options(60_000), signal: stop.signal },
+    );
+    await expect(retrying).rejects.toThrow('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(calls).toBe(2);
+    expect(clock).toBeLessThan(1_000);
+  });
 });

@@ -32,6 +32,8 @@ export interface FreshTopicRetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Stops the retries at once (the last error is rethrown): e.g. the owner is shutting down. */
+  signal?: AbortSignal;
 }
 
 /** Runs `fn` again, with backoff (100 ms doubling to 2 s), while it fails with a fresh-topic error. */
@@ -40,16 +42,31 @@ export async function retryWhileTopicSettles<T>(
   options: FreshTopicRetryOptions,
 ): Promise<T> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { signal } = options;
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, signal));
   const deadline = now() + options.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      if (!isFreshTopicError(error) || now() >= deadline) throw error;
+      if (!isFreshTopicError(error) || now() >= deadline || signal?.aborted) throw error;
       const delayMs = retryDelayMs(attempt, { initialMs: 100, multiplier: 2, maxMs: 2_000 });
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs);
+      if (signal?.aborted) throw error;
     }
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
