@@ -7,6 +7,11 @@ import { GrpcHealthClient, HealthStatus, LIVENESS_SERVICE } from '@app/health';
 import { freshPipelineTopics, testInfra, uniqueName } from '@app/testing';
 
 const ROOT = join(__dirname, '..');
+/**
+ * Boot of an app's main.ts until SERVING, ms: compiled on the fly (@swc-node/register), four at once
+ * on two cores: ~12 s at load 5-6, more at the loads of 18-20 earlier sessions ran tests at.
+ */
+const BOOT_MS = 90_000;
 const APPS = ['event-enricher', 'metrics-aggregator', 'embedding-writer', 'recommender-api'];
 
 function freePort(): Promise<number> {
@@ -64,6 +69,11 @@ async function start(
       KAFKA_BROKERS: infra.kafkaBrokers.join(','),
       REDIS_URL: infra.redisUrl,
       REDIS_KEY_PREFIX: `${uniqueName(app)}:`,
+      // not the default group and transactional ids, which every run on the same broker would share
+      ENRICHER_GROUP_ID: uniqueName('grpc-enricher'),
+      ENRICHER_TRANSACTIONAL_ID_PREFIX: uniqueName('grpc-enricher'),
+      AGGREGATOR_GROUP_ID: uniqueName('grpc-aggregator'),
+      EMBEDDING_GROUP_ID: uniqueName('grpc-writer'),
       ...topics,
       ...extraEnv,
     },
@@ -97,13 +107,13 @@ describe('main.ts of every app serves grpc.health.v1', () => {
       APPS.map(async (app) => {
         const { health, output } = running.get(app) as Running;
         try {
-          await until(async () => (await health.check(app, 500)) === 'SERVING', `${app} SERVING`, 40_000);
+          await until(async () => (await health.check(app, 500)) === 'SERVING', `${app} SERVING`, BOOT_MS);
         } catch (error) {
           throw new Error(`${String(error)}\n--- ${app} output ---\n${output()}`);
         }
       }),
     );
-  });
+  }, BOOT_MS + 30_000);
 
   afterAll(() => {
     for (const { child, health } of running.values()) {
@@ -178,11 +188,11 @@ describe('recommender-api with HTTP_WORKERS=2', () => {
     await until(
       async () => (await running.health.check('recommender-api', 500)) === 'SERVING',
       'SERVING',
-      40_000,
+      BOOT_MS,
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n--- output ---\n${running.output()}`);
     });
-  });
+  }, BOOT_MS + 30_000);
 
   afterAll(() => {
     running.health.close();

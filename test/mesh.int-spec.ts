@@ -157,6 +157,7 @@ describe('the mesh: four service processes on real Kafka and Redis', () => {
         REDIS_KEY_PREFIX: `${uniqueName('mesh')}:`,
         LOG_LEVEL: 'warn',
         ENRICHER_GROUP_ID: groups.enricher,
+        ENRICHER_TRANSACTIONAL_ID_PREFIX: uniqueName('mesh-enricher-tx'),
         AGGREGATOR_GROUP_ID: groups.aggregator,
         EMBEDDING_GROUP_ID: groups.writer,
       },

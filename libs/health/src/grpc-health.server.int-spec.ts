@@ -43,8 +43,11 @@ class RedisOutageProxy {
   }
 }
 
-/** Resolves once `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
-async function until(predicate: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+/**
+ * Resolves once `predicate` holds, polling every 20 ms; rejects after `timeoutMs` (20 s: the
+ * recovery waits for ioredis' reconnect backoff, up to 2 s a try, on a machine others load too).
+ */
+async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

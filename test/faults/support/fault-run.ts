@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth';
 import { SettleResult, waitUntilSettled } from './pipeline.check';
 import { REPO_ROOT } from './private-infra.fixture';
-import { DeadLetter, enrichedEventIds, readDeadLetters } from './topic.reader';
+import { DeadLetter, enrichedEventIds, readDeadLetters, waitUntilConsumed } from './topic.reader';
 import { TrafficDriver } from './traffic.driver';
 
 export const API_KEYS = {
@@ -169,6 +169,11 @@ export class FaultRun {
       `settled in ${settle.settleMs} ms (${settle.mismatches.length} streams differ); reading topics`,
     );
     const brokers = this.options.kafkaBrokers;
+    // the topics are read up to their ends as of now: first every produced event must have been
+    // handled (settled totals say nothing of a poison message after a partition's last valid event)
+    const enricherGroup = this.env.ENRICHER_GROUP_ID;
+    if (!(await waitUntilConsumed(brokers, enricherGroup, this.env.TOPIC_RAW, 60_000)))
+      this.note('the enricher had not committed to the end of the raw topic after 60 s; reading anyway');
     const deadLetters = await readDeadLetters(brokers, this.env.TOPIC_DEAD_LETTER);
     const enriched = await enrichedEventIds(brokers, this.env.TOPIC_ENRICHED);
     const poisonIds = new Set(this.driver.poisonSent.map((p) => p.eventId));

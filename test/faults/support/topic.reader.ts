@@ -64,6 +64,37 @@ export async function readTopic(
   return count;
 }
 
+/**
+ * Resolves true once `groupId` has committed every partition of `topic` up to the end it has now
+ * (a transactional consumer commits with its outputs: they are all in their topics then), false
+ * after `timeoutMs`.
+ */
+export async function waitUntilConsumed(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'faults-reader', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map(committed.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+      if (
+        ends.every((e) => BigInt(e.high) <= BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))
+      )
+        return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface DeadLetter {
   reason: string;
   value: string;
