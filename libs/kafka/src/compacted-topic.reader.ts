@@ -87,12 +87,18 @@ export class CompactedTopicReader {
     return [...this.targets.keys()].sort((a, b) => a - b);
   }
 
+  /** Rejects when the start fails (e.g. no broker); it can then be called again. */
   start(): Promise<void> {
-    this.startup ??= this.connect();
+    this.startup ??= this.connect().catch(async (error: unknown) => {
+      this.startup = null;
+      await this.release().catch(() => undefined);
+      throw error;
+    });
     return this.startup;
   }
 
   private async connect(): Promise<void> {
+    this.targets.clear();
     const kafka = this.createClient(this.options.kafka, this.options.groupIdPrefix);
     this.admin = kafka.admin();
     await this.admin.connect();
@@ -192,6 +198,11 @@ export class CompactedTopicReader {
   async stop(): Promise<void> {
     this.stopped.abort();
     await this.startup?.catch(() => undefined);
+    await this.release();
+  }
+
+  /** Disconnects the consumer and the admin (deleting the throwaway group). */
+  private async release(): Promise<void> {
     this.running = false;
     await this.consumer?.disconnect();
     this.consumer = null;

@@ -1,7 +1,11 @@
 import { callbackCheck, ReadinessRegistry } from '@app/health';
 import { StreamReplica } from '@app/vector-store';
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CompactedTopicReader } from '@app/kafka';
+import { CompactedTopicReader, retryDelayMs } from '@app/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Between attempts to start a change-feed reader, ms (with jitter). */
+const START_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000 };
 
 export class NotCaughtUpError extends Error {
   override readonly name = 'NotCaughtUpError';
@@ -14,6 +18,7 @@ export class NotCaughtUpError extends Error {
  */
 export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeedsLifecycle.name);
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly readers: Record<string, CompactedTopicReader>,
@@ -49,14 +54,32 @@ export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicati
       () => r.start(),
     ]);
     if (this.replica) starts.push(['stream-replica', () => this.replica!.start()]);
-    for (const [name, start] of starts) {
-      start().catch((error: unknown) =>
-        this.logger.error(`${name} failed to start: ${(error as Error).message}`),
-      );
+    for (const [name, start] of starts) void this.startWithRetries(name, start);
+  }
+
+  /**
+   * A reader that cannot start (the broker down at boot) is retried with backoff until shutdown:
+   * readiness only keeps traffic away, nothing would restart the pod, so one failed start would
+   * leave it unready for good.
+   */
+  private async startWithRetries(name: string, start: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
+      try {
+        await start();
+        return;
+      } catch (error) {
+        if (this.stopped.signal.aborted) return;
+        const delayMs = retryDelayMs(attempt, START_BACKOFF);
+        this.logger.error(
+          `${name} failed to start (${(error as Error).message}); retry ${attempt} in ${delayMs} ms`,
+        );
+        await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped.abort();
     await Promise.allSettled([...Object.values(this.readers).map((r) => r.stop()), this.replica?.stop()]);
   }
 }
