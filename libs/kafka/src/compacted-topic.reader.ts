@@ -6,6 +6,10 @@ import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observ
 import { ChunkedApplier, DEFAULT_CHUNKED_APPLIER_OPTIONS } from './chunked.applier';
 import { FreshTopicRetryOptions, retryWhileTopicSettles } from './fresh-topic.retry';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
+import { retryDelayMs } from './retry.backoff';
+
+/** Between attempts to replace a consumer kafkajs gave up on, ms (with jitter). */
+const REPLACE_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000 };
 
 export interface CompactedRecord {
   key: string;
@@ -102,15 +106,20 @@ export class CompactedTopicReader {
     const kafka = this.createClient(this.options.kafka, this.options.groupIdPrefix);
     this.admin = kafka.admin();
     await this.admin.connect();
-    const admin = this.admin;
+    await this.loadTargets(this.admin);
+    await this.runConsumer(kafka);
+  }
+
+  /** Caught up = every partition read up to the end it has now (readiness). */
+  private async loadTargets(admin: Admin): Promise<void> {
     const offsets = await retryWhileTopicSettles(
       () => admin.fetchTopicOffsets(this.options.topic),
       this.settling(),
     );
+    this.targets.clear();
     for (const p of offsets) {
       if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
     }
-    await this.runConsumer(kafka);
   }
 
   private settling(): FreshTopicRetryOptions {
@@ -155,7 +164,7 @@ export class CompactedTopicReader {
    * kafkajs restarts a crashed consumer only after retriable errors; after any other it stays
    * stopped, and this process would serve a cache that silently stopped moving. So the reader
    * starts a new consumer (re-reading from the beginning: records are upserts by key) and is not
-   * caught up (readiness fails) until it runs.
+   * caught up (readiness fails) until it has read to the topic's current end again.
    */
   private replace(kafka: Kafka, crashed: Consumer, error: Error): void {
     if (this.stopped.signal.aborted) return;
@@ -166,6 +175,7 @@ export class CompactedTopicReader {
       await crashed.disconnect().catch(() => undefined);
       for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
         try {
+          if (this.admin) await this.loadTargets(this.admin);
           await this.runConsumer(kafka);
           this.replacements += 1;
           return;
@@ -173,7 +183,7 @@ export class CompactedTopicReader {
           const old = this.consumer;
           this.consumer = null;
           await old?.disconnect().catch(() => undefined);
-          const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+          const delayMs = retryDelayMs(attempt, REPLACE_BACKOFF);
           this.logger.warn(
             `${this.options.topic} reader: new consumer failed (${(failure as Error).message}), retry in ${delayMs} ms`,
           );
