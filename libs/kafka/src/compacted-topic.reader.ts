@@ -8,6 +8,9 @@ import { FreshTopicRetryOptions, retryWhileTopicSettles } from './fresh-topic.re
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
 import { retryDelayMs } from './retry.backoff';
 
+/** kafkajs' retries of one admin request of the reader (~1 s at most). */
+const ADMIN_RETRY = { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 };
+
 /** Between attempts to replace a consumer kafkajs gave up on, ms (with jitter). */
 const REPLACE_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000 };
 
@@ -104,7 +107,10 @@ export class CompactedTopicReader {
   private async connect(): Promise<void> {
     this.targets.clear();
     const kafka = this.createClient(this.options.kafka, this.options.groupIdPrefix);
-    this.admin = kafka.admin();
+    // Few retries inside kafkajs: the start's own loop retries a topic that is not there yet (and
+    // a stop ends it), and a failed start is retried by the owner; kafkajs' default (5 retries, up
+    // to ~9 s) made a stop during start wait that long for the request in flight.
+    this.admin = kafka.admin({ retry: ADMIN_RETRY });
     await this.admin.connect();
     await this.loadTargets(this.admin);
     await this.runConsumer(kafka);
