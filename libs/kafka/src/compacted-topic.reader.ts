@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { childTraceContext, parseTraceparent, traceLogFields } from '@app/observability';
 import { ChunkedApplier, DEFAULT_CHUNKED_APPLIER_OPTIONS } from './chunked.applier';
 import { FreshTopicRetryOptions, retryWhileTopicSettles } from './fresh-topic.retry';
 import { KafkaConnectionOptions, createKafka } from './kafka-connection.options';
-import { retryDelayMs } from './retry.backoff';
+import { retryUntilStopped } from './retry.backoff';
 
 /** kafkajs' retries of one admin request of the reader (~1 s at most). */
 const ADMIN_RETRY = { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 };
@@ -179,23 +178,25 @@ export class CompactedTopicReader {
     this.consumer = null;
     this.startup = (async () => {
       await crashed.disconnect().catch(() => undefined);
-      for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
-        try {
+      const replaced = await retryUntilStopped(
+        async () => {
           if (this.admin) await this.loadTargets(this.admin);
           await this.runConsumer(kafka);
-          this.replacements += 1;
-          return;
-        } catch (failure) {
-          const old = this.consumer;
-          this.consumer = null;
-          await old?.disconnect().catch(() => undefined);
-          const delayMs = retryDelayMs(attempt, REPLACE_BACKOFF);
-          this.logger.warn(
-            `${this.options.topic} reader: new consumer failed (${(failure as Error).message}), retry in ${delayMs} ms`,
-          );
-          await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-        }
-      }
+        },
+        {
+          backoff: REPLACE_BACKOFF,
+          signal: this.stopped.signal,
+          onFailure: async (failure, _attempt, delayMs) => {
+            const old = this.consumer;
+            this.consumer = null;
+            await old?.disconnect().catch(() => undefined);
+            this.logger.warn(
+              `${this.options.topic} reader: new consumer failed (${(failure as Error).message}), retry in ${delayMs} ms`,
+            );
+          },
+        },
+      );
+      if (replaced) this.replacements += 1;
     })();
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { retryDelayMs } from './retry.backoff';
 
 /**
@@ -43,7 +44,7 @@ export async function retryWhileTopicSettles<T>(
 ): Promise<T> {
   const now = options.now ?? Date.now;
   const { signal } = options;
-  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, signal));
+  const sleep = options.sleep ?? ((ms: number) => wait(ms, undefined, { signal }).catch(() => undefined));
   const deadline = now() + options.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -56,17 +57,4 @@ export async function retryWhileTopicSettles<T>(
       if (signal?.aborted) throw error;
     }
   }
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

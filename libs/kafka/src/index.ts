@@ -9,7 +9,7 @@ export * from './kafka-connection.options';
 export { LingerBatcher, ProducerBufferFullError, ProducerClosedError } from './linger.batcher';
 export type { LingerBatcherOptions } from './linger.batcher';
 export type { TransactionalOptions, TransactionOutcome } from './partition.transactions';
-export { retryDelayMs } from './retry.backoff';
+export { retryDelayMs, retryUntilStopped } from './retry.backoff';
 export * from './topic-bootstrap.admin';
 export * from './in-process/in-process.bus';
 export * from './in-process/in-process.producer';

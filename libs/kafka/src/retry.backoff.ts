@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RetryBackoffOptions } from './batch.types';
 
 /**
@@ -13,4 +14,32 @@ export function retryDelayMs(
   const base = Math.min(options.maxMs, options.initialMs * Math.pow(options.multiplier, exponent));
   const jitter = 0.8 + 0.4 * random();
   return Math.round(Math.min(options.maxMs, base * jitter));
+}
+
+/**
+ * Runs `attempt` until it resolves, waiting `retryDelayMs` between failures (`onFailure` logs and
+ * cleans up), or until `signal` aborts, which also cuts a wait short. Resolves true once an attempt
+ * succeeded, false when stopped first.
+ */
+export async function retryUntilStopped(
+  attempt: () => Promise<void>,
+  options: {
+    backoff: RetryBackoffOptions;
+    signal: AbortSignal;
+    onFailure: (error: unknown, attempt: number, delayMs: number) => void | Promise<void>;
+  },
+): Promise<boolean> {
+  const { backoff, signal, onFailure } = options;
+  for (let n = 1; !signal.aborted; n++) {
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      if (signal.aborted) break;
+      const delayMs = retryDelayMs(n, backoff);
+      await onFailure(error, n, delayMs);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+  return false;
 }

@@ -1,8 +1,7 @@
 import { callbackCheck, ReadinessRegistry } from '@app/health';
 import { StreamReplica } from '@app/vector-store';
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CompactedTopicReader, retryDelayMs } from '@app/kafka';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { CompactedTopicReader, retryUntilStopped } from '@app/kafka';
 
 /** Between attempts to start a change-feed reader, ms (with jitter). */
 const START_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000 };
@@ -63,19 +62,14 @@ export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicati
    * leave it unready for good.
    */
   private async startWithRetries(name: string, start: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; !this.stopped.signal.aborted; attempt++) {
-      try {
-        await start();
-        return;
-      } catch (error) {
-        if (this.stopped.signal.aborted) return;
-        const delayMs = retryDelayMs(attempt, START_BACKOFF);
+    await retryUntilStopped(start, {
+      backoff: START_BACKOFF,
+      signal: this.stopped.signal,
+      onFailure: (error, attempt, delayMs) =>
         this.logger.error(
           `${name} failed to start (${(error as Error).message}); retry ${attempt} in ${delayMs} ms`,
-        );
-        await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-      }
-    }
+        ),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
