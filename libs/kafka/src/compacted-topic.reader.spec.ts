@@ -8,9 +8,10 @@ import { CompactedRecord, CompactedTopicReader } from './compacted-topic.reader'
  * the reader's reaction is checked. The reader against a real broker: compacted-topic.reader.int-spec.ts.
  */
 class FakeConsumer extends EventEmitter {
-  readonly events = { CRASH: 'consumer.crash' } as const;
+  readonly events = { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' } as const;
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | null = null;
   disconnected = false;
+  readonly seeks: { partition: number; offset: string }[] = [];
   constructor(private readonly failRun: boolean) {
     super();
   }
@@ -25,6 +26,12 @@ class FakeConsumer extends EventEmitter {
     this.disconnected = true;
     return Promise.resolve();
   };
+  seek = ({ partition, offset }: { partition: number; offset: string }): void => {
+    this.seeks.push({ partition, offset });
+  };
+  join(): void {
+    this.emit(this.events.GROUP_JOIN, { payload: { memberAssignment: { t: [0] } } });
+  }
   crash(restart: boolean): void {
     const payload = { error: new Error('Not authorized'), groupId: 'g', restart };
     this.emit(this.events.CRASH, { payload });
@@ -32,7 +39,7 @@ class FakeConsumer extends EventEmitter {
   deliver(offset: string, key: string, value: string): Promise<void> {
     const message = { key: Buffer.from(key), value: Buffer.from(value), offset, timestamp: '0' };
     return this.eachBatch!({
-      batch: { topic: 't', partition: 0, messages: [message] },
+      batch: { topic: 't', partition: 0, highWatermark: String(Number(offset) + 1), messages: [message] },
     } as unknown as EachBatchPayload);
   }
 }
@@ -66,7 +73,7 @@ async function until(condition: () => boolean): Promise<void> {
 describe('CompactedTopicReader when kafkajs gives up on its consumer', () => {
   const options = { kafka: { brokers: ['fake:9092'] }, topic: 't', groupIdPrefix: 'reader' };
 
-  it('starts a new consumer, which reads the topic again, and is not caught up until it runs', async () => {
+  it('starts a new consumer, which goes on from where the last one was, caught up once it runs', async () => {
     const { kafka, consumers } = fakeKafka(0);
     const applied: CompactedRecord[] = [];
     const reader = new CompactedTopicReader(
@@ -85,11 +92,31 @@ describe('CompactedTopicReader when kafkajs gives up on its consumer', () => {
     await until(() => consumers.length === 2 && consumers[1].eachBatch !== null);
     expect(consumers[0].disconnected).toBe(true);
     expect(reader.replacements).toBe(1);
-    await consumers[1].deliver('0', 'a', '2');
+    consumers[1].join();
+    expect(consumers[1].seeks).toEqual([{ partition: 0, offset: '1' }]);
+    expect(reader.caughtUp).toBe(true); // nothing was written after offset 0
+    // a fetch from before the seek: skipped, not applied again
+    await consumers[1].deliver('0', 'a', '1');
+    await consumers[1].deliver('1', 'a', '2');
     expect(applied.map((r) => r.value?.toString())).toEqual(['1', '2']);
-    expect(reader.caughtUp).toBe(true);
     await reader.stop();
     expect(consumers[1].disconnected).toBe(true);
+  });
+
+  it('reads a partition again from its start when the topic was recreated (it ends before the position)', async () => {
+    const { kafka, consumers } = fakeKafka(0);
+    const applied: string[] = [];
+    const reader = new CompactedTopicReader(
+      options,
+      (records) => void applied.push(...records.map((r) => r.value!.toString())),
+      () => kafka,
+    );
+    await reader.start();
+    for (const offset of ['0', '1', '2']) await consumers[0].deliver(offset, 'a', `old-${offset}`);
+    await consumers[0].deliver('0', 'a', 'new-0'); // high watermark 1, before the position 3
+    await consumers[0].deliver('1', 'a', 'new-1');
+    expect(applied).toEqual(['old-0', 'old-1', 'old-2', 'new-0', 'new-1']);
+    await reader.stop();
   });
 
   it('retries a replacement that fails, and a stop ends the retries at once', async () => {

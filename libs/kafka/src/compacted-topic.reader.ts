@@ -56,6 +56,8 @@ export class CompactedTopicReader {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private readonly targets = new Map<number, number>();
+  /** Next offset to apply, per partition: where a restarted or new consumer goes on from. */
+  private readonly positions = new Map<number, number>();
   private running = false;
   /** The connect/subscribe/run in flight, so a stop during start waits for it and then undoes it. */
   private startup: Promise<void> | null = null;
@@ -123,7 +125,11 @@ export class CompactedTopicReader {
     );
     this.targets.clear();
     for (const p of offsets) {
-      if (Number(p.high) > Number(p.low)) this.targets.set(p.partition, Number(p.high));
+      const high = Number(p.high);
+      const position = this.positions.get(p.partition) ?? 0;
+      // a position past the end: the topic was recreated, and the partition is read again
+      const from = position > high ? Number(p.low) : Math.max(Number(p.low), position);
+      if (high > from) this.targets.set(p.partition, high);
     }
   }
 
@@ -151,6 +157,10 @@ export class CompactedTopicReader {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart && this.consumer === consumer) this.replace(kafka, consumer, payload.error);
     });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (this.consumer === consumer)
+        this.resume(consumer, payload.memberAssignment[this.options.topic] ?? []);
+    });
     await consumer.connect();
     await retryWhileTopicSettles(
       () => consumer.subscribe({ topic: this.options.topic, fromBeginning: true }),
@@ -168,8 +178,8 @@ export class CompactedTopicReader {
   /**
    * kafkajs restarts a crashed consumer only after retriable errors; after any other it stays
    * stopped, and this process would serve a cache that silently stopped moving. So the reader
-   * starts a new consumer (re-reading from the beginning: records are upserts by key) and is not
-   * caught up (readiness fails) until it has read to the topic's current end again.
+   * starts a new consumer (going on from the positions, see `resume`) and is not caught up
+   * (readiness fails) until it runs and has read to the topic's current end.
    */
   private replace(kafka: Kafka, crashed: Consumer, error: Error): void {
     if (this.stopped.signal.aborted) return;
@@ -198,6 +208,21 @@ export class CompactedTopicReader {
       );
       if (replaced) this.replacements += 1;
     })();
+  }
+
+  /**
+   * Nothing is committed, so a consumer that joins (kafkajs restarts its consumer after connection
+   * errors, e.g. a broker restart, and `replace` starts a new one) would start at the beginning of
+   * the topic and apply every older record again: the cache would go back in time (an ended
+   * stream live again) until the replay reached the end. It goes on from the positions instead;
+   * `onBatch` skips what a fetch already in flight returns from before them.
+   */
+  private resume(consumer: Consumer, partitions: number[]): void {
+    for (const partition of partitions) {
+      const offset = this.positions.get(partition);
+      if (offset !== undefined)
+        consumer.seek({ topic: this.options.topic, partition, offset: String(offset) });
+    }
   }
 
   /** Resolves true once caught up, false after `timeoutMs`. */
@@ -236,16 +261,16 @@ export class CompactedTopicReader {
    * operator can follow an event from the ingress to the reader's cache. Untraced records cost a
    * header lookup.
    */
-  private logTraced(batch: EachBatchPayload['batch']): void {
-    for (const m of batch.messages) {
+  private logTraced(topic: string, partition: number, messages: EachBatchPayload['batch']['messages']): void {
+    for (const m of messages) {
       const header = m.headers?.traceparent;
       if (header === undefined) continue;
       const parent = parseTraceparent(Array.isArray(header) ? String(header[0]) : String(header));
       if (!parent || (parent.flags & 1) === 0) continue;
       this.logger.log({
         msg: 'change-feed record applied',
-        topic: batch.topic,
-        partition: batch.partition,
+        topic,
+        partition,
         offset: m.offset,
         key: m.key?.toString('utf8'),
         ...traceLogFields(childTraceContext(parent)),
@@ -255,8 +280,9 @@ export class CompactedTopicReader {
   }
 
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
+    const messages = this.unapplied(batch);
     const records: CompactedRecord[] = [];
-    for (const m of batch.messages) {
+    for (const m of messages) {
       if (!m.key) continue;
       records.push({ key: m.key.toString('utf8'), value: m.value, timestamp: Number(m.timestamp) });
     }
@@ -266,13 +292,31 @@ export class CompactedTopicReader {
       // a bad record must not stop the cache: it is counted/skipped by `apply`; this is a bug guard
       this.logger.error(`applying ${this.options.topic} records failed: ${(error as Error).message}`);
     }
-    this.logTraced(batch);
+    this.logTraced(batch.topic, batch.partition, messages);
     const last = batch.messages.at(-1);
+    if (!last) return;
+    const next = Number(last.offset) + 1;
+    if (next > (this.positions.get(batch.partition) ?? 0)) this.positions.set(batch.partition, next);
     const target = this.targets.get(batch.partition);
-    if (last && target !== undefined && Number(last.offset) + 1 >= target) {
+    if (target !== undefined && next >= target) {
       this.targets.delete(batch.partition);
       this.notify();
     }
+  }
+
+  /** The batch's messages from the partition's position on (all of them when the topic was recreated). */
+  private unapplied(batch: EachBatchPayload['batch']): EachBatchPayload['batch']['messages'] {
+    const position = this.positions.get(batch.partition);
+    if (position === undefined) return batch.messages;
+    if (Number(batch.highWatermark) < position) {
+      this.logger.warn(
+        `${batch.topic}[${batch.partition}] ends at ${batch.highWatermark}, before the ${position} already read: the topic was recreated; reading it again`,
+      );
+      this.positions.delete(batch.partition);
+      return batch.messages;
+    }
+    const first = batch.messages.findIndex((m) => Number(m.offset) >= position);
+    return first === 0 ? batch.messages : first < 0 ? [] : batch.messages.slice(first);
   }
 
   private notify(): void {
