@@ -1,6 +1,6 @@
 import { APP_CONFIG } from '@app/config';
 import { ReadinessRegistry, ShutdownState, createFastifyService, kafkaConsumerCheck } from '@app/health';
-import { KafkaBatchServer, retryDelayMs } from '@app/kafka';
+import { KafkaBatchServer, retryUntilStopped } from '@app/kafka';
 import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PipelineMetrics } from '@app/observability';
@@ -50,6 +50,9 @@ export async function createEventEnricherApp(
   return { app, consumer };
 }
 
+/** Between attempts of the topic bootstrap while Kafka is unreachable, ms (with jitter). */
+const TOPIC_BOOTSTRAP_BACKOFF = { initialMs: 500, maxMs: 10_000, multiplier: 2 };
+
 /**
  * Serves HTTP first (health and metrics answer, readiness says "consumer not joined"), then creates
  * the topics if missing (retried with backoff while Kafka is unreachable: an outage must not crash
@@ -64,18 +67,18 @@ export async function startEventEnricherApp(
   const config = app.get<EnricherFeatureConfig>(APP_CONFIG);
   const shutdown = app.get(ShutdownState);
   const logger = new NestLogger('EventEnricher');
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureEnricherTopics(config);
-      break;
-    } catch (error) {
-      if (shutdown.shuttingDown) return;
-      const delayMs = retryDelayMs(attempt, { initialMs: 500, maxMs: 10_000, multiplier: 2 });
+  // a shutdown during the bootstrap's backoff ends it at once, not after the wait
+  const stopped = new AbortController();
+  const unsubscribe = shutdown.onBegin(() => stopped.abort());
+  const created = await retryUntilStopped(() => ensureEnricherTopics(config), {
+    backoff: TOPIC_BOOTSTRAP_BACKOFF,
+    signal: stopped.signal,
+    onFailure: (error, attempt, delayMs) =>
       logger.warn(
         `topic bootstrap failed (attempt ${attempt}), retrying in ${delayMs} ms: ${(error as Error).message}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+      ),
+  });
+  unsubscribe();
+  if (!created) return;
   await app.startAllMicroservices();
 }
