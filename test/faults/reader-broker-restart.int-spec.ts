@@ -1,5 +1,6 @@
 import { BatchingProducer, CompactedRecord, CompactedTopicReader, ensureTopics } from '@app/kafka';
 import { uniqueName } from '@app/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { PrivateInfra } from './support/private-infra.fixture';
 
 const KEYS = 50;
@@ -75,5 +76,37 @@ describe('CompactedTopicReader across a broker restart (own broker, SIGKILL)', (
     expect(wentBack).toEqual([]);
     expect(applied).toHaveLength(4 * KEYS);
     expect(reader.caughtUp).toBe(true);
+  }, 240_000);
+
+  // patches/kafkajs+2.2.4.patch: a consumer kafkajs restarts after the broker came back joins as
+  // the member it was (its LeaveGroup could not get through), so the coordinator does not wait
+  // out that member's 30 s session before the group may fetch again.
+  it('a consumer kafkajs restarted rejoins its group as the same member', async () => {
+    const topic = uniqueName('rejoin');
+    await ensureTopics({ brokers: infra!.kafkaBrokers }, [{ name: topic, partitions: 2 }]);
+    const kafka = new Kafka({ brokers: infra!.kafkaBrokers, clientId: 'rejoin', logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: uniqueName('rejoin'), maxWaitTimeInMs: 100 });
+    const joins: { memberId: string; at: number }[] = [];
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      joins.push({ memberId: payload.memberId, at: Date.now() }),
+    );
+    const crashes: boolean[] = [];
+    consumer.on(consumer.events.CRASH, ({ payload }) => crashes.push(payload.restart));
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachBatch: () => Promise.resolve() });
+      await until(() => joins.length === 1, 30_000, 'the first join');
+
+      await infra!.killKafka();
+      await until(() => crashes.length > 0, 60_000, 'kafkajs to give up on the connection');
+      await infra!.startKafka();
+      await until(() => joins.length === 2, 60_000, 'the rejoin');
+
+      expect(crashes.every((restart) => restart)).toBe(true);
+      expect(joins[1].memberId).toBe(joins[0].memberId);
+    } finally {
+      await consumer.disconnect();
+    }
   }, 240_000);
 });

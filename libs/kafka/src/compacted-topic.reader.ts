@@ -10,6 +10,13 @@ import { retryUntilStopped } from './retry.backoff';
 /** kafkajs' retries of one admin request of the reader (~1 s at most). */
 const ADMIN_RETRY = { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 };
 
+/**
+ * kafkajs' retries of the consumer's requests. After the last one it restarts the consumer after
+ * the last backoff: with its default (5 retries from 300 ms, doubling) that is ~10 s of waiting
+ * after a broker outage, with the cache standing still; capped at 2 s here.
+ */
+const CONSUMER_RETRY = { retries: 8, initialRetryTime: 300, maxRetryTime: 2_000 };
+
 /** Between attempts to replace a consumer kafkajs gave up on, ms (with jitter). */
 const REPLACE_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000 };
 
@@ -152,6 +159,7 @@ export class CompactedTopicReader {
       groupId: this.groupId,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
+      retry: CONSUMER_RETRY,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -218,11 +226,15 @@ export class CompactedTopicReader {
    * `onBatch` skips what a fetch already in flight returns from before them.
    */
   private resume(consumer: Consumer, partitions: number[]): void {
+    const resumed: string[] = [];
     for (const partition of partitions) {
       const offset = this.positions.get(partition);
-      if (offset !== undefined)
-        consumer.seek({ topic: this.options.topic, partition, offset: String(offset) });
+      if (offset === undefined) continue;
+      consumer.seek({ topic: this.options.topic, partition, offset: String(offset) });
+      resumed.push(`${partition}@${offset}`);
     }
+    if (resumed.length > 0)
+      this.logger.log(`${this.options.topic} consumer joined again, resuming at ${resumed.join(' ')}`);
   }
 
   /** Resolves true once caught up, false after `timeoutMs`. */
