@@ -1,5 +1,5 @@
 import { Mesh, MeshService, ServiceProcess } from '@app/mesh';
-import { createWriteStream, mkdirSync, WriteStream, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { GroundTruth } from './ground-truth';
@@ -71,6 +71,8 @@ export interface FaultFigures {
  */
 export class FaultRun {
   private readonly startedAt = Date.now();
+  /** A check found something lost, counted twice or differing: the log is kept (see stop). */
+  private wrong = false;
   readonly env: Record<string, string>;
   readonly driver: TrafficDriver;
   private constructor(
@@ -175,7 +177,13 @@ export class FaultRun {
     if (!(await waitUntilConsumed(brokers, enricherGroup, this.env.TOPIC_RAW, 60_000)))
       this.note('the enricher had not committed to the end of the raw topic after 60 s; reading anyway');
     const deadLetters = await readDeadLetters(brokers, this.env.TOPIC_DEAD_LETTER);
-    const enriched = await enrichedEventIds(brokers, this.env.TOPIC_ENRICHED);
+    const { counts: enriched, duplicates } = await enrichedEventIds(brokers, this.env.TOPIC_ENRICHED);
+    if (duplicates.size > 0) {
+      const shown = [...duplicates].slice(0, 20).map(([id, copies]) => `${id}: ${copies.join(' | ')}`);
+      this.note(
+        `${duplicates.size} eventIds more than once in the enriched topic, e.g.\n  ${shown.join('\n  ')}`,
+      );
+    }
     const poisonIds = new Set(this.driver.poisonSent.map((p) => p.eventId));
     let counted = 0;
     let countedTwice = 0;
@@ -204,6 +212,7 @@ export class FaultRun {
       settleMs: settle.settleMs,
     };
     this.note(`checked: ${JSON.stringify(figures)}`);
+    this.wrong ||= figures.lost + figures.countedTwice + figures.streamMismatches + poisonCounted > 0;
     return { figures, settle, deadLetters };
   }
 
@@ -213,6 +222,11 @@ export class FaultRun {
     await this.driver.close();
     await this.mesh.stop(10_000);
     await new Promise((resolve) => this.log.end(resolve));
+    // the next run of the scenario overwrites its log: a wrong result's log is kept beside it
+    if (this.wrong) {
+      const path = String(this.log.path);
+      copyFileSync(path, path.replace(/\.log$/, `-wrong-${new Date().toISOString()}.log`));
+    }
   }
 }
 
@@ -234,7 +248,8 @@ function pipelineEnv(
 ): Record<string, string> {
   const topic = (role: string): string => `${unique}.${role}`;
   return {
-    LOG_LEVEL: 'warn',
+    // FAULTS_LOG_LEVEL=info keeps kafkajs' group joins and assignments in the scenario's log
+    LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn',
     API_KEYS: [
       `ingest:${[API_KEYS.ingest, API_KEYS.abuser, ...KEY_POOL].join(',')}`,
       `read:${[API_KEYS.read, API_KEYS.abuser, ...KEY_POOL].join(',')}`,

@@ -16,7 +16,7 @@ const READ_TIMEOUT_MS = 120_000;
 export async function readTopic(
   brokers: string[],
   topic: string,
-  onMessage: (message: KafkaMessage) => void,
+  onMessage: (message: KafkaMessage, partition: number) => void,
 ): Promise<number> {
   const kafka = new Kafka({ clientId: 'faults-reader', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -44,7 +44,7 @@ export async function readTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) onMessage(message);
+        for (const message of batch.messages) onMessage(message, batch.partition);
         count += batch.messages.length;
         await Promise.resolve();
       },
@@ -112,9 +112,18 @@ export async function readDeadLetters(brokers: string[], topic: string): Promise
 }
 
 /** How often each eventId occurs in the enriched topic (a record without one counts under ""). */
-export async function enrichedEventIds(brokers: string[], topic: string): Promise<Map<string, number>> {
+export interface EnrichedCopies {
+  /** eventId -> how many times it is in the topic (read_committed). */
+  counts: Map<string, number>;
+  /** For eventIds there more than once: where each copy is (`p<partition>@<offset> <CreateTime ISO>`). */
+  duplicates: Map<string, string[]>;
+}
+
+export async function enrichedEventIds(brokers: string[], topic: string): Promise<EnrichedCopies> {
   const counts = new Map<string, number>();
-  await readTopic(brokers, topic, (message) => {
+  const firstCopy = new Map<string, string>();
+  const duplicates = new Map<string, string[]>();
+  await readTopic(brokers, topic, (message, partition) => {
     let id = '';
     try {
       const parsed = JSON.parse(message.value?.toString('utf8') ?? '') as { eventId?: unknown };
@@ -122,7 +131,12 @@ export async function enrichedEventIds(brokers: string[], topic: string): Promis
     } catch {
       id = '';
     }
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    const n = (counts.get(id) ?? 0) + 1;
+    counts.set(id, n);
+    // where the copies are (a diagnosis of a count-twice failure starts there)
+    const where = `p${partition}@${message.offset} ${new Date(Number(message.timestamp)).toISOString()}`;
+    if (n === 1) firstCopy.set(id, where);
+    else duplicates.set(id, [...(duplicates.get(id) ?? [firstCopy.get(id)!]), where]);
   });
-  return counts;
+  return { counts, duplicates };
 }
