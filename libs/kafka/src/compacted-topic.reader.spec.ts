@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { CompactedRecord, CompactedTopicReader } from './compacted-topic.reader';
 
 /**
@@ -12,7 +12,10 @@ class FakeConsumer extends EventEmitter {
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | null = null;
   disconnected = false;
   readonly seeks: { partition: number; offset: string }[] = [];
-  constructor(private readonly failRun: boolean) {
+  constructor(
+    private readonly failRun: boolean,
+    readonly config: ConsumerConfig,
+  ) {
     super();
   }
   connect = (): Promise<void> => Promise.resolve();
@@ -55,9 +58,9 @@ function fakeKafka(failRuns: number): { kafka: Kafka; consumers: FakeConsumer[] 
   };
   const kafka = {
     admin: () => admin,
-    consumer: () => {
+    consumer: (config: ConsumerConfig) => {
       // the first consumer always runs; then `failRuns` replacements fail before one runs
-      const consumer = new FakeConsumer(consumers.length > 0 && failures-- > 0);
+      const consumer = new FakeConsumer(consumers.length > 0 && failures-- > 0, config);
       consumers.push(consumer);
       return consumer as unknown as Consumer;
     },
@@ -117,6 +120,24 @@ describe('CompactedTopicReader when kafkajs gives up on its consumer', () => {
     await consumers[0].deliver('1', 'a', 'new-1');
     expect(applied).toEqual(['old-0', 'old-1', 'old-2', 'new-0', 'new-1']);
     await reader.stop();
+  });
+
+  it('lets kafkajs restart its consumer until stopped, and disconnects one that joins after the stop', async () => {
+    const { kafka, consumers } = fakeKafka(0);
+    const reader = new CompactedTopicReader(
+      options,
+      () => undefined,
+      () => kafka,
+    );
+    await reader.start();
+    const restartOnFailure = consumers[0].config.retry!.restartOnFailure!;
+    await expect(restartOnFailure(new Error('connection refused'))).resolves.toBe(true);
+    await reader.stop();
+    // a crash kafkajs handles while stop() disconnects: no restart after it
+    await expect(restartOnFailure(new Error('connection refused'))).resolves.toBe(false);
+    consumers[0].disconnected = false;
+    consumers[0].join(); // a restart already under way joined after the stop
+    expect(consumers[0].disconnected).toBe(true);
   });
 
   it('retries a replacement that fails, and a stop ends the retries at once', async () => {

@@ -159,14 +159,20 @@ export class CompactedTopicReader {
       groupId: this.groupId,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
       allowAutoTopicCreation: false,
-      retry: CONSUMER_RETRY,
+      retry: {
+        ...CONSUMER_RETRY,
+        // a crash handled while stop() disconnects must not schedule a restart after it
+        restartOnFailure: () => Promise.resolve(!this.stopped.signal.aborted),
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart && this.consumer === consumer) this.replace(kafka, consumer, payload.error);
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      if (this.consumer === consumer)
+      // a restart kafkajs had begun before stop() joined after it: nothing else would end it
+      if (this.stopped.signal.aborted) void consumer.disconnect().catch(() => undefined);
+      else if (this.consumer === consumer)
         this.resume(consumer, payload.memberAssignment[this.options.topic] ?? []);
     });
     await consumer.connect();
