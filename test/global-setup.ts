@@ -16,16 +16,25 @@ declare global {
   var __NOWCAST_TEST_INFRA__: StartedInfra | undefined;
 }
 
+/** Ports handed out here: the OS may offer the same port again once its probe closed. */
+const handedOut = new Set<number>();
+
+/** A free port not handed out before (the broker's listener and controller ports once collided). */
 async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+  for (;;) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        const picked = typeof address === 'object' && address ? address.port : 0;
+        server.close(() => resolvePort(picked));
+      });
     });
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 async function script(name: string, args: string[]): Promise<void> {

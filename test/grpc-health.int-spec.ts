@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ClientRequest, get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { GrpcHealthClient, HealthStatus, LIVENESS_SERVICE } from '@app/health';
+import { freePort } from '@app/mesh';
 import { freshPipelineTopics, testInfra, uniqueName } from '@app/testing';
 
 const ROOT = join(__dirname, '..');
@@ -13,17 +13,6 @@ const ROOT = join(__dirname, '..');
  */
 const BOOT_MS = 90_000;
 const APPS = ['event-enricher', 'metrics-aggregator', 'embedding-writer', 'recommender-api'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Resolves once `probe` resolves truthy, retrying every 100 ms; rejects after `timeoutMs`. */
 async function until(
