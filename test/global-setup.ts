@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+// jest loads the global setup without the @app/* module name mapping ('Cannot find module'), and
+// ports.ts imports nothing but node:net
+// eslint-disable-next-line no-restricted-imports
+import { freePort } from '../libs/mesh/src/ports';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '..');
@@ -14,27 +17,6 @@ export interface StartedInfra {
 
 declare global {
   var __NOWCAST_TEST_INFRA__: StartedInfra | undefined;
-}
-
-/** Ports handed out here: the OS may offer the same port again once its probe closed. */
-const handedOut = new Set<number>();
-
-/** A free port not handed out before (the broker's listener and controller ports once collided). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolvePort, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        const picked = typeof address === 'object' && address ? address.port : 0;
-        server.close(() => resolvePort(picked));
-      });
-    });
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
 }
 
 async function script(name: string, args: string[]): Promise<void> {

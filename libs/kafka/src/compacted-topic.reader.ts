@@ -153,7 +153,7 @@ export class CompactedTopicReader {
     };
   }
 
-  /** A consumer of the whole topic from its beginning, running; `running` once it is. */
+  /** A consumer of the whole topic from its beginning (or the positions: `resume`); `running` once it runs. */
   private async runConsumer(kafka: Kafka): Promise<void> {
     const consumer = kafka.consumer({
       groupId: this.groupId,

@@ -1,4 +1,4 @@
-import { freePort } from './mesh';
+import { freePort } from './ports';
 import { checkInfra } from './infra-check';
 
 describe('checkInfra', () => {

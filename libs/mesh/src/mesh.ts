@@ -1,6 +1,5 @@
 import { loadConfig, pipelineTopicSpecs, topicsEnv } from '@app/config';
 import { ensureTopics } from '@app/kafka';
-import { createServer } from 'node:net';
 import {
   DEFAULT_PORTS,
   ExitStatus,
@@ -9,6 +8,7 @@ import {
   MeshService,
   ServiceProcess,
 } from './service-process';
+import { freePort } from './ports';
 
 export interface MeshOptions {
   /** Repository root (where dist/ and apps/ are). */
@@ -40,28 +40,6 @@ export interface MeshOptions {
    * timed-out beforeAll, a Ctrl-C during boot).
    */
   signal?: AbortSignal;
-}
-
-/** A port nobody listens on right now (the kernel picks it). */
-/** Ports freePort handed out in this process: the OS may offer a port again once its probe closed. */
-const handedOut = new Set<number>();
-
-/**
- * A free TCP port on 127.0.0.1, never one this process was given before: two calls in a row (a
- * broker's listener and controller ports, a service's HTTP and gRPC ports) could otherwise get the
- * same port, which the OS offers again as soon as the probe socket closed.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    await new Promise((resolve) => server.close(resolve));
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    if (handedOut.has(address.port)) continue;
-    handedOut.add(address.port);
-    return address.port;
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { freePort } from './mesh';
+import { freePort } from './ports';
 import { portInUse } from './ports';
 
 describe('ports', () => {
