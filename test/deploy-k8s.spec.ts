@@ -40,7 +40,10 @@ const MODELS: Record<string, new (data: K8sObject) => { validate(): void }> = {
 interface EnvEntry {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+    fieldRef?: { fieldPath: string };
+  };
 }
 interface GrpcProbe {
   grpc?: { port: number; service?: string };
@@ -95,7 +98,12 @@ function environmentOf(objects: K8sObject[], container: Container) {
     (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, String(e.value)]),
   );
   const secretRefs = (container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
-  return { fromConfigMaps, literals, secretRefs };
+  const fieldRefs = Object.fromEntries(
+    (container.env ?? []).flatMap((e) =>
+      e.valueFrom?.fieldRef ? [[e.name, e.valueFrom.fieldRef.fieldPath]] : [],
+    ),
+  );
+  return { fromConfigMaps, literals, secretRefs, fieldRefs };
 }
 
 describe.each(RENDERINGS)('k8s/%s', (_label, dir) => {
@@ -116,14 +124,19 @@ describe.each(RENDERINGS)('k8s/%s', (_label, dir) => {
     const spec = deployment.spec as DeploymentSpec;
     const container = spec.template.spec.containers.find((c) => c.name === name) as Container;
     const rows = describeEnv(service.schema);
-    const { fromConfigMaps, literals, secretRefs } = environmentOf(objects, container);
+    const { fromConfigMaps, literals, secretRefs, fieldRefs } = environmentOf(objects, container);
     const env: Record<string, string> = {
       ...fromConfigMaps,
       ...literals,
+      // what the downward API gives: a pod name stands in for metadata.name
+      ...Object.fromEntries(
+        Object.keys(fieldRefs).map((name) => [name, `${name.toLowerCase()}-pod-7d9f5-x2k4q`]),
+      ),
       ...Object.fromEntries(secretRefs.map((e) => [e.name, SECRET_STAND_INS[e.name]])),
     };
     const config = loadConfig(service.schema, env as EnvSource) as {
       common: { port: number; grpcPort: number };
+      kafka: { groupInstanceId?: string };
       topics: { partitions: Record<string, number> };
     };
 
@@ -167,6 +180,12 @@ describe.each(RENDERINGS)('k8s/%s', (_label, dir) => {
         expect(Object.keys(container.resources?.[kind] ?? {}).sort()).toEqual(['cpu', 'memory']);
       }
       expect(container.image).toMatch(new RegExp(`^nowcast/${name}:`));
+    });
+
+    it('makes each group consumer a static member under its pod name (KIP-345), the others none', () => {
+      const expected = service.groupConsumes ? { KAFKA_GROUP_INSTANCE_ID: 'metadata.name' } : {};
+      expect(fieldRefs).toEqual(expected);
+      expect(typeof config.kafka.groupInstanceId).toBe(service.groupConsumes ? 'string' : 'undefined');
     });
 
     it('never runs more group consumers than the partitions they share', () => {

@@ -49,6 +49,7 @@ export class MetricsAggregatorModule {
             new KafkaBatchServer({
               ...connection,
               groupId: config.aggregator.groupId,
+              groupInstanceId: config.kafka.groupInstanceId,
               readCommitted: true,
               maxWaitTimeMs: 100,
               partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_SASL_USERNAME: 'svc',
       KAFKA_SASL_PASSWORD: 'pw',
+      KAFKA_GROUP_INSTANCE_ID: 'event-enricher-5f7b9c-x2k4q',
       QDRANT_URL: 'http://qdrant:6333',
       QDRANT_API_KEY: 'qk',
       REDIS_KEY_PREFIX: 'nc:',
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
       brokers: ['k1:9092', 'k2:9093'],
       ssl: true,
       clientId: 'test-app',
+      groupInstanceId: 'event-enricher-5f7b9c-x2k4q',
       sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw' },
     });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'nc:' });
@@ -92,6 +94,7 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: 'nohostport',
       KAFKA_SSL: 'yes',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_GROUP_INSTANCE_ID: 'pod name',
       REDIS_URL: 'http://redis:6379',
       QDRANT_URL: 'not a url',
       API_KEYS: 'ingest:k1;root:supersecret',
@@ -103,6 +106,7 @@ describe('loadConfig', () => {
         'API_KEYS',
         'GRPC_PORT',
         'KAFKA_BROKERS',
+        'KAFKA_GROUP_INSTANCE_ID',
         'KAFKA_SASL_PASSWORD',
         'KAFKA_SASL_USERNAME',
         'KAFKA_SSL',
@@ -168,6 +172,6 @@ describe('describeEnv', () => {
 
   it('lists every variable of every group once', () => {
     expect(rows.size).toBe(describeEnv(schema).length);
-    expect(rows.size).toBe(6 + 6 + 2 + 2 + 1 + 9);
+    expect(rows.size).toBe(6 + 7 + 2 + 2 + 1 + 9);
   });
 });

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { EnvGroup } from './env-schema';
 import { EnvVar } from './env-var.decorator';
 import { IsHostPortList, ToBoolean } from './env.validators';
@@ -39,6 +39,16 @@ export class KafkaEnvDto {
   @IsString()
   @IsNotEmpty()
   KAFKA_CLIENT_ID!: string;
+
+  @EnvVar({
+    description:
+      "Static group membership (KIP-345): this process's id in its consumer groups, unique per replica and stable across its restarts (in Kubernetes the pod name). A restarted process takes its partitions back at once instead of after the session timeout; unset = a dynamic member.",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,249}$/, {
+    message: 'KAFKA_GROUP_INSTANCE_ID may only hold letters, digits and . _ - (at most 249)',
+  })
+  KAFKA_GROUP_INSTANCE_ID?: string;
 }
 
 /** A union per mechanism, like kafkajs' SASLOptions, so it is assignable to them. */
@@ -52,6 +62,8 @@ export interface KafkaConnectionConfig {
   ssl: boolean;
   sasl?: KafkaSasl;
   clientId: string;
+  /** Consumer groups' static member id (KIP-345); undefined = dynamic membership. */
+  groupInstanceId?: string;
 }
 
 /** KAFKA_*: brokers default to the local development broker; client id defaults to the app name. */
@@ -63,6 +75,7 @@ export function kafkaEnv(defaults: { clientId: string }): EnvGroup<KafkaEnvDto, 
       brokers: dto.KAFKA_BROKERS.split(',').map((b) => b.trim()),
       ssl: dto.KAFKA_SSL,
       clientId: dto.KAFKA_CLIENT_ID,
+      ...(dto.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: dto.KAFKA_GROUP_INSTANCE_ID } : {}),
       ...(dto.KAFKA_SASL_MECHANISM
         ? {
             sasl: {

@@ -4,6 +4,14 @@ import { TransactionalOptions } from './partition.transactions';
 
 export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
   groupId: string;
+  /**
+   * Static membership (KIP-345): this member's id in the group, stable across restarts of the same
+   * replica and unique among them. A restarted member (SIGKILL, crash) gets its partitions back at
+   * once, without a rebalance, instead of after its old session expired; a member that stops
+   * gracefully leaves, so scaling down still rebalances at once. Undefined = a dynamic member.
+   * Needs patches/kafkajs+2.2.4.patch (kafkajs 2.2.4 has the protocol fields but never sends them).
+   */
+  groupInstanceId?: string;
   /** Topics to consume; default: the topics of the registered `@EventPattern` handlers. */
   topics?: string[];
   /** Where a group without committed offsets starts. Default true: a pipeline must not skip history. */

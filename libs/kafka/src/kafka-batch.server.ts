@@ -105,6 +105,7 @@ export class KafkaBatchServer extends BatchServerBase {
     this.kafka = kafka;
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
+      groupInstanceId: this.options.groupInstanceId,
       sessionTimeout: this.options.sessionTimeoutMs,
       rebalanceTimeout: this.options.rebalanceTimeoutMs,
       heartbeatInterval: this.options.heartbeatIntervalMs,

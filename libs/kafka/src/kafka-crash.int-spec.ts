@@ -1,40 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Admin, EachBatchPayload } from 'kafkajs';
 import { testInfra, uniqueName } from '@app/testing';
 import { BatchingProducer } from './batching.producer';
 import { ensureTopics } from './topic-bootstrap.admin';
 import { committedOffsets, eventually, ids, rawKafka } from '../test-fixtures/kafka-test.helpers';
-
-const repoRoot = resolve(__dirname, '../../..');
-const fixture = join(repoRoot, 'libs/kafka/test-fixtures/slow-consumer.fixture.ts');
-
-/** Starts the fixture consumer and resolves once it joined its group. */
-async function startConsumerProcess(config: object): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', fixture, JSON.stringify(config)], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolveReady, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolveReady();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`consumer process exited (${code}) before ready: ${stderr}`)),
-    );
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  child.kill(signal);
-  await exited;
-}
+import { startConsumerProcess, stopConsumerProcess as stop } from '../test-fixtures/consumer-process';
 
 async function readCommitted(brokers: string[], topic: string, expectAtLeast: number): Promise<string[]> {
   const consumer = rawKafka(brokers).consumer({ groupId: uniqueName('crash-reader'), maxWaitTimeInMs: 50 });

@@ -228,3 +228,17 @@ describe('kafkajs transaction-coordinator patch', () => {
     expect(source).toContain('withTransactionCoordinator');
   });
 });
+
+describe('kafkajs static membership patch (KIP-345)', () => {
+  // behaviour: static-membership.int-spec.ts against the real broker
+  it('is applied: the consumer passes its group instance id to JoinGroup, SyncGroup, Heartbeat, LeaveGroup', () => {
+    const group = readFileSync(load.resolve('./src/consumer/consumerGroup.js'), 'utf8');
+    expect(group.match(/groupInstanceId/g)?.length).toBeGreaterThanOrEqual(6);
+    const broker = readFileSync(load.resolve('./src/broker/index.js'), 'utf8');
+    for (const request of ['heartbeat', 'joinGroup', 'leaveGroup', 'syncGroup']) {
+      expect(broker).toMatch(new RegExp(`async ${request}\\(\\{[^)]*groupInstanceId = null`));
+    }
+    const consumer = readFileSync(load.resolve('./src/consumer/index.js'), 'utf8');
+    expect(consumer).toContain('if (crashedGroup && groupInstanceId) crashedGroup.memberId = null');
+  });
+});

@@ -20,6 +20,10 @@ interface FixtureConfig {
   batchDelayMs: number;
   /** Transactional mode: forward ids to this topic. */
   output?: { topic: string; transactionalIdPrefix: string };
+  /** Static group membership (KIP-345). */
+  groupInstanceId?: string;
+  /** Instead of FAST_GROUP's 3 s session (and as the rebalance timeout). */
+  sessionTimeoutMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -45,6 +49,10 @@ async function main(): Promise<void> {
     // Small fetches: many small batches, so the stream takes a while and a kill lands mid-stream.
     maxBytesPerPartition: 1_024,
     ...FAST_GROUP,
+    ...(config.sessionTimeoutMs
+      ? { sessionTimeoutMs: config.sessionTimeoutMs, rebalanceTimeoutMs: config.sessionTimeoutMs }
+      : {}),
+    groupInstanceId: config.groupInstanceId,
     ...(config.output
       ? { transactional: { transactionalIdPrefix: config.output.transactionalIdPrefix } }
       : {}),

@@ -119,6 +119,12 @@ describe('Mesh (service processes)', () => {
     const replica = await mesh.addReplica('event-enricher');
     expect(replica.name).toBe('event-enricher#1');
     expect(mesh.process('event-enricher', 1)).toBe(replica);
+    // static group members: one id per replica, kept when the replica is restarted
+    const instanceIds = [0, 1].map(
+      (i) => mesh.process('event-enricher', i).options.env.KAFKA_GROUP_INSTANCE_ID,
+    );
+    expect(instanceIds[0]).toMatch(/^event-enricher-0-[0-9a-f]{8}$/);
+    expect(instanceIds[1]).toBe(instanceIds[0]?.replace('-0-', '-1-'));
     expect((await mesh.removeReplica('event-enricher')).code).toBe(0);
     expect(() => mesh.process('event-enricher', 1)).toThrow(/not part of this mesh/);
 

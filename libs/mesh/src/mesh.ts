@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { loadConfig, pipelineTopicSpecs, topicsEnv } from '@app/config';
 import { ensureTopics } from '@app/kafka';
 import {
@@ -51,6 +52,8 @@ export class Mesh {
   private readonly replicas = new Map<MeshService, ServiceProcess[]>();
   /** Set when Mesh.start fails: a replica whose ports were still being picked must not start after. */
   private abandoned = false;
+  /** Part of each replica's group instance id, so two meshes on one broker never fence each other. */
+  private readonly meshId = randomUUID().slice(0, 8);
 
   private constructor(private readonly options: MeshOptions) {}
 
@@ -106,7 +109,7 @@ export class Mesh {
       runtime: this.options.runtime ?? 'dist',
       httpPort: fixed ? DEFAULT_PORTS[service].http : await freePort(),
       grpcPort: fixed ? DEFAULT_PORTS[service].grpc : await freePort(),
-      env: this.baseEnv(service),
+      env: { ...this.baseEnv(service), KAFKA_GROUP_INSTANCE_ID: this.groupInstanceId(service, instance) },
       onLine: this.options.onLine,
     });
     if (this.abandoned) throw new Error(`the mesh failed to start before ${replica.name} started`);
@@ -115,6 +118,15 @@ export class Mesh {
     replica.start();
     await replica.waitReady(this.options.readyTimeoutMs, this.options.signal);
     return replica;
+  }
+
+  /**
+   * A replica is a static member of its consumer groups (KIP-345), under an id it keeps when it is
+   * restarted (`process(...).start()` after a kill), as a pod keeps its name: a SIGKILLed and
+   * restarted replica takes its partitions back at once, without waiting out its session.
+   */
+  private groupInstanceId(service: MeshService, instance: number): string {
+    return `${service}-${instance}-${this.meshId}`;
   }
 
   /** Gracefully stops the newest replica of `service` and forgets it. */

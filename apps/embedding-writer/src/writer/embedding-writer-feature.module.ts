@@ -4,6 +4,7 @@ import {
   createContentEmbeddingProvider,
   ContentEmbeddingSettings,
 } from '@app/embeddings';
+import { KafkaConnectionConfig } from '@app/config';
 import { BatchingProducer, EventProducer, KafkaBatchServer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { QdrantVectorStore } from '@app/vector-store';
@@ -29,7 +30,9 @@ import { EmbeddingWriterService } from './embedding-writer.service';
 /** The part of the app config this feature reads. */
 export interface EmbeddingWriterFeatureConfig {
   serviceName: string;
-  kafka: { brokers: readonly string[]; clientId: string; ssl: boolean };
+  kafka: Pick<KafkaConnectionConfig, 'clientId' | 'ssl' | 'sasl' | 'groupInstanceId'> & {
+    brokers: readonly string[];
+  };
   topics: {
     names: {
       enriched: string;
@@ -86,7 +89,9 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
     brokers: [...config.kafka.brokers],
     clientId: config.kafka.clientId,
     ssl: config.kafka.ssl,
+    sasl: config.kafka.sasl,
     groupId: writerGroupId(config.writer),
+    groupInstanceId: config.kafka.groupInstanceId,
     fromBeginning: true,
     readCommitted: true,
     // one model, one order: partitions are applied one batch at a time
@@ -139,6 +144,7 @@ export class EmbeddingWriterFeatureModule {
               brokers: [...config.kafka.brokers],
               clientId: `${config.kafka.clientId}-publisher`,
               ssl: config.kafka.ssl,
+              sasl: config.kafka.sasl,
               maxBatchMessages: PUBLISH_BATCH_MESSAGES,
             }),
         },

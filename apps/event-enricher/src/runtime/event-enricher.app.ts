@@ -22,6 +22,7 @@ export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatc
     ssl: kafka.ssl,
     sasl: kafka.sasl,
     groupId: enricher.groupId,
+    groupInstanceId: kafka.groupInstanceId,
     readCommitted: true,
     transactional: {
       transactionalIdPrefix: enricher.transactionalIdPrefix,
