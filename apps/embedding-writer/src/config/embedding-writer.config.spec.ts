@@ -1,5 +1,7 @@
 import { describeEnv, loadConfig } from '@app/config';
+import { KafkaBatchServerOptions } from '@app/kafka';
 import { SERVICE_NAME, embeddingWriterEnvSchema } from './embedding-writer.config';
+import { embeddingWriterTransport } from '../writer/embedding-writer-feature.module';
 
 describe('embedding-writer config', () => {
   it('defaults to its own ports and client id', () => {
@@ -15,5 +17,21 @@ describe('embedding-writer config', () => {
       expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'REDIS_URL', 'TOPIC_RAW', 'QDRANT_URL']),
     );
     expect(names).toHaveLength(new Set(names).size);
+  });
+
+  it("gives its consumer the cluster's SASL credentials and the pod's group instance id", () => {
+    const config = loadConfig(embeddingWriterEnvSchema, {
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'writer',
+      KAFKA_SASL_PASSWORD: 'pw',
+      KAFKA_GROUP_INSTANCE_ID: 'embedding-writer-7d9f5-x2k4q',
+    });
+    const transport = embeddingWriterTransport({ ...config, serviceName: SERVICE_NAME });
+    // the options KafkaBatchServer builds its kafkajs client and consumer from
+    const options = (transport as unknown as { options: KafkaBatchServerOptions }).options;
+    expect(options).toMatchObject({
+      sasl: { mechanism: 'scram-sha-512', username: 'writer', password: 'pw' },
+      groupInstanceId: 'embedding-writer-7d9f5-x2k4q',
+    });
   });
 });
