@@ -128,10 +128,8 @@ describe.each(RENDERINGS)('k8s/%s', (_label, dir) => {
     const env: Record<string, string> = {
       ...fromConfigMaps,
       ...literals,
-      // what the downward API gives: a pod name stands in for metadata.name
-      ...Object.fromEntries(
-        Object.keys(fieldRefs).map((name) => [name, `${name.toLowerCase()}-pod-7d9f5-x2k4q`]),
-      ),
+      // what the downward API gives: a pod name of this Deployment stands in for metadata.name
+      ...Object.fromEntries(Object.keys(fieldRefs).map((variable) => [variable, `${name}-7d9f5-x2k4q`])),
       ...Object.fromEntries(secretRefs.map((e) => [e.name, SECRET_STAND_INS[e.name]])),
     };
     const config = loadConfig(service.schema, env as EnvSource) as {
