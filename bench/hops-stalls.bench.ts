@@ -7,6 +7,7 @@ import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
 import { deleteKafkaState, deleteRedisPrefix } from './suite/infra';
 import { LagMonitor } from './suite/lag-monitor';
 import { startLoad } from './suite/load-generator';
+import { parseServiceEnv } from './suite/suite-options';
 import { round } from './suite/percentiles';
 import { ROOT, pickRuntime } from './suite/suite-target';
 import { isolatedMeshNames } from './suite/mesh.target';
@@ -54,12 +55,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const peakSec = Number(arg(args, 'peak-sec', '0.5'));
   const gcMinMs = Number(arg(args, 'gc-min-ms', '20'));
   const runtime = pickRuntime(MESH_SERVICES, arg(args, 'runtime', 'auto') as 'auto' | 'dist' | 'source');
-  const env = Object.fromEntries(
-    arg(args, 'env', '')
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+  const env = parseServiceEnv(arg(args, 'env', ''));
   if (args.includes('--gc')) env.NOWCAST_NODE_FLAGS = '--trace-gc';
   // --cpu-prof <dir>: a V8 CPU profile of every service per rate phase (hops-cpu-profile.ts)
   const profileDir = arg(args, 'cpu-prof', '');

@@ -8,6 +8,7 @@ import { HopTracer, Sighting, nowMs } from './hops-tracer';
 import { startLoad } from './suite/load-generator';
 import { startMeshTarget } from './suite/mesh.target';
 import { quantile, round } from './suite/percentiles';
+import { parseServiceEnv } from './suite/suite-options';
 import { SuiteTarget } from './suite/suite-target';
 
 /**
@@ -44,12 +45,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const probes = Number(arg(args, 'probes', '30'));
   const runtime = arg(args, 'runtime', 'auto') as 'auto' | 'dist' | 'source';
   // --env A=1,B=2: settings for every service (A/B runs)
-  const env = Object.fromEntries(
-    arg(args, 'env', '')
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+  const env = parseServiceEnv(arg(args, 'env', ''));
   const profileDir = arg(args, 'cpu-prof', '');
   const profileEnv = profileDir ? cpuProfileEnv(profileDir) : {};
   const target = await startMeshTarget({ brokers, redisUrl, runtime, env: { ...env, ...profileEnv } });

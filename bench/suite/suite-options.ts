@@ -29,6 +29,8 @@ export interface SuiteOptions {
   feedWorkers: number;
   /** The feed section's HTTP load generator (default wrk when installed: less CPU taken from the server). */
   feedGenerator: FeedGenerator;
+  /** Extra environment for every service of the mesh (`--env K=V,...`: A/B runs of a setting). */
+  env: Record<string, string>;
 }
 
 export type FeedGenerator = 'autocannon' | 'wrk';
@@ -37,7 +39,7 @@ export const USAGE = `usage: npm run bench [-- --mode mesh|embedded] [--quick] [
   [--brokers host:port] [--redis redis://host:port] [--runtime auto|dist|source]
   [--only services,ingest,latency,feed,recall,quality] [--trial-sec N] [--start-rate N]
   [--max-rate N] [--max-trials N] [--ingest-rate N] [--probes N] [--quality-events N]
-  [--feed-workers N] [--feed-generator wrk|autocannon]
+  [--feed-workers N] [--feed-generator wrk|autocannon] [--env K=V,...]
 npm run bench -- <name> [args]   one benchmark (bench/<name>.bench.ts)`;
 
 function value(argv: readonly string[], name: string): string | undefined {
@@ -73,7 +75,18 @@ const KNOWN = new Set([
   'quality-events',
   'feed-workers',
   'feed-generator',
+  'env',
 ]);
+
+/** `K=V,K2=V2` -> { K: 'V', K2: 'V2' } (a value may hold '='; entries without one are dropped). */
+export function parseServiceEnv(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
 
 /**
  * Parses the suite's arguments; throws with the problem on anything unknown or invalid.
@@ -117,5 +130,6 @@ export function parseSuiteOptions(
     qualityEvents: positive(argv, 'quality-events', quick ? 100_000 : 1_000_000),
     feedWorkers: Math.round(positive(argv, 'feed-workers', availableParallelism())),
     feedGenerator,
+    env: parseServiceEnv(value(argv, 'env') ?? ''),
   };
 }

@@ -109,6 +109,7 @@ export async function runSuite(argv: string[]): Promise<number> {
                     brokers: options.brokers,
                     redisUrl: options.redisUrl,
                     runtime: options.runtime,
+                    env: options.env,
                   })
                 : await startEmbeddedTarget({ runtime: options.runtime });
             return started.live;

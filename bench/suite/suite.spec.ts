@@ -155,6 +155,16 @@ describe('suite options', () => {
     );
   });
 
+  it('passes --env settings to every service (A/B runs), none by default', () => {
+    expect(parseSuiteOptions([]).env).toEqual({});
+    expect(parseSuiteOptions(['--env', 'ENRICHER_PARTITIONS_CONCURRENTLY=6,NODE_OPTIONS=--a=b']).env).toEqual(
+      {
+        ENRICHER_PARTITIONS_CONCURRENTLY: '6',
+        NODE_OPTIONS: '--a=b',
+      },
+    );
+  });
+
   it('refuses what it does not know', () => {
     expect(() => parseSuiteOptions(['--mode', 'cluster'])).toThrow(/--mode/);
     expect(() => parseSuiteOptions(['--fast'])).toThrow(/unknown option/);
