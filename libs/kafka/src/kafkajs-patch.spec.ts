@@ -239,6 +239,8 @@ describe('kafkajs static membership patch (KIP-345)', () => {
       expect(broker).toMatch(new RegExp(`async ${request}\\(\\{[^)]*groupInstanceId = null`));
     }
     const consumer = readFileSync(load.resolve('./src/consumer/index.js'), 'utf8');
-    expect(consumer).toContain('if (crashedGroup && groupInstanceId) crashedGroup.memberId = null');
+    expect(consumer).toContain(
+      'if (crashedGroup && groupInstanceId && isErrorRetriable) crashedGroup.memberId = null',
+    );
   });
 });
