@@ -8,7 +8,8 @@ import {
 } from './kafka-batch-server.options';
 import { createKafka } from './kafka-connection.options';
 import { decodeMessage, lagOf, nextOffset } from './message.codec';
-import { PartitionTransactions } from './partition.transactions';
+import { ConsumerGroupMembership, GroupTransactions } from './group.transactions';
+import { BatchTransactions, PartitionTransactions, TransactionalOptions } from './partition.transactions';
 import { retryDelayMs } from './retry.backoff';
 
 /**
@@ -23,7 +24,8 @@ export class KafkaBatchServer extends BatchServerBase {
   private kafka: Kafka | null = null;
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
-  private transactions: PartitionTransactions | null = null;
+  private transactions: BatchTransactions | null = null;
+  private membership: ConsumerGroupMembership | null = null;
   private topics: string[] = [];
   private running = false;
   private joined = false;
@@ -114,6 +116,10 @@ export class KafkaBatchServer extends BatchServerBase {
       maxBytesPerPartition: this.options.maxBytesPerPartition,
       maxWaitTimeInMs: this.options.maxWaitTimeMs,
       readUncommitted: !this.options.readCommitted,
+      // Group-scope transactions need the committed offsets stable (KIP-447): a previous owner's open
+      // transaction may still commit offsets past them. Partition scope instead fences the previous
+      // owner and re-reads; waiting there would last until that transaction times out.
+      requireStableOffsets: this.options.transactional?.scope === 'group',
       allowAutoTopicCreation: false,
       retry: this.options.retry,
     });
@@ -123,12 +129,8 @@ export class KafkaBatchServer extends BatchServerBase {
       const admin = kafka.admin();
       this.admin = admin;
       await admin.connect();
-      this.transactions = new PartitionTransactions(
-        kafka,
-        this.options.groupId,
-        this.options.transactional,
-        (topic, partition) => this.fetchCommittedOffset(admin, topic, partition),
-      );
+      this.transactions = this.createTransactions(kafka, admin, this.options.transactional);
+      await this.transactions.prepare();
     }
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
@@ -142,11 +144,30 @@ export class KafkaBatchServer extends BatchServerBase {
     if (this.pausedByUser) this.pause();
   }
 
+  private createTransactions(kafka: Kafka, admin: Admin, options: TransactionalOptions): BatchTransactions {
+    if (options.scope === 'group') {
+      return new GroupTransactions(kafka, this.options.groupId, options, {
+        groupInstanceId: this.options.groupInstanceId,
+        membership: () => this.membership,
+        fetchStableCommittedOffset: (topic, partition) =>
+          this.fetchCommittedOffset(admin, topic, partition, true),
+      });
+    }
+    return new PartitionTransactions(kafka, this.options.groupId, options, (topic, partition) =>
+      this.fetchCommittedOffset(admin, topic, partition),
+    );
+  }
+
   private watchGroup(consumer: Consumer): void {
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       this.crashed = false;
+      this.membership = {
+        generationId: payload.generationId,
+        memberId: payload.memberId,
+        groupInstanceId: this.options.groupInstanceId ?? null,
+      };
       this.assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({
         topic,
         partitions,
@@ -164,6 +185,7 @@ export class KafkaBatchServer extends BatchServerBase {
     });
     consumer.on(STOP, () => {
       this.joined = false;
+      this.membership = null;
     });
   }
 
@@ -260,8 +282,17 @@ export class KafkaBatchServer extends BatchServerBase {
     };
   }
 
-  private async fetchCommittedOffset(admin: Admin, topic: string, partition: number): Promise<string | null> {
-    const [offsets] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+  private async fetchCommittedOffset(
+    admin: Admin,
+    topic: string,
+    partition: number,
+    requireStable = false,
+  ): Promise<string | null> {
+    const [offsets] = await admin.fetchOffsets({
+      groupId: this.options.groupId,
+      topics: [topic],
+      requireStable,
+    });
     const offset = offsets?.partitions.find((p) => p.partition === partition)?.offset;
     return offset === undefined || BigInt(offset) < 0n ? null : offset;
   }

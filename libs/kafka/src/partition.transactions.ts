@@ -4,9 +4,18 @@ import { MemoizedDefaultPartitioner } from './memoized.partitioner';
 import { retryDelayMs } from './retry.backoff';
 
 export interface TransactionalOptions {
-  /** transactionalId = `${prefix}-${topic}-${partition}`: stable per input partition, unique per service. */
+  /**
+   * `partition` (default): one transaction per partition batch, fenced by per-partition
+   * transactional ids (PartitionTransactions). `group`: the batches handled at the same time share
+   * one transaction, fenced by the consumer group's generation (GroupTransactions, KIP-447).
+   */
+  scope?: 'partition' | 'group';
+  /**
+   * Scope `partition`: transactionalId = `${prefix}-${topic}-${partition}`. Scope `group`:
+   * `${prefix}-${groupInstanceId}` (random without one). Stable per deployment, unique per service.
+   */
   transactionalIdPrefix: string;
-  /** Broker aborts a transaction left open longer than this, ms (kafkajs default 60000). */
+  /** Broker aborts a transaction left open longer than this, ms (default 60000; scope group 10000). */
   transactionTimeoutMs?: number;
   /** A batch's sends are held back up to this many messages, then sent into the open transaction. Default 2500. */
   maxBufferedMessages?: number;
@@ -100,6 +109,48 @@ export class BufferedTransaction implements BatchTransaction {
 /** A committed batch, or a batch skipped because its offsets were already committed by a previous owner. */
 export type TransactionOutcome = { committed: true } | { committed: false; resumeAt: string };
 
+/** Runs each partition batch's work inside a transaction that also commits the batch's offsets. */
+export interface BatchTransactions {
+  /** Before the consumer starts: whatever must be fenced before it reads committed offsets. */
+  prepare(): Promise<void>;
+  runBatch(
+    topic: string,
+    partition: number,
+    firstOffset: string,
+    nextOffset: string,
+    work: (transaction: BatchTransaction) => Promise<void>,
+  ): Promise<TransactionOutcome>;
+  /** After a rebalance: the partitions this member now owns. */
+  retainOnly(assigned: { topic: string; partitions: number[] }[]): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
+/**
+ * kafkajs retries CONCURRENT_TRANSACTIONS for AddPartitionsToTxn (inside sendBatch) but not for
+ * AddOffsetsToTxn. Sent first in a transaction, right after the previous one's commit, it can meet
+ * the previous commit's markers still being written: retried here with the producers' policy.
+ */
+export async function sendOffsetsRetryingConcurrent(
+  transaction: Transaction,
+  offsets: Parameters<Transaction['sendOffsets']>[0],
+  retry: RetryOptions,
+): Promise<void> {
+  const policy = {
+    initialMs: retry.initialRetryTime ?? 300,
+    maxMs: retry.maxRetryTime ?? 30_000,
+    multiplier: 2,
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await transaction.sendOffsets(offsets);
+      return;
+    } catch (error) {
+      if (!isConcurrentTransactions(error) || attempt > (retry.retries ?? 5)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, policy)));
+    }
+  }
+}
+
 interface PartitionProducer {
   producer: Producer;
   connected: Promise<void>;
@@ -116,7 +167,7 @@ interface PartitionProducer {
  * fencing happened, the first batch after (re)creating a producer re-reads the committed offset and
  * skips ahead if a previous owner's last transaction committed in between.
  */
-export class PartitionTransactions {
+export class PartitionTransactions implements BatchTransactions {
   private readonly producers = new Map<string, PartitionProducer>();
 
   constructor(
@@ -125,6 +176,9 @@ export class PartitionTransactions {
     private readonly options: TransactionalOptions,
     private readonly fetchCommittedOffset: (topic: string, partition: number) => Promise<string | null>,
   ) {}
+
+  /** Each partition's producer is created (and fences) at its first batch. */
+  async prepare(): Promise<void> {}
 
   async runBatch(
     topic: string,
@@ -173,35 +227,17 @@ export class PartitionTransactions {
     }
   }
 
-  /**
-   * kafkajs retries CONCURRENT_TRANSACTIONS for AddPartitionsToTxn (inside sendBatch) but not for
-   * AddOffsetsToTxn. Sent first in a transaction, right after the previous one's commit, it can meet
-   * the previous commit's markers still being written: retried here with the producers' policy.
-   */
-  private async sendOffsets(
+  private sendOffsets(
     transaction: Transaction,
     topic: string,
     partition: number,
     offset: string,
   ): Promise<void> {
-    const retry = this.options.retry ?? TRANSACTIONAL_PRODUCER_RETRY;
-    const policy = {
-      initialMs: retry.initialRetryTime ?? 300,
-      maxMs: retry.maxRetryTime ?? 30_000,
-      multiplier: 2,
-    };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await transaction.sendOffsets({
-          consumerGroupId: this.consumerGroupId,
-          topics: [{ topic, partitions: [{ partition, offset }] }],
-        });
-        return;
-      } catch (error) {
-        if (!isConcurrentTransactions(error) || attempt > (retry.retries ?? 5)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, policy)));
-      }
-    }
+    return sendOffsetsRetryingConcurrent(
+      transaction,
+      { consumerGroupId: this.consumerGroupId, topics: [{ topic, partitions: [{ partition, offset }] }] },
+      this.options.retry ?? TRANSACTIONAL_PRODUCER_RETRY,
+    );
   }
 
   /** Drop producers of partitions no longer assigned (a later owner fences them anyway). */

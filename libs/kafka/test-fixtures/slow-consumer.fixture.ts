@@ -19,7 +19,9 @@ interface FixtureConfig {
   /** Time spent in each batch before its effects are written, ms. */
   batchDelayMs: number;
   /** Transactional mode: forward ids to this topic. */
-  output?: { topic: string; transactionalIdPrefix: string };
+  output?: { topic: string; transactionalIdPrefix: string; scope?: 'partition' | 'group' };
+  /** Batches handled at the same time (default 1). */
+  partitionsConsumedConcurrently?: number;
   /** Static group membership (KIP-345). */
   groupInstanceId?: string;
   /** Instead of FAST_GROUP's 3 s session (and as the rebalance timeout). */
@@ -53,8 +55,14 @@ async function main(): Promise<void> {
       ? { sessionTimeoutMs: config.sessionTimeoutMs, rebalanceTimeoutMs: config.sessionTimeoutMs }
       : {}),
     groupInstanceId: config.groupInstanceId,
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     ...(config.output
-      ? { transactional: { transactionalIdPrefix: config.output.transactionalIdPrefix } }
+      ? {
+          transactional: {
+            transactionalIdPrefix: config.output.transactionalIdPrefix,
+            scope: config.output.scope,
+          },
+        }
       : {}),
   });
   const app = await NestFactory.createMicroservice(module, { strategy: server, logger: ['error'] });

@@ -9,6 +9,15 @@ describe('event-enricher config', () => {
     expect(config.kafka.clientId).toBe(SERVICE_NAME);
   });
 
+  it('runs one transaction per raw-partition batch unless told to share them per fetch', () => {
+    expect(loadConfig(eventEnricherEnvSchema, {}).enricher.transactionScope).toBe('partition');
+    const group = loadConfig(eventEnricherEnvSchema, { ENRICHER_TRANSACTION_SCOPE: 'group' });
+    expect(group.enricher.transactionScope).toBe('group');
+    expect(() => loadConfig(eventEnricherEnvSchema, { ENRICHER_TRANSACTION_SCOPE: 'fetch' })).toThrow(
+      'ENRICHER_TRANSACTION_SCOPE',
+    );
+  });
+
   it('declares the shared variables it uses', () => {
     const names = describeEnv(eventEnricherEnvSchema).map((v) => v.name);
     expect(names).toEqual(

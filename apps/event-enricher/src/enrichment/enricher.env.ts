@@ -1,6 +1,9 @@
 import { EnvGroup, EnvVar, ToNumber } from '@app/config';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS } from '@app/contracts';
-import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+
+const TRANSACTION_SCOPES = ['partition', 'group'] as const;
+export type TransactionScope = (typeof TRANSACTION_SCOPES)[number];
 
 /**
  * The consumer side of event-enricher. Dedupe window default 900 s (15 min). Its Redis cost,
@@ -22,6 +25,13 @@ export class EnricherEnvDto {
   })
   @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: '$property must be 1-100 of [A-Za-z0-9._-]' })
   ENRICHER_TRANSACTIONAL_ID_PREFIX!: string;
+
+  @EnvVar({
+    description:
+      'partition: one transaction per raw-partition batch, fenced by per-partition transactional ids. group: the batches of a fetch share one transaction, fenced by the consumer group generation (KIP-447; transactional id <prefix>-<KAFKA_GROUP_INSTANCE_ID>).',
+  })
+  @IsIn(TRANSACTION_SCOPES)
+  ENRICHER_TRANSACTION_SCOPE!: TransactionScope;
 
   @EnvVar({
     description:
@@ -89,6 +99,7 @@ export class EnricherEnvDto {
 export interface EnricherSettings {
   groupId: string;
   transactionalIdPrefix: string;
+  transactionScope: TransactionScope;
   maxWaitMs: number;
   partitionsConcurrently: number;
   maxBytesPerPartition: number;
@@ -105,6 +116,7 @@ export function enricherEnv(): EnvGroup<EnricherEnvDto, EnricherSettings> {
     defaults: {
       ENRICHER_GROUP_ID: 'event-enricher',
       ENRICHER_TRANSACTIONAL_ID_PREFIX: 'event-enricher',
+      ENRICHER_TRANSACTION_SCOPE: 'partition',
       ENRICHER_MAX_WAIT_MS: '100',
       ENRICHER_PARTITIONS_CONCURRENTLY: '3',
       ENRICHER_MAX_BYTES_PER_PARTITION: String(1024 * 1024),
@@ -117,6 +129,7 @@ export function enricherEnv(): EnvGroup<EnricherEnvDto, EnricherSettings> {
     toConfig: (dto) => ({
       groupId: dto.ENRICHER_GROUP_ID,
       transactionalIdPrefix: dto.ENRICHER_TRANSACTIONAL_ID_PREFIX,
+      transactionScope: dto.ENRICHER_TRANSACTION_SCOPE,
       maxWaitMs: dto.ENRICHER_MAX_WAIT_MS,
       partitionsConcurrently: dto.ENRICHER_PARTITIONS_CONCURRENTLY,
       maxBytesPerPartition: dto.ENRICHER_MAX_BYTES_PER_PARTITION,

@@ -13,7 +13,7 @@ export interface EventEnricherApp {
   consumer: KafkaBatchServer;
 }
 
-/** The raw-topic consumer: transactional per input partition, read committed. */
+/** The raw-topic consumer: transactional (per input partition, or per fetch: ENRICHER_TRANSACTION_SCOPE), read committed. */
 export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatchServer {
   const { kafka, enricher } = config;
   return new KafkaBatchServer({
@@ -25,6 +25,7 @@ export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatc
     groupInstanceId: kafka.groupInstanceId,
     readCommitted: true,
     transactional: {
+      scope: enricher.transactionScope,
       transactionalIdPrefix: enricher.transactionalIdPrefix,
       maxBufferedMessages: TRANSACTION_CHUNK_MESSAGES,
     },
