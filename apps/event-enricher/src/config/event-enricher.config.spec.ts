@@ -9,10 +9,12 @@ describe('event-enricher config', () => {
     expect(config.kafka.clientId).toBe(SERVICE_NAME);
   });
 
-  it('runs one transaction per raw-partition batch unless told to share them per fetch', () => {
-    expect(loadConfig(eventEnricherEnvSchema, {}).enricher.transactionScope).toBe('partition');
-    const group = loadConfig(eventEnricherEnvSchema, { ENRICHER_TRANSACTION_SCOPE: 'group' });
-    expect(group.enricher.transactionScope).toBe('group');
+  it('shares one transaction among the batches of a fetch unless told to run one per partition batch', () => {
+    const { enricher } = loadConfig(eventEnricherEnvSchema, {});
+    expect(enricher.transactionScope).toBe('group');
+    expect(enricher.partitionsConcurrently).toBe(6); // every partition of a fetch in one transaction
+    const partition = loadConfig(eventEnricherEnvSchema, { ENRICHER_TRANSACTION_SCOPE: 'partition' });
+    expect(partition.enricher.transactionScope).toBe('partition');
     expect(() => loadConfig(eventEnricherEnvSchema, { ENRICHER_TRANSACTION_SCOPE: 'fetch' })).toThrow(
       'ENRICHER_TRANSACTION_SCOPE',
     );

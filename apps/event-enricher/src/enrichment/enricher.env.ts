@@ -43,7 +43,10 @@ export class EnricherEnvDto {
   @Max(10_000)
   ENRICHER_MAX_WAIT_MS!: number;
 
-  @EnvVar({ description: 'Raw partitions processed at the same time.' })
+  @EnvVar({
+    description:
+      'Raw partitions processed at the same time. With ENRICHER_TRANSACTION_SCOPE=group the batches handled together share a transaction: keep it >= the partitions per replica.',
+  })
   @ToNumber()
   @IsInt()
   @Min(1)
@@ -116,9 +119,9 @@ export function enricherEnv(): EnvGroup<EnricherEnvDto, EnricherSettings> {
     defaults: {
       ENRICHER_GROUP_ID: 'event-enricher',
       ENRICHER_TRANSACTIONAL_ID_PREFIX: 'event-enricher',
-      ENRICHER_TRANSACTION_SCOPE: 'partition',
+      ENRICHER_TRANSACTION_SCOPE: 'group',
       ENRICHER_MAX_WAIT_MS: '100',
-      ENRICHER_PARTITIONS_CONCURRENTLY: '3',
+      ENRICHER_PARTITIONS_CONCURRENTLY: '6',
       ENRICHER_MAX_BYTES_PER_PARTITION: String(1024 * 1024),
       DEDUPE_WINDOW_SEC: '900',
       EVENT_MAX_BYTES: String(DEFAULT_MAX_EVENT_BYTES),
