@@ -8,13 +8,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { listeningPid, processCpuMs } from './machine-cpu';
 import { startLoad } from './suite/load-generator';
 import { startMeshTarget } from './suite/mesh.target';
+import { parseServiceEnv } from './suite/suite-options';
 import { ROOT } from './suite/suite-target';
 
 /**
  * Broker request census: which client sends which Kafka requests, how many per event, and how long
  * the broker takes over each kind, while the mesh carries simulator load. The broker's CPU grows
  * with its requests, so this says where the pipeline's biggest single cost comes from.
- *   npm run bench -- broker-requests --rate 2000 --sec 15 --runtime dist --redis redis://127.0.0.1:6390
+ *   npm run bench -- broker-requests --rate 2000 --sec 15 --runtime dist --redis redis://127.0.0.1:6390 [--env K=V,...]
  * It starts a broker of its own (scripts/infra/kafka.sh --request-log: every completed request is
  * logged with its timings; that logging costs broker CPU, so read the counts and the times, not the
  * broker's CPU figure), runs the four services on it (isolated topics, groups and Redis prefix, as
@@ -71,6 +72,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const sec = Number(arg(args, 'sec', '15'));
   const warmupSec = Number(arg(args, 'warmup', '10'));
   const runtime = arg(args, 'runtime', 'auto') as 'auto' | 'dist' | 'source';
+  // --env A=1,B=2: settings for every service (A/B runs)
+  const env = parseServiceEnv(arg(args, 'env', ''));
   const dir = mkdtempSync(join(tmpdir(), 'nowcast-broker-census-'));
   const port = await freePort();
   const script = join(ROOT, 'scripts/infra/kafka.sh');
@@ -87,7 +90,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   );
   const brokers = [`127.0.0.1:${port}`];
   const logFile = join(dir, 'kafka.log');
-  const target = await startMeshTarget({ brokers, redisUrl, runtime }).catch((error: unknown) => {
+  const target = await startMeshTarget({ brokers, redisUrl, runtime, env }).catch((error: unknown) => {
     kafkaSh('stop', '--dir', dir);
     throw error;
   });
@@ -112,6 +115,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const perKEvents = (count: number) => round((count * 1000) / Math.max(1, events));
     return {
       rateAsked: rate,
+      env,
       eventsPerSec: round(events / sec, 0),
       requestsPerSec: round(requests / sec, 0),
       requestsPer1000Events: perKEvents(requests),
