@@ -10,7 +10,7 @@ import { isolatedEnricherEnv, startEnricher } from '../apps/event-enricher/src/r
  * Throughput of event-enricher end to end with real Kafka and Redis:
  *   npm run infra:up
  *   npm run bench -- enricher --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379 \
- *     [--events 200000] [--runs 3] [--partitions 6] [--concurrency 3] [--max-bytes 1048576]
+ *     [--events 200000] [--runs 3] [--partitions 6] [--concurrency 6] [--max-bytes 1048576]
  *     [--profile out.cpuprofile]   (CPU profile of the enricher phase only)
  * Each run pre-loads N simulator events into a fresh raw topic, then starts the enricher (Nest app,
  * transactional consumer, Redis dedupe + entity cache) and measures events/s from the first to the
@@ -63,7 +63,7 @@ async function oneRun(
     {
       LOG_LEVEL: 'error',
       TOPIC_PARTITIONS: String(partitions),
-      ENRICHER_PARTITIONS_CONCURRENTLY: arg(args, 'concurrency', '3'),
+      ENRICHER_PARTITIONS_CONCURRENTLY: arg(args, 'concurrency', '6'),
       ENRICHER_MAX_BYTES_PER_PARTITION: arg(args, 'max-bytes', String(1024 * 1024)),
     },
     { kafkaBrokers: brokers, redisUrl },
