@@ -233,4 +233,18 @@ describe('GroupTransactions', () => {
     });
     expect(offsetReads).toEqual(['raw/0', 'raw/0']);
   });
+
+  it('initialises a replaced producer as soon as the group is rejoined, not at the next batch', async () => {
+    const { kafka, transactions } = setUp();
+    kafka.beginError = new Error('broker gone');
+    await expect(transactions.runBatch('raw', 0, '0', '5', () => Promise.resolve())).rejects.toThrow();
+    expect(kafka.connects).toBe(1);
+    kafka.beginError = null;
+    await transactions.retainOnly();
+    await tick();
+    expect(kafka.connects).toBe(2); // its InitProducerId aborts what the old one left open
+    await transactions.retainOnly();
+    await tick();
+    expect(kafka.connects).toBe(2);
+  });
 });

@@ -161,6 +161,10 @@ export class GroupTransactions implements BatchTransactions {
    */
   retainOnly(): Promise<void> {
     this.verified.clear();
+    // A producer replaced after a failed abort (a broker restart) must initialise now: that aborts
+    // what it left open, which the consumer's stable-offset read is waiting for. Lazily, at the next
+    // batch, it waited for that read, i.e. for the broker's transaction timeout (~10 s, broker-kill).
+    this.connectedProducer().catch(() => undefined);
     return Promise.resolve();
   }
 
