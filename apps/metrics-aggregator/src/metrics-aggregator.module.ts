@@ -50,6 +50,7 @@ export class MetricsAggregatorModule {
               ...connection,
               groupId: config.aggregator.groupId,
               groupInstanceId: config.kafka.groupInstanceId,
+              offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
               readCommitted: true,
               maxWaitTimeMs: 100,
               partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,

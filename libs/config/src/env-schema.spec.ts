@@ -38,7 +38,12 @@ describe('loadConfig', () => {
       grpcPort: 50052,
       requestLog: { slowMs: 500, sampleRate: 0 },
     });
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:9092'], ssl: false, clientId: 'test-app' });
+    expect(config.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      ssl: false,
+      clientId: 'test-app',
+      offsetCommitIntervalMs: 100,
+    });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
     expect(config.qdrant).toBeUndefined();
     expect(config.apiKeys.size).toBe(0);
@@ -59,6 +64,7 @@ describe('loadConfig', () => {
       KAFKA_SASL_USERNAME: 'svc',
       KAFKA_SASL_PASSWORD: 'pw',
       KAFKA_GROUP_INSTANCE_ID: 'event-enricher-5f7b9c-x2k4q',
+      KAFKA_OFFSET_COMMIT_INTERVAL_MS: '250',
       QDRANT_URL: 'http://qdrant:6333',
       QDRANT_API_KEY: 'qk',
       REDIS_KEY_PREFIX: 'nc:',
@@ -77,6 +83,7 @@ describe('loadConfig', () => {
       ssl: true,
       clientId: 'test-app',
       groupInstanceId: 'event-enricher-5f7b9c-x2k4q',
+      offsetCommitIntervalMs: 250,
       sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'pw' },
     });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'nc:' });
@@ -95,6 +102,7 @@ describe('loadConfig', () => {
       KAFKA_SSL: 'yes',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
       KAFKA_GROUP_INSTANCE_ID: 'pod name',
+      KAFKA_OFFSET_COMMIT_INTERVAL_MS: '-1',
       REDIS_URL: 'http://redis:6379',
       QDRANT_URL: 'not a url',
       API_KEYS: 'ingest:k1;root:supersecret',
@@ -107,6 +115,7 @@ describe('loadConfig', () => {
         'GRPC_PORT',
         'KAFKA_BROKERS',
         'KAFKA_GROUP_INSTANCE_ID',
+        'KAFKA_OFFSET_COMMIT_INTERVAL_MS',
         'KAFKA_SASL_PASSWORD',
         'KAFKA_SASL_USERNAME',
         'KAFKA_SSL',
@@ -172,6 +181,6 @@ describe('describeEnv', () => {
 
   it('lists every variable of every group once', () => {
     expect(rows.size).toBe(describeEnv(schema).length);
-    expect(rows.size).toBe(6 + 7 + 2 + 2 + 1 + 9);
+    expect(rows.size).toBe(6 + 8 + 2 + 2 + 1 + 9);
   });
 });

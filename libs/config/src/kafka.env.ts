@@ -1,7 +1,18 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { EnvGroup } from './env-schema';
 import { EnvVar } from './env-var.decorator';
-import { IsHostPortList, ToBoolean } from './env.validators';
+import { IsHostPortList, ToBoolean, ToNumber } from './env.validators';
 
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
@@ -49,6 +60,16 @@ export class KafkaEnvDto {
     message: 'KAFKA_GROUP_INSTANCE_ID may only hold letters, digits and . _ - (at most 249)',
   })
   KAFKA_GROUP_INSTANCE_ID?: string;
+
+  @EnvVar({
+    description:
+      'Consumers without transactions commit the offsets of the batches they finished together, at most this often (ms): one request instead of one per batch. A crash redelivers up to this much more (the consumers are idempotent), and lag measured from committed offsets reads this much higher.',
+  })
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  KAFKA_OFFSET_COMMIT_INTERVAL_MS!: number;
 }
 
 /** A union per mechanism, like kafkajs' SASLOptions, so it is assignable to them. */
@@ -64,17 +85,25 @@ export interface KafkaConnectionConfig {
   clientId: string;
   /** Consumer groups' static member id (KIP-345); undefined = dynamic membership. */
   groupInstanceId?: string;
+  /** Non-transactional consumers commit finished batches' offsets together at most this often, ms. */
+  offsetCommitIntervalMs: number;
 }
 
 /** KAFKA_*: brokers default to the local development broker; client id defaults to the app name. */
 export function kafkaEnv(defaults: { clientId: string }): EnvGroup<KafkaEnvDto, KafkaConnectionConfig> {
   return {
     dto: KafkaEnvDto,
-    defaults: { KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_SSL: 'false', KAFKA_CLIENT_ID: defaults.clientId },
+    defaults: {
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_SSL: 'false',
+      KAFKA_CLIENT_ID: defaults.clientId,
+      KAFKA_OFFSET_COMMIT_INTERVAL_MS: '100',
+    },
     toConfig: (dto) => ({
       brokers: dto.KAFKA_BROKERS.split(',').map((b) => b.trim()),
       ssl: dto.KAFKA_SSL,
       clientId: dto.KAFKA_CLIENT_ID,
+      offsetCommitIntervalMs: dto.KAFKA_OFFSET_COMMIT_INTERVAL_MS,
       ...(dto.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: dto.KAFKA_GROUP_INSTANCE_ID } : {}),
       ...(dto.KAFKA_SASL_MECHANISM
         ? {

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Producer, Transaction } from 'kafkajs';
 import { BatchTransaction } from './batch.types';
 import { describeError } from './batch-server.base';
-import { MemoizedDefaultPartitioner } from './memoized.partitioner';
+import { groupOffsetsByTopic } from './message.codec';
 import {
   BatchTransactions,
   BufferedTransaction,
   sendOffsetsRetryingConcurrent,
   TRANSACTIONAL_PRODUCER_RETRY,
   TransactionalOptions,
+  transactionalProducer,
   TransactionOutcome,
 } from './partition.transactions';
 
@@ -247,17 +248,11 @@ export class GroupTransactions implements BatchTransactions {
     // fetched in a generation it no longer owns them in.
     const { membership } = round;
     if (!membership) throw new Error('Not a member of the consumer group: the offsets cannot be fenced');
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const { topic, partition, offset } of round.offsets.values()) {
-      const partitions = byTopic.get(topic) ?? [];
-      partitions.push({ partition, offset });
-      byTopic.set(topic, partitions);
-    }
     await sendOffsetsRetryingConcurrent(
       round.transaction,
       {
         consumerGroupId: this.consumerGroupId,
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        topics: groupOffsetsByTopic(round.offsets.values()),
         consumerGroupMetadata: membership,
       },
       this.options.retry ?? TRANSACTIONAL_PRODUCER_RETRY,
@@ -288,15 +283,12 @@ export class GroupTransactions implements BatchTransactions {
   }
 
   private async connect(): Promise<Producer> {
-    const producer = this.kafka.producer({
-      transactionalId: this.transactionalId,
-      transactionTimeout: this.options.transactionTimeoutMs ?? GROUP_TRANSACTION_TIMEOUT_MS,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: MemoizedDefaultPartitioner,
-      retry: this.options.retry ?? TRANSACTIONAL_PRODUCER_RETRY,
-    });
+    const producer = transactionalProducer(
+      this.kafka,
+      this.transactionalId,
+      this.options.transactionTimeoutMs ?? GROUP_TRANSACTION_TIMEOUT_MS,
+      this.options.retry,
+    );
     await producer.connect();
     this.producer = producer;
     return producer;

@@ -40,6 +40,12 @@ export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
   heartbeatIntervalMs?: number;
   /** READ_COMMITTED (default true): never see aborted or open transactions' messages. */
   readCommitted?: boolean;
+  /**
+   * Without `transactional`: handled batches' offsets are committed together at most this often, ms
+   * (DeferredOffsetCommitter). Default 100: a crash redelivers at most that much more, and consumer
+   * lag as the broker sees it (committed offsets) lags by as much.
+   */
+  offsetCommitIntervalMs?: number;
   /** Run every batch in a Kafka transaction (read-process-write); see PartitionTransactions. */
   transactional?: TransactionalOptions;
   /** Backoff between redeliveries of a failing batch. */
@@ -57,7 +63,8 @@ type Defaulted =
   | 'sessionTimeoutMs'
   | 'rebalanceTimeoutMs'
   | 'heartbeatIntervalMs'
-  | 'readCommitted';
+  | 'readCommitted'
+  | 'offsetCommitIntervalMs';
 
 export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
   Required<Pick<KafkaBatchServerOptions, Defaulted>>;
@@ -73,4 +80,5 @@ export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions,
   rebalanceTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
   readCommitted: true,
+  offsetCommitIntervalMs: 100,
 };

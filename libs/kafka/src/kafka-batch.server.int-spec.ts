@@ -1,6 +1,6 @@
 import { INestMicroservice } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { Admin } from 'kafkajs';
+import { Admin, Consumer } from 'kafkajs';
 import { testInfra, uniqueName } from '@app/testing';
 import { KafkaBatch } from './batch.types';
 import { BatchingProducer } from './batching.producer';
@@ -216,6 +216,52 @@ describe('KafkaBatchServer against the real broker', () => {
     await app.close();
     expect(finished).toBe(20);
     expect((await committedOffsets(admin, groupId, topic)).get(0)).toBe('20');
+  });
+
+  it('commits the offsets of many batches in one request, at the interval or at close()', async () => {
+    const topic = uniqueName('kbs-deferred');
+    const groupId = uniqueName('kbs-deferred');
+    await ensureTopics({ brokers: infra.kafkaBrokers }, [{ name: topic, partitions: 4 }]);
+    let batches = 0;
+    let handled = 0;
+    const module = consumerModule(topic, (batch) => {
+      batches += 1;
+      handled += batch.messages.length;
+      return Promise.resolve();
+    });
+    const { app, server } = await startKafkaApp(module, {
+      brokers: infra.kafkaBrokers,
+      groupId,
+      ...FAST_GROUP,
+      offsetCommitIntervalMs: 60_000,
+    });
+    const { consumer } = server.unwrap<{ consumer: Consumer }>();
+    const requests: number[] = [];
+    consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) =>
+      requests.push(payload.topics.reduce((sum, t) => sum + t.partitions.length, 0)),
+    );
+    const expected = ids(400);
+    for (let round = 0; round < 8; round++) {
+      const slice = expected.slice(round * 50, (round + 1) * 50);
+      await producer.send(
+        topic,
+        slice.map((id, i) => ({ key: `k${i}`, value: id })),
+      );
+      await eventually(
+        () => handled,
+        (n) => n === (round + 1) * 50,
+      );
+    }
+    expect(batches).toBeGreaterThanOrEqual(8);
+    // Handled, but within the interval: nothing committed yet.
+    expect(requests).toEqual([]);
+    expect([...(await committedOffsets(admin, groupId, topic)).values()]).toEqual(['-1', '-1', '-1', '-1']);
+
+    await app.close();
+    // One request with every partition's newest offset, before the member left.
+    expect(requests).toEqual([4]);
+    const committed = await committedOffsets(admin, groupId, topic);
+    expect([...committed.values()].reduce((sum, o) => sum + Number(o), 0)).toBe(expected.length);
   });
 
   it('keeps the session alive through a batch longer than the session timeout', async () => {

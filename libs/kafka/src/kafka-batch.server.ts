@@ -7,6 +7,7 @@ import {
   ResolvedKafkaBatchServerOptions,
 } from './kafka-batch-server.options';
 import { createKafka } from './kafka-connection.options';
+import { DeferredOffsetCommitter } from './deferred-offset.committer';
 import { decodeMessage, lagOf, nextOffset } from './message.codec';
 import { ConsumerGroupMembership, GroupTransactions } from './group.transactions';
 import { BatchTransactions, PartitionTransactions, TransactionalOptions } from './partition.transactions';
@@ -14,8 +15,9 @@ import { retryDelayMs } from './retry.backoff';
 
 /**
  * Nest transport strategy on kafkajs `eachBatch`: `@EventPattern('<topic>')` handlers get one
- * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved
- * (in transactional mode: with the transaction). A failing batch is never skipped: nothing is
+ * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved:
+ * several batches' together, at most every `offsetCommitIntervalMs` (in transactional mode: with the
+ * transaction). A failing batch is never skipped: nothing is
  * committed, the partition is sought back to the batch start and paused for an exponential backoff,
  * then the same batch is delivered again.
  */
@@ -25,6 +27,7 @@ export class KafkaBatchServer extends BatchServerBase {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private transactions: BatchTransactions | null = null;
+  private offsetCommits: DeferredOffsetCommitter | null = null;
   private membership: ConsumerGroupMembership | null = null;
   private topics: string[] = [];
   private running = false;
@@ -57,8 +60,11 @@ export class KafkaBatchServer extends BatchServerBase {
     this.running = false;
     for (const { timer } of this.backoffTimers.values()) clearTimeout(timer);
     this.backoffTimers.clear();
-    // kafkajs stops fetching, waits for the in-flight batches (which commit themselves), leaves the group.
+    // What finished before now commits here; kafkajs then stops fetching, waits for the in-flight
+    // batches (which, with `running` false, commit themselves) and leaves the group.
+    await this.offsetCommits?.flush();
     await this.consumer?.disconnect();
+    this.offsetCommits?.discard();
     await this.transactions?.closeAll();
     await this.admin?.disconnect();
     this.joined = false;
@@ -131,6 +137,10 @@ export class KafkaBatchServer extends BatchServerBase {
       await admin.connect();
       this.transactions = this.createTransactions(kafka, admin, this.options.transactional);
       await this.transactions.prepare();
+    } else {
+      this.offsetCommits = new DeferredOffsetCommitter(this.options.offsetCommitIntervalMs, (error) =>
+        this.reportError(error),
+      );
     }
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
@@ -174,6 +184,7 @@ export class KafkaBatchServer extends BatchServerBase {
       }));
       this.setStatus('connected');
       void this.transactions?.retainOnly(this.assigned);
+      this.offsetCommits?.retainOnly(this.assigned);
     });
     consumer.on(REBALANCING, () => this.setStatus('rebalancing'));
     consumer.on(CRASH, ({ payload }) => {
@@ -214,10 +225,14 @@ export class KafkaBatchServer extends BatchServerBase {
           return;
         }
         payload.resolveOffset(lastMessage.offset); // advances kafkajs' fetch position (offsets are in the transaction)
-      } else {
+      } else if (this.offsetCommits) {
         await this.runHandler(this.toKafkaBatch(payload));
         payload.resolveOffset(lastMessage.offset);
-        await this.commit(payload, topic, partition, next);
+        this.offsetCommits.record({ topic, partition, offset: next }, (offsets) =>
+          payload.commitOffsetsIfNecessary(offsets),
+        );
+        // Closing: kafkajs leaves the group once this batch returns, so its offset commits now.
+        if (!this.running) await this.offsetCommits.flush();
       }
       this.recordSuccess(
         topic,
@@ -230,23 +245,6 @@ export class KafkaBatchServer extends BatchServerBase {
       this.redeliverLater(topic, partition, firstOffset, error);
     } finally {
       clearInterval(keepAlive);
-    }
-  }
-
-  /**
-   * The handler's effects are done: a failed commit is reported, not retried by re-running the
-   * handler (the next batch's commit covers this one; a crash before that redelivers it).
-   */
-  private async commit(
-    payload: EachBatchPayload,
-    topic: string,
-    partition: number,
-    offset: string,
-  ): Promise<void> {
-    try {
-      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-    } catch (error) {
-      this.reportError(error, topic, partition);
     }
   }
 

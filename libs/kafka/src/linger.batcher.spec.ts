@@ -1,31 +1,12 @@
+import { controllableCall } from '../test-fixtures/controllable-call';
 import { LingerBatcher, ProducerBufferFullError, ProducerClosedError } from './linger.batcher';
-
-/** A send function whose calls the test completes by hand. */
-function controllableSend(): {
-  send: (items: number[]) => Promise<void>;
-  calls: number[][];
-  settle: (index: number, error?: Error) => void;
-} {
-  const calls: number[][] = [];
-  const settlers: ((error?: Error) => void)[] = [];
-  return {
-    calls,
-    send: (items) => {
-      calls.push(items);
-      return new Promise<void>((resolve, reject) =>
-        settlers.push((error) => (error ? reject(error) : resolve())),
-      );
-    },
-    settle: (index, error) => settlers[index](error),
-  };
-}
 
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('LingerBatcher', () => {
   it('collects adds within the linger time into one send', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 20, maxBatchItems: 100, maxPendingItems: 1000 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 20, maxBatchItems: 100, maxPendingItems: 1000 });
     const first = batcher.add([1, 2]);
     const second = batcher.add([3]);
     expect(io.calls).toEqual([]);
@@ -36,8 +17,8 @@ describe('LingerBatcher', () => {
   });
 
   it('with lingerMs 0 sends the adds of one tick together at the end of that tick, with no timer', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 0, maxBatchItems: 100, maxPendingItems: 1000 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 0, maxBatchItems: 100, maxPendingItems: 1000 });
     const first = batcher.add([1]);
     const second = batcher.add([2, 3]);
     expect(io.calls).toEqual([]);
@@ -48,8 +29,8 @@ describe('LingerBatcher', () => {
   });
 
   it('sends at once when the batch is full, keeping whole adds together', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 10_000, maxBatchItems: 3, maxPendingItems: 1000 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 10_000, maxBatchItems: 3, maxPendingItems: 1000 });
     void batcher.add([1, 2]);
     void batcher.add([3, 4]);
     expect(io.calls).toEqual([[1, 2]]);
@@ -64,8 +45,8 @@ describe('LingerBatcher', () => {
   });
 
   it('accumulates while a batch is in flight and sends the rest as the next batch', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 1, maxBatchItems: 100, maxPendingItems: 1000 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 1, maxBatchItems: 100, maxPendingItems: 1000 });
     const first = batcher.add([1]);
     await tick(10);
     const second = batcher.add([2]);
@@ -81,8 +62,8 @@ describe('LingerBatcher', () => {
   });
 
   it('rejects only the adds of a failed batch, then carries on', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 1, maxBatchItems: 100, maxPendingItems: 1000 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 1, maxBatchItems: 100, maxPendingItems: 1000 });
     const failed = batcher.add([1]);
     await tick(10);
     io.settle(0, new Error('broker down'));
@@ -95,8 +76,8 @@ describe('LingerBatcher', () => {
   });
 
   it('rejects adds beyond the pending limit', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, { lingerMs: 10_000, maxBatchItems: 100, maxPendingItems: 3 });
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, { lingerMs: 10_000, maxBatchItems: 100, maxPendingItems: 3 });
     const accepted = batcher.add([1, 2]);
     await expect(batcher.add([3, 4])).rejects.toBeInstanceOf(ProducerBufferFullError);
     const flushed = batcher.flush();
@@ -107,8 +88,8 @@ describe('LingerBatcher', () => {
   });
 
   it('flush sends without waiting for the linger time; close refuses new adds', async () => {
-    const io = controllableSend();
-    const batcher = new LingerBatcher(io.send, {
+    const io = controllableCall<number[]>();
+    const batcher = new LingerBatcher(io.call, {
       lingerMs: 60_000,
       maxBatchItems: 100,
       maxPendingItems: 1000,

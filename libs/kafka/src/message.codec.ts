@@ -1,4 +1,4 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message, TopicOffsets } from 'kafkajs';
 import { KafkaInboundMessage, OutboundMessage } from './batch.types';
 
 /** Header bytes to strings; Kafka allows repeated keys (kafkajs gives an array): the last one wins. */
@@ -42,4 +42,17 @@ export function nextOffset(offset: string): string {
 export function lagOf(highWatermark: string, next: string): number {
   const lag = BigInt(highWatermark) - BigInt(next);
   return lag > 0n ? Number(lag) : 0;
+}
+
+/** Per-partition offsets in the per-topic shape of kafkajs' offset commits. */
+export function groupOffsetsByTopic(
+  offsets: Iterable<{ topic: string; partition: number; offset: string }>,
+): TopicOffsets[] {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = byTopic.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    byTopic.set(topic, partitions);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }

@@ -151,6 +151,27 @@ export async function sendOffsetsRetryingConcurrent(
   }
 }
 
+/**
+ * A transactional producer as both scopes need it: idempotent, one request in flight (kafkajs
+ * requires both for transactions), no topic auto-creation, and the given transaction timeout.
+ */
+export function transactionalProducer(
+  kafka: Kafka,
+  transactionalId: string,
+  transactionTimeoutMs: number,
+  retry: RetryOptions | undefined,
+): Producer {
+  return kafka.producer({
+    transactionalId,
+    transactionTimeout: transactionTimeoutMs,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: MemoizedDefaultPartitioner,
+    retry: retry ?? TRANSACTIONAL_PRODUCER_RETRY,
+  });
+}
+
 interface PartitionProducer {
   producer: Producer;
   connected: Promise<void>;
@@ -261,15 +282,12 @@ export class PartitionTransactions implements BatchTransactions {
     const key = this.key(topic, partition);
     let entry = this.producers.get(key);
     if (!entry) {
-      const producer = this.kafka.producer({
-        transactionalId: this.transactionalId(topic, partition),
-        transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: MemoizedDefaultPartitioner,
-        retry: this.options.retry ?? TRANSACTIONAL_PRODUCER_RETRY,
-      });
+      const producer = transactionalProducer(
+        this.kafka,
+        this.transactionalId(topic, partition),
+        this.options.transactionTimeoutMs ?? 60_000,
+        this.options.retry,
+      );
       entry = { producer, connected: producer.connect(), verified: false };
       // A failed connect is surfaced by runBatch; do not leave an unhandled rejection behind.
       entry.connected.catch(() => undefined);

@@ -30,7 +30,10 @@ import { EmbeddingWriterService } from './embedding-writer.service';
 /** The part of the app config this feature reads. */
 export interface EmbeddingWriterFeatureConfig {
   serviceName: string;
-  kafka: Pick<KafkaConnectionConfig, 'clientId' | 'ssl' | 'sasl' | 'groupInstanceId'> & {
+  kafka: Pick<
+    KafkaConnectionConfig,
+    'clientId' | 'ssl' | 'sasl' | 'groupInstanceId' | 'offsetCommitIntervalMs'
+  > & {
     brokers: readonly string[];
   };
   topics: {
@@ -92,6 +95,7 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
     sasl: config.kafka.sasl,
     groupId: writerGroupId(config.writer),
     groupInstanceId: config.kafka.groupInstanceId,
+    offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
     fromBeginning: true,
     readCommitted: true,
     // one model, one order: partitions are applied one batch at a time
