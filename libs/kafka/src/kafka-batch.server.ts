@@ -17,9 +17,8 @@ import { retryDelayMs } from './retry.backoff';
  * Nest transport strategy on kafkajs `eachBatch`: `@EventPattern('<topic>')` handlers get one
  * partition's batch (`KafkaBatch`). Offsets are committed only after the handler's promise resolved:
  * several batches' together, at most every `offsetCommitIntervalMs` (in transactional mode: with the
- * transaction). A failing batch is never skipped: nothing is
- * committed, the partition is sought back to the batch start and paused for an exponential backoff,
- * then the same batch is delivered again.
+ * transaction). A failing batch is never skipped: nothing is committed, the partition is sought back
+ * to the batch start and paused for an exponential backoff, then the same batch is delivered again.
  */
 export class KafkaBatchServer extends BatchServerBase {
   private readonly options: ResolvedKafkaBatchServerOptions;
