@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Producer, Transaction } from 'kafkajs';
 import { BatchTransaction } from './batch.types';
-import { describeError } from './batch-server.base';
+import { describeError, partitionKey } from './batch-server.base';
 import { groupOffsetsByTopic } from './message.codec';
 import {
   BatchTransactions,
@@ -112,7 +112,7 @@ export class GroupTransactions implements BatchTransactions {
     nextOffset: string,
     work: (transaction: BatchTransaction) => Promise<void>,
   ): Promise<TransactionOutcome> {
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey(topic, partition);
     if (!this.verified.has(key)) {
       const resumeAt = await this.committedPast(topic, partition, firstOffset);
       if (resumeAt !== null) return { committed: false, resumeAt };

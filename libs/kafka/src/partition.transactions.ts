@@ -1,5 +1,6 @@
 import { Kafka, Message, Producer, RetryOptions, Transaction } from 'kafkajs';
 import { BatchTransaction, OutboundMessage } from './batch.types';
+import { partitionKey } from './batch-server.base';
 import { MemoizedDefaultPartitioner } from './memoized.partitioner';
 import { retryDelayMs } from './retry.backoff';
 
@@ -264,7 +265,7 @@ export class PartitionTransactions implements BatchTransactions {
   /** Drop producers of partitions no longer assigned (a later owner fences them anyway). */
   async retainOnly(assigned: { topic: string; partitions: number[] }[]): Promise<void> {
     const keep = new Set(
-      assigned.flatMap(({ topic, partitions }) => partitions.map((p) => this.key(topic, p))),
+      assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))),
     );
     const dropped = [...this.producers.keys()].filter((key) => !keep.has(key));
     await Promise.all(dropped.map((key) => this.discard(key)));
@@ -279,7 +280,7 @@ export class PartitionTransactions implements BatchTransactions {
   }
 
   private acquire(topic: string, partition: number): PartitionProducer {
-    const key = this.key(topic, partition);
+    const key = partitionKey(topic, partition);
     let entry = this.producers.get(key);
     if (!entry) {
       const producer = transactionalProducer(
@@ -315,7 +316,7 @@ export class PartitionTransactions implements BatchTransactions {
         // fall through: replace the producer
       }
     }
-    await this.discard(this.key(topic, partition));
+    await this.discard(partitionKey(topic, partition));
   }
 
   private async discard(key: string): Promise<void> {
@@ -323,10 +324,6 @@ export class PartitionTransactions implements BatchTransactions {
     if (!entry) return;
     this.producers.delete(key);
     await entry.producer.disconnect().catch(() => undefined);
-  }
-
-  private key(topic: string, partition: number): string {
-    return `${topic}\u0000${partition}`;
   }
 }
 
