@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as os from 'node:os';
 import { deleteKafkaState } from './suite/infra';
 import { embeddingWriterConsumer } from '../apps/embedding-writer/src/writer/embedding-writer.consumer';
@@ -21,9 +22,12 @@ import {
  * The embedding-writer against a real broker and Redis:
  *   npm run bench -- writer --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
  *     [--events 300000] [--partitions 6] [--probes 300] [--runs 3] [--profile /tmp/writer.cpuprofile]
+ *     [--event-loop-budget-ms 10]
  * throughput: N simulator events (enriched envelopes) pre-produced to a fresh topic, then consumed
  * by the writer (KafkaBatchServer -> model -> coalesced publishing to Kafka + Redis): events/s from
- * the first batch until every event is applied and flushed. Median of --runs.
+ * the first batch until every event is applied and flushed. Median of --runs. Also the event-loop
+ * delay meanwhile (p99 and max, ms): how long health checks and timers wait while it catches up
+ * (`--event-loop-budget-ms Infinity`: the transport never yields between batches, as before).
  * replica latency: a StreamReplica on the writer's stream feed; for each probe a stream.started,
  * then its stream.ended, produced one at a time: produce call -> upsert / delete applied in the
  * replica (p50/p99/max, ms).
@@ -63,6 +67,7 @@ async function startRig(
   redis: Redis,
   partitions: number,
   coalesceMs: number,
+  eventLoopBudgetMs?: number,
 ): Promise<Rig> {
   const id = randomUUID().slice(0, 8);
   const input = `bench-ew-${id}-in`;
@@ -98,6 +103,7 @@ async function startRig(
       brokers,
       groupId,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      eventLoopBudgetMs,
       observer: { onBatch: (_t, _p, _size, durationMs) => (firstBatchAt ??= performance.now() - durationMs) },
     }),
     logger: ['error'],
@@ -147,8 +153,9 @@ async function throughputRun(
   events: NowcastEvent[],
   partitions: number,
   profilePath: string | undefined,
+  eventLoopBudgetMs: number | undefined,
 ) {
-  const rig = await startRig(brokers, redis, partitions, 100);
+  const rig = await startRig(brokers, redis, partitions, 100, eventLoopBudgetMs);
   const produceStarted = performance.now();
   await produceAll(producer, rig.input, events);
   process.stderr.write(
@@ -160,6 +167,9 @@ async function throughputRun(
   // between them): most events were then done before the window, which counted only the tail.
   const cpuBefore = process.cpuUsage();
   const profile = profilePath ? await startCpuProfile() : undefined;
+  // how long timers and I/O (health checks, heartbeats, the offset committer) wait while it catches up
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   await rig.app.listen();
   const handled = () => rig.stack.writer.stats.events + rig.stack.writer.stats.invalid;
   let lastLog = performance.now();
@@ -175,13 +185,18 @@ async function throughputRun(
   await rig.stack.writer.flush(true);
   const seconds = (performance.now() - (rig.firstBatchAt() ?? performance.now())) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  loopDelay.disable();
+  const eventLoopDelayMs = {
+    p99: round(loopDelay.percentile(99) / 1e6),
+    max: round(loopDelay.max / 1e6),
+  };
   if (profile && profilePath) await profile.stop(profilePath);
   const stats = { ...rig.stack.writer.stats };
   await rig.close();
   const counted = events.length;
   // CPU of this process (the writer and its group join; the producer finished before), us per event
   const cpuUsPerEvent = (cpu.user + cpu.system) / counted;
-  return { eventsPerSec: counted / seconds, seconds, cpuUsPerEvent, stats };
+  return { eventsPerSec: counted / seconds, seconds, cpuUsPerEvent, eventLoopDelayMs, stats };
 }
 
 /** A V8 CPU profile of this process over the measured window only (not the event generation). */
@@ -288,6 +303,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const partitions = Number(arg(args, 'partitions', '6'));
   const probes = Number(arg(args, 'probes', '300'));
   const runs = Number(arg(args, 'runs', '3'));
+  // the transport's default unless given; Infinity = never yield between batches (before session 14)
+  const eventLoopBudgetMs = args.includes('--event-loop-budget-ms')
+    ? Number(arg(args, 'event-loop-budget-ms', '10'))
+    : undefined;
   // --profile <path>: V8 CPU profile of each measured window, written to <path>.<run>
   const profile = args.includes('--profile') ? arg(args, 'profile', 'writer.cpuprofile') : undefined;
   // before anything of ours runs: the machine's background load
@@ -311,6 +330,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           events,
           partitions,
           profile ? `${profile}.${r}` : undefined,
+          eventLoopBudgetMs,
         ),
       );
     const rates = throughput.map((t) => t.eventsPerSec);
@@ -324,6 +344,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       eventsPerSecRuns: rates.map(Math.round),
       cpuUsPerEventMedian: round(quantile(cpus, 0.5), 2),
       cpuUsPerEventRuns: cpus.map((c) => round(c, 2)),
+      eventLoopDelayMsRuns: throughput.map((t) => t.eventLoopDelayMs),
       loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
       publishedPerRun: throughput[0].stats,

@@ -48,6 +48,20 @@ describe('ChunkedApplier', () => {
     expect(ticksDuringApply).toBeGreaterThanOrEqual(calls.length / 2);
   });
 
+  it('lets the loop turn between small batches once those applied back to back took the budget', async () => {
+    const { apply, now } = costly(1); // 4 items, 4 ms: each batch fits one chunk and the budget
+    const applier = new ChunkedApplier(apply, { budgetMs: 10, initialChunk: 64, maxChunk: 1_024, now });
+    const turns: boolean[] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      let turned = false;
+      setImmediate(() => (turned = true));
+      await applier.applyAll(range(4));
+      turns.push(turned);
+    }
+    // 4, 8, then 12 ms back to back: only the third batch ends with a turn
+    expect(turns).toEqual([false, false, true]);
+  });
+
   it('grows the chunk again while apply is cheap', async () => {
     const { apply, calls, now } = costly(0.001);
     const applier = new ChunkedApplier(apply, { budgetMs: 10, initialChunk: 4, maxChunk: 64, now });

@@ -1,4 +1,4 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { EventLoopBudget } from './event-loop.budget';
 
 export interface ChunkedApplierOptions {
   /** Aimed-at wall time of one `apply` call, ms: chunks grow while faster, shrink while slower. */
@@ -17,16 +17,18 @@ export const DEFAULT_CHUNKED_APPLIER_OPTIONS: ChunkedApplierOptions = {
 };
 
 /**
- * Hands a batch to a synchronous-ish `apply` in chunks and yields to the event loop between them,
- * so one large batch cannot hold a process's HTTP requests for seconds. Measured: the recommender's
+ * Hands a batch to a synchronous-ish `apply` in chunks and yields to the event loop whenever the
+ * chunks applied back to back (across batches too) took `budgetMs`, so one large batch - or one
+ * fetch of many - cannot hold a process's HTTP requests for seconds. Measured: the recommender's
  * stream-vector replica applied a catch-up batch of thousands of HNSW updates (~2-5 ms each) in one
  * call, and feed requests waited 1-4 s behind it. The chunk size adapts to what `apply` costs per
  * record (halved above the budget, doubled under half of it), so cheap feeds (metrics) still go in
- * one call and a batch no larger than one chunk adds no yield (no latency at low load).
+ * one call, and small batches add no yield (no latency at low load).
  */
 export class ChunkedApplier<T> {
   private chunk: number;
   private readonly now: () => number;
+  private readonly loop: EventLoopBudget;
 
   constructor(
     private readonly apply: (items: readonly T[]) => void | Promise<void>,
@@ -34,6 +36,7 @@ export class ChunkedApplier<T> {
   ) {
     this.chunk = options.initialChunk;
     this.now = options.now ?? (() => performance.now());
+    this.loop = new EventLoopBudget(options.budgetMs);
   }
 
   /** The current chunk size, records. */
@@ -44,12 +47,13 @@ export class ChunkedApplier<T> {
   /** Applies `items` in order; a failing chunk rejects (later chunks are not applied). */
   async applyAll(items: readonly T[]): Promise<void> {
     for (let from = 0; from < items.length;) {
-      if (from > 0) await yieldToEventLoop();
       const to = Math.min(items.length, from + this.chunk);
       const started = this.now();
       await this.apply(from === 0 && to === items.length ? items : items.slice(from, to));
-      this.adapt(to - from, this.now() - started);
+      const ms = this.now() - started;
+      this.adapt(to - from, ms);
       from = to;
+      await this.loop.spend(ms);
     }
   }
 

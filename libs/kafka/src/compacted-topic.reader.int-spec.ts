@@ -2,6 +2,7 @@ import { Logger, LoggerService } from '@nestjs/common';
 import { testInfra, uniqueName } from '@app/testing';
 import { CompactedRecord, CompactedTopicReader } from './compacted-topic.reader';
 import { ensureTopics } from './topic-bootstrap.admin';
+import { busyFor } from '../test-fixtures/busy-for';
 import { rawKafka } from '../test-fixtures/kafka-test.helpers';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -73,6 +74,43 @@ describe('CompactedTopicReader against the real broker', () => {
     expect(traced[0]).toMatchObject({ topic, key: 'a', traceId: TRACE_ID, parentSpanId: PARENT_SPAN });
     expect(traced[0].spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(traced[0].spanId).not.toBe(PARENT_SPAN);
+  });
+
+  it('lets the event loop turn between the costly batches of one fetch', async () => {
+    const topic = uniqueName('compacted-yield');
+    await ensureTopics({ brokers: infra.kafkaBrokers, clientId: topic }, [
+      { name: topic, partitions: 4, compacted: true },
+    ]);
+    const producer = rawKafka(infra.kafkaBrokers).producer();
+    await producer.connect();
+    // every partition has records before the start, so the first fetch holds a batch of each
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: `${i}` })),
+    });
+    await producer.disconnect();
+    let batches = 0;
+    let starved = 0;
+    let loopTurned = true;
+    const reader = new CompactedTopicReader(
+      { kafka: { brokers: infra.kafkaBrokers, clientId: topic }, topic, groupIdPrefix: topic },
+      () => {
+        // had the loop not turned since the previous batch, the process's requests would have waited
+        if (!loopTurned) starved += 1;
+        loopTurned = false;
+        setImmediate(() => (loopTurned = true));
+        batches += 1;
+        busyFor(12); // over the 10 ms budget, as a catch-up batch of HNSW updates
+      },
+    );
+    try {
+      await reader.start();
+      expect(await reader.waitUntilCaughtUp(30_000)).toBe(true);
+    } finally {
+      await reader.stop();
+    }
+    expect(batches).toBeGreaterThanOrEqual(4);
+    expect(starved).toBe(0);
   });
 
   it('starts on a topic created moments after it (metadata not settled yet) and reads it whole', async () => {

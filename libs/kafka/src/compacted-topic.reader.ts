@@ -45,8 +45,9 @@ export interface CompactedTopicReaderOptions {
    */
   startupRetryMs?: number;
   /**
-   * A batch is applied in chunks of about this much wall time each, ms, with the event loop free
-   * between them (ChunkedApplier), so a catch-up batch does not hold the reader's process. Default 10.
+   * A batch is applied in chunks of about this much wall time each, ms, and the event loop turns
+   * whenever chunks applied back to back (the batches of one fetch too) took this long
+   * (ChunkedApplier), so catching up does not hold the reader's process. Default 10.
    */
   applyBudgetMs?: number;
 }

@@ -46,6 +46,13 @@ export interface KafkaBatchServerOptions extends KafkaConnectionOptions {
    * lag as the broker sees it (committed offsets) lags by as much.
    */
   offsetCommitIntervalMs?: number;
+  /**
+   * The event loop turns once batches handled back to back (kafkajs hands a fetch's batches over
+   * without a turn between them) took this long, ms (EventLoopBudget): a consumer catching up with
+   * a handler that awaits no I/O would otherwise hold health checks and timers for a whole fetch.
+   * Default 10.
+   */
+  eventLoopBudgetMs?: number;
   /** Run every batch in a Kafka transaction (read-process-write); see PartitionTransactions. */
   transactional?: TransactionalOptions;
   /** Backoff between redeliveries of a failing batch. */
@@ -64,7 +71,8 @@ type Defaulted =
   | 'rebalanceTimeoutMs'
   | 'heartbeatIntervalMs'
   | 'readCommitted'
-  | 'offsetCommitIntervalMs';
+  | 'offsetCommitIntervalMs'
+  | 'eventLoopBudgetMs';
 
 export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
   Required<Pick<KafkaBatchServerOptions, Defaulted>>;
@@ -81,4 +89,5 @@ export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions,
   heartbeatIntervalMs: 3_000,
   readCommitted: true,
   offsetCommitIntervalMs: 100,
+  eventLoopBudgetMs: 10,
 };

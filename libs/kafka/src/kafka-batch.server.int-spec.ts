@@ -14,6 +14,7 @@ import {
   rawKafka,
   startKafkaApp,
 } from '../test-fixtures/kafka-test.helpers';
+import { busyFor } from '../test-fixtures/busy-for';
 
 describe('KafkaBatchServer against the real broker', () => {
   const infra = testInfra();
@@ -262,6 +263,43 @@ describe('KafkaBatchServer against the real broker', () => {
     expect(requests).toEqual([4]);
     const committed = await committedOffsets(admin, groupId, topic);
     expect([...committed.values()].reduce((sum, o) => sum + Number(o), 0)).toBe(expected.length);
+  });
+
+  it('lets the event loop turn between the costly batches of one fetch', async () => {
+    const topic = uniqueName('kbs-yield');
+    await ensureTopics({ brokers: infra.kafkaBrokers }, [{ name: topic, partitions: 4 }]);
+    // every partition has records before the join, so the first fetch holds a batch of each
+    await producer.send(
+      topic,
+      ids(400).map((id, i) => ({ key: `k${i}`, value: id })),
+    );
+    let handled = 0;
+    let batches = 0;
+    let starved = 0;
+    let loopTurned = true;
+    const module = consumerModule(topic, (batch) => {
+      // A handler that awaits no I/O (as the embedding-writer's). Had the loop not turned since
+      // the previous batch, timers and sockets (health checks, heartbeats) would have waited.
+      if (!loopTurned) starved += 1;
+      loopTurned = false;
+      setImmediate(() => (loopTurned = true));
+      batches += 1;
+      handled += batch.messages.length;
+      busyFor(12); // over the 10 ms budget, as the writer's batches while it replays its topic
+      return Promise.resolve();
+    });
+    const { app } = await startKafkaApp(module, {
+      brokers: infra.kafkaBrokers,
+      groupId: uniqueName('kbs-yield'),
+      ...FAST_GROUP,
+    });
+    apps.push(app);
+    await eventually(
+      () => handled,
+      (n) => n === 400,
+    );
+    expect(batches).toBeGreaterThanOrEqual(4);
+    expect(starved).toBe(0);
   });
 
   it('keeps the session alive through a batch longer than the session timeout', async () => {

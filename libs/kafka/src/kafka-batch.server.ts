@@ -8,6 +8,7 @@ import {
 } from './kafka-batch-server.options';
 import { createKafka } from './kafka-connection.options';
 import { DeferredOffsetCommitter } from './deferred-offset.committer';
+import { EventLoopBudget } from './event-loop.budget';
 import { decodeMessage, lagOf, nextOffset } from './message.codec';
 import { ConsumerGroupMembership, GroupTransactions } from './group.transactions';
 import { BatchTransactions, PartitionTransactions, TransactionalOptions } from './partition.transactions';
@@ -34,6 +35,7 @@ export class KafkaBatchServer extends BatchServerBase {
   private crashed = false;
   private assigned: { topic: string; partitions: number[] }[] = [];
   private pausedByUser = false;
+  private readonly eventLoop: EventLoopBudget;
   private readonly backoffTimers = new Map<
     string,
     { topic: string; partition: number; timer: NodeJS.Timeout }
@@ -42,6 +44,7 @@ export class KafkaBatchServer extends BatchServerBase {
   constructor(options: KafkaBatchServerOptions) {
     super(options.retryBackoff, options.observer);
     this.options = { ...KAFKA_BATCH_SERVER_DEFAULTS, ...stripUndefined(options) };
+    this.eventLoop = new EventLoopBudget(this.options.eventLoopBudgetMs);
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -208,6 +211,7 @@ export class KafkaBatchServer extends BatchServerBase {
     // lastOffset() includes trailing control records (transaction markers), which must be passed too.
     const next = nextOffset(batch.lastOffset());
     const started = Date.now();
+    const startedAt = performance.now();
     const keepAlive = setInterval(
       () => void payload.heartbeat().catch(() => undefined),
       this.options.heartbeatIntervalMs,
@@ -245,6 +249,8 @@ export class KafkaBatchServer extends BatchServerBase {
     } finally {
       clearInterval(keepAlive);
     }
+    // a handler that awaits no I/O (offsets commit later) must not hold the loop for a whole fetch
+    await this.eventLoop.spend(performance.now() - startedAt);
   }
 
   private redeliverLater(topic: string, partition: number, firstOffset: string, error: unknown): void {
