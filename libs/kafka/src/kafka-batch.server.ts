@@ -210,7 +210,6 @@ export class KafkaBatchServer extends BatchServerBase {
     const firstOffset = batch.firstOffset() ?? batch.messages[0].offset;
     // lastOffset() includes trailing control records (transaction markers), which must be passed too.
     const next = nextOffset(batch.lastOffset());
-    const started = Date.now();
     const startedAt = performance.now();
     const keepAlive = setInterval(
       () => void payload.heartbeat().catch(() => undefined),
@@ -241,7 +240,7 @@ export class KafkaBatchServer extends BatchServerBase {
         topic,
         partition,
         batch.messages.length,
-        Date.now() - started,
+        performance.now() - startedAt,
         lagOf(batch.highWatermark, next),
       );
     } catch (error) {
