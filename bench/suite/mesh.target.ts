@@ -21,6 +21,7 @@ export function isolatedMeshNames(id: string) {
     TOPIC_ENRICHED: `${id}.events.enriched`,
     TOPIC_DEAD_LETTER: `${id}.events.dlq`,
     TOPIC_METRICS_STREAMS: `${id}.metrics.streams`,
+    TOPIC_STREAM_LIFECYCLE: `${id}.streams.lifecycle`,
     TOPIC_EMBEDDINGS_STREAMS: `${id}.embeddings.streams`,
     TOPIC_EMBEDDINGS_USERS: `${id}.embeddings.users`,
     TOPIC_STATE_FOLLOWS: `${id}.state.follows`,

@@ -10,6 +10,7 @@ import { BusTail, TailedRecord } from './bus-tail';
 
 export interface LiveViewTopics {
   metricsStreams: string;
+  streamLifecycle: string;
   watermarks: string;
   embeddingsStreams: string;
 }
@@ -17,6 +18,7 @@ export interface LiveViewTopics {
 /** Where the tailed change feeds go: the recommender's caches (LiveMetricsCache, WatermarkTracker). */
 export interface LiveViewTargets {
   metrics(records: readonly TailedRecord[]): void;
+  lifecycle(records: readonly TailedRecord[]): void;
   watermarks(records: readonly TailedRecord[]): void;
 }
 
@@ -41,6 +43,7 @@ export class LiveView {
         this.observeMetrics(records);
         targets.metrics(records);
       }),
+      new BusTail(bus, topics.streamLifecycle, (records) => targets.lifecycle(records)),
       new BusTail(bus, topics.watermarks, (records) => targets.watermarks(records)),
       new BusTail(bus, topics.embeddingsStreams, (records) => this.applyVectors(records, dimension)),
     ];

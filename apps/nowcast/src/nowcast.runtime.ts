@@ -77,6 +77,7 @@ export async function startNowcast(env: EnvSource, options: NowcastOptions): Pro
   let tracker: WatermarkTracker | null = null;
   const view = new LiveView(bus, names, recommender.recommender.dimension, {
     metrics: (records) => cache?.applyRecords(records),
+    lifecycle: (records) => cache?.applyLifecycleRecords(records),
     watermarks: (records) => tracker?.applyRecords(records),
   });
   // memory mode: the recommender reads user state from the aggregator's and writer's memory

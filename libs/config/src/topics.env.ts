@@ -25,6 +25,10 @@ export class TopicsEnvDto {
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_METRICS_STREAMS!: string;
 
+  @EnvVar({ description: 'Stream starts and ends change feed (compacted; enricher -> recommender).' })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_STREAM_LIFECYCLE!: string;
+
   @EnvVar({ description: 'Stream embeddings change feed (compacted).' })
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_EMBEDDINGS_STREAMS!: string;
@@ -56,30 +60,35 @@ export interface TopicsConfig {
   partitions: Record<TopicRole, number>;
 }
 
-const VARIABLE_OF: Record<TopicRole, keyof TopicsEnvDto> = {
+/** The environment variable that names each topic. */
+export const TOPIC_ENV_VARIABLES: Readonly<Record<TopicRole, keyof TopicsEnvDto>> = {
   raw: 'TOPIC_RAW',
   enriched: 'TOPIC_ENRICHED',
   deadLetter: 'TOPIC_DEAD_LETTER',
   metricsStreams: 'TOPIC_METRICS_STREAMS',
+  streamLifecycle: 'TOPIC_STREAM_LIFECYCLE',
   embeddingsStreams: 'TOPIC_EMBEDDINGS_STREAMS',
   embeddingsUsers: 'TOPIC_EMBEDDINGS_USERS',
   stateFollows: 'TOPIC_STATE_FOLLOWS',
   watermarks: 'TOPIC_WATERMARKS',
 };
 
-const ROLES = Object.keys(VARIABLE_OF) as TopicRole[];
+const ROLES = Object.keys(TOPIC_ENV_VARIABLES) as TopicRole[];
 
 /** TOPIC_* names (defaults from @app/contracts) and TOPIC_PARTITIONS. */
 export function topicsEnv(): EnvGroup<TopicsEnvDto, TopicsConfig> {
   const defaults: Partial<Record<keyof TopicsEnvDto, string>> = {
     TOPIC_PARTITIONS: String(DEFAULT_PARTITIONS.raw),
   };
-  for (const role of ROLES) defaults[VARIABLE_OF[role]] = DEFAULT_TOPICS[role];
+  for (const role of ROLES) defaults[TOPIC_ENV_VARIABLES[role]] = DEFAULT_TOPICS[role];
   return {
     dto: TopicsEnvDto,
     defaults,
     toConfig: (dto) => ({
-      names: Object.fromEntries(ROLES.map((r) => [r, dto[VARIABLE_OF[r]]])) as Record<TopicRole, string>,
+      names: Object.fromEntries(ROLES.map((r) => [r, dto[TOPIC_ENV_VARIABLES[r]]])) as Record<
+        TopicRole,
+        string
+      >,
       // single-partition stages stay single: their order matters more than their throughput
       partitions: Object.fromEntries(
         ROLES.map((r) => [r, DEFAULT_PARTITIONS[r] === 1 ? 1 : dto.TOPIC_PARTITIONS]),
@@ -113,18 +122,17 @@ const EVENT_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
   return ROLES.map((role) => {
     const retentionMs = RETENTION_MS[role];
+    // the lifecycle feed is written in the enricher's transactions, a raw batch's starts at once
+    const largeBatches = retentionMs !== undefined || role === 'streamLifecycle';
+    const configs: Record<string, string> = {
+      ...(retentionMs ? { 'retention.ms': String(retentionMs) } : {}),
+      ...(largeBatches ? { 'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES) } : {}),
+    };
     return {
       name: topics.names[role],
       partitions: topics.partitions[role],
       compacted: COMPACTED_TOPICS.includes(role),
-      ...(retentionMs
-        ? {
-            configs: {
-              'retention.ms': String(retentionMs),
-              'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES),
-            },
-          }
-        : {}),
+      ...(Object.keys(configs).length > 0 ? { configs } : {}),
     };
   });
 }

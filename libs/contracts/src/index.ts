@@ -19,3 +19,5 @@ export * from './enriched/enrichment.dto';
 export * from './enriched/enriched-event';
 export * from './metrics/stream-metrics-snapshot.dto';
 export * from './metrics/stream-metrics-snapshot';
+export * from './lifecycle/stream-lifecycle.dto';
+export * from './lifecycle/stream-lifecycle';

@@ -8,6 +8,7 @@ export const DEFAULT_TOPICS = {
   enriched: 'nowcast.events.enriched.v1',
   deadLetter: 'nowcast.events.dlq.v1',
   metricsStreams: 'nowcast.metrics.streams.v1',
+  streamLifecycle: 'nowcast.streams.lifecycle.v1',
   embeddingsStreams: 'nowcast.embeddings.streams.v1',
   embeddingsUsers: 'nowcast.embeddings.users.v1',
   stateFollows: 'nowcast.state.follows.v1',
@@ -22,6 +23,7 @@ export const DEFAULT_PARTITIONS: Record<TopicRole, number> = {
   enriched: 6,
   deadLetter: 1,
   metricsStreams: 6,
+  streamLifecycle: 6,
   embeddingsStreams: 6,
   embeddingsUsers: 6,
   stateFollows: 6,
@@ -31,6 +33,7 @@ export const DEFAULT_PARTITIONS: Record<TopicRole, number> = {
 /** Change feeds and state topics are compacted: the last record per key is the state. */
 export const COMPACTED_TOPICS: readonly TopicRole[] = [
   'metricsStreams',
+  'streamLifecycle',
   'embeddingsStreams',
   'embeddingsUsers',
   'stateFollows',

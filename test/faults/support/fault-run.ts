@@ -261,6 +261,7 @@ function pipelineEnv(
     TOPIC_ENRICHED: topic('enriched'),
     TOPIC_DEAD_LETTER: topic('dlq'),
     TOPIC_METRICS_STREAMS: topic('metrics'),
+    TOPIC_STREAM_LIFECYCLE: topic('lifecycle'),
     TOPIC_EMBEDDINGS_STREAMS: topic('emb-streams'),
     TOPIC_EMBEDDINGS_USERS: topic('emb-users'),
     TOPIC_STATE_FOLLOWS: topic('follows'),

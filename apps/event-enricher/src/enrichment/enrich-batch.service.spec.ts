@@ -68,3 +68,50 @@ describe('EnrichBatchService deduplication', () => {
     expect(await deduplicated()).toBe(2);
   });
 });
+
+describe('EnrichBatchService lifecycle feed', () => {
+  it("sends the batch's starts and ends to the lifecycle topic in its transaction, keyed by stream", async () => {
+    const service = new EnrichBatchService(
+      config,
+      new InMemoryEnricherStateRepository(),
+      new EnrichmentService(),
+      new PipelineMetrics(new Registry()),
+    );
+    const now = Date.now();
+    const raw = (offset: number, type: string, data: object) => ({
+      ...view(`l${offset}`, offset),
+      value: Buffer.from(
+        JSON.stringify({ eventId: `l${offset}`, type, schemaVersion: 1, occurredAt: now + offset, data }),
+      ),
+    });
+    const messages = [
+      raw(0, 'stream.started', {
+        streamId: 'st-1',
+        sellerId: 'se-1',
+        title: 'show',
+        category: 'art',
+        tags: [],
+        language: 'en',
+      }),
+      view('v1', 1),
+      raw(2, 'stream.ended', { streamId: 'st-1' }),
+    ];
+    const sent: { topic: string; records: OutboundMessage[] }[] = [];
+    await service.handle({
+      ...batch(messages, []),
+      transaction: { send: (topic, records) => void sent.push({ topic, records }) },
+    });
+    const lifecycle = sent.filter((s) => s.topic === config.topics.names.streamLifecycle);
+    expect(lifecycle).toHaveLength(1);
+    expect(lifecycle[0].records.map((r) => [r.key, JSON.parse(String(r.value)) as unknown])).toEqual([
+      ['st-1', expect.objectContaining({ live: true, startedAt: now, sellerId: 'se-1', eventId: 'l0' })],
+      [
+        'st-1',
+        expect.objectContaining({ live: false, startedAt: now, endedAt: now + 2, endReason: 'ended' }),
+      ],
+    ]);
+    // the enriched records still carry all three events
+    const enriched = sent.filter((s) => s.topic === config.topics.names.enriched).flatMap((s) => s.records);
+    expect(enriched).toHaveLength(3);
+  });
+});

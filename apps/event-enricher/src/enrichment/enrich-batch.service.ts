@@ -1,5 +1,5 @@
 import { InjectConfig } from '@app/config';
-import { Enrichment, NowcastEvent, ParseEventOptions, partitionKeyOf } from '@app/contracts';
+import { Enrichment, NowcastEvent, ParseEventOptions, StreamLifecycle, partitionKeyOf } from '@app/contracts';
 import { KafkaBatch, KafkaInboundMessage, OutboundMessage, requireTransaction } from '@app/kafka';
 import { PipelineMetrics, traceLogFields } from '@app/observability';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -94,7 +94,11 @@ export class EnrichBatchService {
 
     for (const [type, n] of newDropsByType) this.metrics.deduplicated.inc({ type }, n);
 
-    const { enrichments, writes } = this.enrichment.enrichBatch(freshEvents, snapshot, nowMs);
+    const { enrichments, writes, lifecycle } = this.enrichment.enrichBatch(freshEvents, snapshot, nowMs);
+    // before the enriched records: the feed's live set learns of a start or an end from this small
+    // topic, without waiting for the aggregator's metrics
+    if (lifecycle.length > 0)
+      transaction.send(topics.names.streamLifecycle, lifecycle.map(toLifecycleRecord));
     // In chunks: the transport sends a chunk into the open transaction once TRANSACTION_CHUNK_MESSAGES
     // are buffered, overlapping the Redis writes below.
     for (let start = 0; start < fresh.length; start += TRANSACTION_CHUNK_MESSAGES) {
@@ -194,4 +198,9 @@ export function toEnrichedRecord(
   const record: OutboundMessage = { key: partitionKeyOf(event), value };
   if (traceparent !== undefined) record.headers = { traceparent };
   return record;
+}
+
+/** Keyed by streamId (compacted: the last record is the stream's state). */
+export function toLifecycleRecord(record: StreamLifecycle): OutboundMessage {
+  return { key: record.streamId, value: JSON.stringify(record) };
 }

@@ -8,7 +8,7 @@ export const OUTPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
  * Creates the enricher's topics if missing (idempotent; existing ones are left alone). One raw batch
  * (up to ENRICHER_MAX_BYTES_PER_PARTITION) becomes one transactional record batch per output
  * partition, and enrichment makes events larger: above the broker's 1 MiB default, hence the
- * larger max.message.bytes of the output topics.
+ * larger max.message.bytes of the output topics (the compacted lifecycle feed too: a replay of starts).
  */
 export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<void> {
   const { kafka, topics } = config;
@@ -20,10 +20,18 @@ export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promi
       sasl: kafka.sasl,
       retry: { retries: 2 },
     },
-    (['raw', 'enriched', 'deadLetter'] as const).map((role) => ({
-      name: topics.names[role],
-      partitions: topics.partitions[role],
-      ...(role === 'raw' ? {} : { configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) } }),
-    })),
+    [
+      ...(['raw', 'enriched', 'deadLetter'] as const).map((role) => ({
+        name: topics.names[role],
+        partitions: topics.partitions[role],
+        ...(role === 'raw' ? {} : { configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) } }),
+      })),
+      {
+        name: topics.names.streamLifecycle,
+        partitions: topics.partitions.streamLifecycle,
+        compacted: true,
+        configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) },
+      },
+    ],
   );
 }

@@ -1,5 +1,6 @@
-import { EnrichedEvent } from '@app/contracts';
-import { BatchingProducer, OutboundMessage } from '@app/kafka';
+import { EnrichedEvent, parseStreamLifecycle } from '@app/contracts';
+import { BatchingProducer, OutboundMessage, createKafka } from '@app/kafka';
+import { ConfigResourceTypes } from 'kafkajs';
 import { PipelineMetrics } from '@app/observability';
 import { randomUUID } from 'node:crypto';
 import {
@@ -32,6 +33,7 @@ describe('event-enricher against real Kafka and Redis', () => {
   let producer: BatchingProducer;
   let enriched: TopicCollector;
   let dlq: TopicCollector;
+  let lifecycle: TopicCollector;
 
   beforeAll(async () => {
     enricher = await startEnricher(isolatedEnricherEnv());
@@ -39,10 +41,11 @@ describe('event-enricher against real Kafka and Redis', () => {
     producer = new BatchingProducer({ brokers: [...brokers] });
     enriched = await TopicCollector.start([...brokers], enricher.config.topics.names.enriched);
     dlq = await TopicCollector.start([...brokers], enricher.config.topics.names.deadLetter);
+    lifecycle = await TopicCollector.start([...brokers], enricher.config.topics.names.streamLifecycle);
   });
 
   afterAll(async () => {
-    await Promise.all([enriched?.stop(), dlq?.stop(), producer?.close()]);
+    await Promise.all([enriched?.stop(), dlq?.stop(), lifecycle?.stop(), producer?.close()]);
     await enricher?.close();
   });
 
@@ -152,6 +155,66 @@ describe('event-enricher against real Kafka and Redis', () => {
     const metrics = enricher.app.get(PipelineMetrics);
     const dedup = await metrics.deduplicated.get();
     expect(dedup.values.find((v) => v.labels.type === 'view.started')?.value).toBe(1);
+  });
+
+  it('writes each start and end, once, to the compacted lifecycle topic in the same transaction', async () => {
+    const raw = enricher.config.topics.names.raw;
+    const t0 = Date.now() - 30_000;
+    const streamId = 's-life';
+    const start = envelope(
+      'stream.started',
+      { streamId, sellerId: 'seller-life', title: 'Live now', category: 'cards', tags: [], language: 'en' },
+      t0,
+    );
+    const end = envelope('stream.ended', { streamId }, t0 + 5_000);
+    await producer.send(raw, [
+      record(streamId, start),
+      record(streamId, envelope('chat.message', { userId: 'user-1', streamId }, t0 + 1_000)),
+      record(streamId, end),
+      record(streamId, end), // a client retry of the end: dropped as a duplicate
+    ]);
+    await eventually(
+      () => enriched.records.some((r) => r.value?.toString().includes(end.eventId)),
+      60_000,
+      'enriched end',
+    );
+    const ofStream = () => lifecycle.records.filter((r) => r.key?.toString() === streamId);
+    await eventually(() => ofStream().length >= 2, 60_000, 'lifecycle records');
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // anything extra would show up now
+    expect(ofStream().map((r) => parseStreamLifecycle(r.value!))).toEqual([
+      {
+        schemaVersion: 1,
+        streamId,
+        eventId: start.eventId,
+        live: true,
+        startedAt: t0,
+        sellerId: 'seller-life',
+        title: 'Live now',
+        category: 'cards',
+        language: 'en',
+      },
+      {
+        schemaVersion: 1,
+        streamId,
+        eventId: end.eventId,
+        live: false,
+        startedAt: t0,
+        endedAt: t0 + 5_000,
+        endReason: 'ended',
+      },
+    ]);
+    const admin = createKafka({ brokers: [...enricher.config.kafka.brokers] }, 'lifecycle-config').admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: enricher.config.topics.names.streamLifecycle }],
+        includeSynonyms: false,
+      });
+      const policy = described.resources[0].configEntries.find((e) => e.configName === 'cleanup.policy');
+      expect(policy?.configValue).toBe('compact');
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('reports ready with its consumer joined', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NowcastEvent, UNKNOWN } from '@app/contracts';
 import { EntitySnapshot } from '../entity-cache/stream-context.record';
 import { EnrichmentService } from './enrichment.service';
@@ -133,5 +135,59 @@ describe('EnrichmentService', () => {
       0,
     );
     expect(writes).toEqual([]);
+  });
+
+  describe('lifecycle records', () => {
+    const fixtures = join(__dirname, '../../../../libs/contracts/fixtures/v1');
+    const golden = (path: string) => JSON.parse(readFileSync(join(fixtures, path), 'utf8')) as unknown;
+
+    it('turns the golden start and end events into the golden lifecycle records', () => {
+      const { lifecycle } = service.enrichBatch(
+        [golden('stream.started.json'), golden('stream.ended.json')] as NowcastEvent[],
+        empty,
+        0,
+      );
+      expect(lifecycle).toEqual([
+        golden('../stream-lifecycle.v1/started.json'),
+        golden('../stream-lifecycle.v1/ended.json'),
+      ]);
+    });
+
+    it('writes every end and removal, naming the ended run only when it is known; nothing else', () => {
+      const snapshot: EntitySnapshot = {
+        streams: new Map([
+          ['s1', { sellerId: 'seller-1', category: 'art', language: 'fr', live: true, startedAt: 700 }],
+        ]),
+        follows: new Map(),
+      };
+      const { lifecycle } = service.enrichBatch(
+        [
+          event('stream.heartbeat', { streamId: 's1' }),
+          event('stream.updated', { streamId: 's1', title: 'new title' }),
+          event('stream.removed', { streamId: 's1', reason: 'x' }, 900),
+          event('stream.expired', { streamId: 's1' }, 950),
+          event('stream.ended', { streamId: 's2' }, 1_000),
+        ],
+        snapshot,
+        0,
+      );
+      expect(lifecycle).toEqual([
+        expect.objectContaining({
+          streamId: 's1',
+          live: false,
+          startedAt: 700,
+          endedAt: 900,
+          endReason: 'removed',
+        }),
+        {
+          schemaVersion: 1,
+          streamId: 's2',
+          eventId: expect.any(String) as string,
+          live: false,
+          endedAt: 1_000,
+          endReason: 'ended',
+        },
+      ]);
+    });
   });
 });

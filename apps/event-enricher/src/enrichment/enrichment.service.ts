@@ -1,4 +1,4 @@
-import { Enrichment, NowcastEvent, StreamContext, UNKNOWN } from '@app/contracts';
+import { Enrichment, NowcastEvent, StreamContext, StreamLifecycle, UNKNOWN } from '@app/contracts';
 import { Injectable } from '@nestjs/common';
 import { EntitySnapshot, EntityWrite, StreamContextRecord } from '../entity-cache/stream-context.record';
 
@@ -7,6 +7,8 @@ export interface EnrichedBatch {
   enrichments: Enrichment[];
   /** Entity-cache writes in batch order (stream contexts: the final one per stream). */
   writes: EntityWrite[];
+  /** The lifecycle feed's records of the batch's stream starts and ends, in batch order. */
+  lifecycle: StreamLifecycle[];
 }
 
 /** The stream and user an event is about, if any (engagement events have both). */
@@ -34,9 +36,12 @@ export class EnrichmentService {
     // follow sets are copied on first change so the snapshot is never mutated
     const follows = new Map<string, ReadonlySet<string>>(snapshot.follows);
     const writes: EntityWrite[] = [];
+    const lifecycle: StreamLifecycle[] = [];
     const enrichments = new Array<Enrichment>(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
+      const record = lifecycleRecordOf(event, streams);
+      if (record !== undefined) lifecycle.push(record);
       this.applyToState(event, streams, touched, follows, writes);
       enrichments[i] = this.enrichmentOf(event, streams, follows, nowMs);
     }
@@ -44,7 +49,7 @@ export class EnrichmentService {
       const record = streams.get(streamId);
       if (record) writes.push({ kind: 'put-stream', streamId, record });
     }
-    return { enrichments, writes };
+    return { enrichments, writes, lifecycle };
   }
 
   private enrichmentOf(
@@ -127,6 +132,44 @@ export class EnrichmentService {
         return;
     }
   }
+}
+
+/**
+ * The lifecycle record of a start or an end (from the state before the event: an end names the
+ * run it ends). Every end is written, even of a stream not known live here: the feed may know it
+ * from the metrics. Expiry is not: only the aggregator can tell whether the lease really ran out.
+ */
+function lifecycleRecordOf(
+  event: NowcastEvent,
+  streams: ReadonlyMap<string, StreamContextRecord>,
+): StreamLifecycle | undefined {
+  if (event.type === 'stream.started') {
+    const { streamId, sellerId, title, category, language } = event.data;
+    const { eventId, occurredAt } = event;
+    return {
+      schemaVersion: 1,
+      streamId,
+      eventId,
+      live: true,
+      startedAt: occurredAt,
+      sellerId,
+      title,
+      category,
+      language,
+    };
+  }
+  if (event.type !== 'stream.ended' && event.type !== 'stream.removed') return undefined;
+  const { streamId } = event.data;
+  const startedAt = streams.get(streamId)?.startedAt;
+  return {
+    schemaVersion: 1,
+    streamId,
+    eventId: event.eventId,
+    live: false,
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    endedAt: event.occurredAt,
+    endReason: event.type === 'stream.ended' ? 'ended' : 'removed',
+  };
 }
 
 /** A complete context, or undefined when the stream (or part of it) was never seen started. */

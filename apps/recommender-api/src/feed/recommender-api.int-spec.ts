@@ -52,6 +52,7 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
   const prefix = `${uniqueName('rec')}:`;
   const topics = {
     metrics: uniqueName('metrics'),
+    lifecycle: uniqueName('lifecycle'),
     embeddings: uniqueName('emb'),
     watermarks: uniqueName('wm'),
     raw: uniqueName('raw'),
@@ -62,6 +63,7 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'silent',
     TOPIC_METRICS_STREAMS: topics.metrics,
+    TOPIC_STREAM_LIFECYCLE: topics.lifecycle,
     TOPIC_EMBEDDINGS_STREAMS: topics.embeddings,
     TOPIC_WATERMARKS: topics.watermarks,
     TOPIC_RAW: topics.raw,
@@ -265,6 +267,48 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       expect((await get('/v1/streams/st7')).body).toMatchObject({ live: false, endReason: 'ended' });
     });
 
+    it("shows a follower a start from the lifecycle feed before any metrics; its end holds back the run's late metrics", async () => {
+      await upstream.user('fan', { follows: ['s-new'] });
+      const inFeed = async () =>
+        (await feed('/v1/users/fan/feed?limit=20')).items.find((i) => i.streamId === 'st-new');
+      const startedAt = Date.now() - 1_000;
+      const start = { schemaVersion: 1, streamId: 'st-new', eventId: 'e-start', startedAt } as const;
+      await upstream.lifecycle({
+        ...start,
+        live: true,
+        sellerId: 's-new',
+        title: 'just started',
+        category: 'cards',
+        language: 'en',
+      });
+      await until(async () => (await inFeed()) !== undefined, 20_000);
+      expect((await inFeed())?.reasons.follow).toBeGreaterThan(0);
+      expect((await get('/v1/streams/st-new')).body).toMatchObject({ live: true, metrics: { viewers: 0 } });
+
+      await upstream.lifecycle({
+        ...start,
+        eventId: 'e-end',
+        live: false,
+        endedAt: Date.now(),
+        endReason: 'ended',
+      });
+      await until(async () => (await inFeed()) === undefined, 20_000);
+      // the aggregator's snapshot of the same run, read after the end: held back. A control stream's
+      // snapshot behind it on the same partition tells when the reader has passed it.
+      await upstream.metrics(streamSnapshot('st-new', { sellerId: 's-new', startedAt }), 0);
+      await upstream.metrics(streamSnapshot('st-control', { sellerId: 's-control' }), 0);
+      await until(async () => (await get('/v1/streams/st-control')).status === 200, 20_000);
+      expect(await inFeed()).toBeUndefined();
+      expect((await get('/v1/streams/st-new')).body).toMatchObject({ live: false, endReason: 'ended' });
+      const control = streamSnapshot('st-control', {
+        sellerId: 's-control',
+        live: false,
+        endReason: 'ended',
+      });
+      await upstream.metrics(control, 0);
+      await until(async () => (await get('/v1/streams/st-control')).body.live === false, 20_000);
+    });
+
     it('minAsOf: waits for the watermark, else answers stale within the bound', async () => {
       const later = feed('/v1/users/loyal/feed?minAsOf=6000');
       await upstream.watermark('embedding-writer', 7_000);
@@ -355,9 +399,20 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
     it('answers from what it has with degraded: true when Redis is down', async () => {
       const down = await bootRecommender({ ...env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
       try {
+        // read to the end of both feeds: the streams the tests above started and ended are gone again
+        const live = async (id: string) =>
+          (
+            JSON.parse(
+              (await down.inject({ method: 'GET', url: `/v1/streams/${id}`, headers: READ })).body,
+            ) as {
+              live?: boolean;
+            }
+          ).live;
         await until(
           async () =>
-            (await down.inject({ method: 'GET', url: '/v1/streams/st0', headers: READ })).statusCode === 200,
+            (await live('st0')) === true &&
+            (await live('st-new')) === false &&
+            (await live('st-control')) === false,
         );
         const r = await down.inject({ method: 'GET', url: '/v1/users/loyal/feed?limit=3', headers: READ });
         expect(r.statusCode).toBe(200);

@@ -104,6 +104,14 @@ export class RecommenderFeaturesModule {
             { kafka, topic: config.topics.names.metricsStreams, groupIdPrefix: `${SERVICE_NAME}-metrics` },
             (records) => cache.applyRecords(records),
           ),
+          'stream-lifecycle': new CompactedTopicReader(
+            {
+              kafka,
+              topic: config.topics.names.streamLifecycle,
+              groupIdPrefix: `${SERVICE_NAME}-lifecycle`,
+            },
+            (records) => cache.applyLifecycleRecords(records),
+          ),
           watermarks: new CompactedTopicReader(
             { kafka, topic: config.topics.names.watermarks, groupIdPrefix: `${SERVICE_NAME}-watermarks` },
             (records) => tracker.applyRecords(records),

@@ -1,10 +1,11 @@
 import { grownFloat64, grownInt32 } from '../ranking/typed-arrays';
-import { StreamMetricsSnapshot, parseStreamMetricsSnapshot } from '@app/contracts';
+import { StreamMetricsSnapshot, parseStreamLifecycle, parseStreamMetricsSnapshot } from '@app/contracts';
 import { LIVE_ROW_STRIDE, NO_LIVE_FEATURES, liveFeaturesOf, writeLiveRow } from '../ranking/live-features';
 import { LiveIndex, LiveSignals, RankingCandidate } from '../ranking/ranking.types';
 import { CompactedRecord } from '@app/kafka';
 import { LabelSlotTable } from './label-slot.table';
 import { LiveSellers } from './live-sellers.index';
+import { StreamLifecycleGate } from './stream-lifecycle.gate';
 import { StringKeyPool } from './string-key.pool';
 import { itemJsonHead } from '../feed/feed-response.json';
 
@@ -25,9 +26,11 @@ export interface LiveMetricsCacheOptions {
 
 /**
  * Every stream's latest metrics snapshot, in memory, fed by the compacted `nowcast.metrics.streams.v1`
- * (last record per stream wins; `live: false` ends a stream; a tombstone forgets it). Serves the
- * live set, live streams per seller, trending by engagement score and per-stream lookups without
- * any I/O on the request path.
+ * (last record per stream wins; `live: false` ends a stream; a tombstone forgets it) and by the
+ * compacted `nowcast.streams.lifecycle.v1`, which tells of starts and ends before the metrics do
+ * (a start is live with no activity until its metrics come; StreamLifecycleGate orders the two).
+ * Serves the live set, live streams per seller, trending by engagement score and per-stream
+ * lookups without any I/O on the request path.
  */
 export class LiveMetricsCache {
   /**
@@ -67,11 +70,14 @@ export class LiveMetricsCache {
   private trendingAt = 0;
   private invalidRecords = 0;
   private listeners: (() => void)[] = [];
+  private readonly lifecycle: StreamLifecycleGate;
 
   constructor(
     private readonly options: LiveMetricsCacheOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.lifecycle = new StreamLifecycleGate(options.maxEnded);
+  }
 
   get invalid(): number {
     return this.invalidRecords;
@@ -92,13 +98,36 @@ export class LiveMetricsCache {
         this.forget(record.key);
         continue;
       }
-      try {
-        this.apply(parseStreamMetricsSnapshot(record.value.toString('utf8')));
-      } catch {
-        this.invalidRecords++;
-      }
+      const snapshot = this.parsed(record.value, parseStreamMetricsSnapshot);
+      if (snapshot !== undefined && this.lifecycle.admitsMetrics(snapshot)) this.apply(snapshot);
     }
     for (const listener of this.listeners) listener();
+  }
+
+  /** Records of the lifecycle feed (a tombstone forgets what that feed said of the stream). */
+  applyLifecycleRecords(records: readonly CompactedRecord[]): void {
+    const now = this.clock();
+    for (const record of records) {
+      if (record.value === null || record.value.length === 0) {
+        this.lifecycle.forget(record.key);
+        continue;
+      }
+      const lifecycle = this.parsed(record.value, parseStreamLifecycle);
+      if (lifecycle === undefined) continue;
+      const next = this.lifecycle.onLifecycle(lifecycle, this.get(lifecycle.streamId), now);
+      if (next !== undefined) this.apply(next);
+    }
+    for (const listener of this.listeners) listener();
+  }
+
+  /** A record's value as parsed, or undefined (counted invalid) when the contract refuses it. */
+  private parsed<T>(value: Buffer, parse: (text: string) => T): T | undefined {
+    try {
+      return parse(value.toString('utf8'));
+    } catch {
+      this.invalidRecords++;
+      return undefined;
+    }
   }
 
   apply(snapshot: StreamMetricsSnapshot): void {
@@ -252,6 +281,7 @@ export class LiveMetricsCache {
   }
 
   private forget(streamId: string): void {
+    this.lifecycle.forget(streamId);
     const previous = this.getLive(streamId);
     if (previous) this.unindex(previous);
     this.release(streamId);

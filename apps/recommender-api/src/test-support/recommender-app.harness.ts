@@ -1,5 +1,5 @@
 import { EnvSource } from '@app/config';
-import { StreamMetricsSnapshot } from '@app/contracts';
+import { StreamLifecycle, StreamMetricsSnapshot } from '@app/contracts';
 import { createKafka } from '@app/kafka';
 import { encodeStreamVectorRecord, float32ToBuffer } from '@app/vector-store';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -38,7 +38,13 @@ export class UpstreamFixture {
 
   constructor(
     private readonly brokers: string[],
-    readonly topics: { metrics: string; embeddings: string; watermarks: string; raw: string },
+    readonly topics: {
+      metrics: string;
+      lifecycle: string;
+      embeddings: string;
+      watermarks: string;
+      raw: string;
+    },
     private readonly redis: Redis,
     private readonly dimension: number,
   ) {}
@@ -86,6 +92,16 @@ export class UpstreamFixture {
     );
   }
 
+  /** Only the metrics record, to `partition` when a test needs its order with another stream's. */
+  async metrics(s: StreamMetricsSnapshot, partition?: number): Promise<void> {
+    await this.send(this.topics.metrics, s.streamId, JSON.stringify(s), partition);
+  }
+
+  /** A record of the enricher's lifecycle feed (a start or an end, before the metrics). */
+  async lifecycle(record: StreamLifecycle): Promise<void> {
+    await this.send(this.topics.lifecycle, record.streamId, JSON.stringify(record));
+  }
+
   async watermark(source: string, eventTime: number): Promise<void> {
     await this.send(
       this.topics.watermarks,
@@ -120,7 +136,7 @@ export class UpstreamFixture {
     await p.exec();
   }
 
-  private async send(topic: string, key: string, value: string | null): Promise<void> {
-    await this.producer!.send({ topic, messages: [{ key, value }] });
+  private async send(topic: string, key: string, value: string | null, partition?: number): Promise<void> {
+    await this.producer!.send({ topic, messages: [{ key, value, partition }] });
   }
 }
