@@ -16,8 +16,9 @@ import { SuiteTarget } from './suite/suite-target';
  * (`--rates 0,2500`, events/s of simulator load) it produces `--probes` stream.started events of
  * followed sellers and, per probe, the ms from the produce call until: the broker acked it; the raw
  * record was visible; the enricher's output record was created (its CreateTime), visible uncommitted,
- * visible read-committed (commit marker written, LSO advanced); the aggregator applied it in Redis;
- * its metrics change-feed record was created and visible; the follower's feed listed it. Then the
+ * visible read-committed (commit marker written, LSO advanced); its lifecycle record (same
+ * transaction) was visible; the aggregator applied it in Redis; its metrics change-feed record was
+ * created and visible; the follower's feed listed it. Then the
  * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process, the broker and
  * Redis (when local) used, and every core's busy time per event (the pipeline's whole budget).
  *
@@ -70,6 +71,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       { name: 'raw', topic: `${t}events.raw`, readCommitted: false, envelope: true },
       { name: 'enrichedUncommitted', topic: `${t}events.enriched`, readCommitted: false, envelope: true },
       { name: 'enrichedCommitted', topic: `${t}events.enriched`, readCommitted: true, envelope: true },
+      { name: 'lifecycle', topic: `${t}streams.lifecycle`, readCommitted: true, envelope: false },
       { name: 'metrics', topic: `${t}metrics.streams`, readCommitted: true, envelope: false },
     ],
     keyPrefix,
@@ -226,11 +228,13 @@ async function probeEnd(
 function kafkaHops(tracer: HopTracer, streamId: string, type: string, t0: number): HopTimes {
   const rel = (s: Sighting | undefined, field: 'seenAt' | 'recordAt') => (s ? s[field] - t0 : undefined);
   const metrics = tracer.firstSince('metrics', streamId, t0);
+  const lifecycle = tracer.firstSince('lifecycle', streamId, t0);
   return {
     rawSeen: rel(tracer.first('raw', streamId, type), 'seenAt'),
     enrichedCreated: rel(tracer.first('enrichedUncommitted', streamId, type), 'recordAt'),
     enrichedSeenUncommitted: rel(tracer.first('enrichedUncommitted', streamId, type), 'seenAt'),
     enrichedSeenCommitted: rel(tracer.first('enrichedCommitted', streamId, type), 'seenAt'),
+    lifecycleSeen: rel(lifecycle, 'seenAt'),
     metricsCreated: rel(metrics, 'recordAt'),
     metricsSeen: rel(metrics, 'seenAt'),
   };
