@@ -120,19 +120,22 @@ const EVENT_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Every pipeline topic as configured; change feeds and state topics are compacted (last record per key). */
 export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
-  return ROLES.map((role) => {
-    const retentionMs = RETENTION_MS[role];
-    // the lifecycle feed is written in the enricher's transactions, a raw batch's starts at once
-    const largeBatches = retentionMs !== undefined || role === 'streamLifecycle';
-    const configs: Record<string, string> = {
-      ...(retentionMs ? { 'retention.ms': String(retentionMs) } : {}),
-      ...(largeBatches ? { 'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES) } : {}),
-    };
-    return {
-      name: topics.names[role],
-      partitions: topics.partitions[role],
-      compacted: COMPACTED_TOPICS.includes(role),
-      ...(Object.keys(configs).length > 0 ? { configs } : {}),
-    };
-  });
+  return ROLES.map((role) => pipelineTopicSpec(topics, role));
+}
+
+/** One stage's topic as the bootstrap creates it (for a service that creates its own topics). */
+export function pipelineTopicSpec(topics: TopicsConfig, role: TopicRole): PipelineTopicSpec {
+  const retentionMs = RETENTION_MS[role];
+  // the lifecycle feed is written in the enricher's transactions, a raw batch's starts at once
+  const largeBatches = retentionMs !== undefined || role === 'streamLifecycle';
+  const configs: Record<string, string> = {
+    ...(retentionMs ? { 'retention.ms': String(retentionMs) } : {}),
+    ...(largeBatches ? { 'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES) } : {}),
+  };
+  return {
+    name: topics.names[role],
+    partitions: topics.partitions[role],
+    compacted: COMPACTED_TOPICS.includes(role),
+    ...(Object.keys(configs).length > 0 ? { configs } : {}),
+  };
 }

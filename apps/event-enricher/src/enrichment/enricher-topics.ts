@@ -1,3 +1,4 @@
+import { pipelineTopicSpec } from '@app/config';
 import { ensureTopics } from '@app/kafka';
 import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
 
@@ -8,7 +9,8 @@ export const OUTPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
  * Creates the enricher's topics if missing (idempotent; existing ones are left alone). One raw batch
  * (up to ENRICHER_MAX_BYTES_PER_PARTITION) becomes one transactional record batch per output
  * partition, and enrichment makes events larger: above the broker's 1 MiB default, hence the
- * larger max.message.bytes of the output topics (the compacted lifecycle feed too: a replay of starts).
+ * larger max.message.bytes of the output topics. The lifecycle feed is created as the bootstrap
+ * creates it (compacted, large batches).
  */
 export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<void> {
   const { kafka, topics } = config;
@@ -26,12 +28,7 @@ export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promi
         partitions: topics.partitions[role],
         ...(role === 'raw' ? {} : { configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) } }),
       })),
-      {
-        name: topics.names.streamLifecycle,
-        partitions: topics.partitions.streamLifecycle,
-        compacted: true,
-        configs: { 'max.message.bytes': String(OUTPUT_MAX_MESSAGE_BYTES) },
-      },
+      pipelineTopicSpec(topics, 'streamLifecycle'),
     ],
   );
 }

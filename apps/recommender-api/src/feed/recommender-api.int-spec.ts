@@ -401,13 +401,9 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       try {
         // read to the end of both feeds: the streams the tests above started and ended are gone again
         const live = async (id: string) =>
-          (
-            JSON.parse(
-              (await down.inject({ method: 'GET', url: `/v1/streams/${id}`, headers: READ })).body,
-            ) as {
-              live?: boolean;
-            }
-          ).live;
+          (await down.inject({ method: 'GET', url: `/v1/streams/${id}`, headers: READ })).json<{
+            live?: boolean;
+          }>().live;
         await until(
           async () =>
             (await live('st0')) === true &&
