@@ -10,6 +10,7 @@ import { startLoad } from './suite/load-generator';
 import { startMeshTarget } from './suite/mesh.target';
 import { parseServiceEnv } from './suite/suite-options';
 import { ROOT } from './suite/suite-target';
+import { arg } from './cli-args';
 
 /**
  * Broker request census: which client sends which Kafka requests, how many per event, and how long
@@ -22,10 +23,6 @@ import { ROOT } from './suite/suite-target';
  * in the suite), loads them at `--rate` events/s for `--warmup` + `--sec` seconds, and counts the
  * requests completed during the last `--sec`. Events = what reached the raw topic in that window.
  */
-const arg = (args: string[], name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
 

@@ -11,6 +11,7 @@ import { parseServiceEnv } from './suite/suite-options';
 import { round } from './suite/percentiles';
 import { ROOT, pickRuntime } from './suite/suite-target';
 import { isolatedMeshNames } from './suite/mesh.target';
+import { arg } from './cli-args';
 
 /**
  * Stall tracer: what happens around the moments a consumer group lags. Runs the mesh (own topics,
@@ -38,10 +39,6 @@ interface Sample {
   feedMs: number | null;
 }
 
-const arg = (args: string[], name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {

@@ -1,4 +1,3 @@
-import { NowcastEvent } from '@app/contracts';
 import Redis from 'ioredis';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +9,8 @@ import { startMeshTarget } from './suite/mesh.target';
 import { quantile, round } from './suite/percentiles';
 import { parseServiceEnv } from './suite/suite-options';
 import { SuiteTarget } from './suite/suite-target';
+import { arg } from './cli-args';
+import { probeEvent } from './probe-event';
 
 /**
  * Hop tracer: where a probe event's time goes on its way through the mesh. For each background rate
@@ -29,13 +30,7 @@ import { SuiteTarget } from './suite/suite-target';
 const TIMEOUT_MS = 5_000;
 const PAIRS = 5;
 
-const arg = (args: string[], name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const event = (type: NowcastEvent['type'], data: object): NowcastEvent =>
-  ({ eventId: randomUUID(), type, schemaVersion: 1, occurredAt: Date.now(), data }) as NowcastEvent;
 
 type HopTimes = Record<string, number | undefined>;
 
@@ -72,6 +67,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       { name: 'enrichedUncommitted', topic: `${t}events.enriched`, readCommitted: false, envelope: true },
       { name: 'enrichedCommitted', topic: `${t}events.enriched`, readCommitted: true, envelope: true },
       { name: 'lifecycle', topic: `${t}streams.lifecycle`, readCommitted: true, envelope: false },
+      // the recommender reads the lifecycle feed uncommitted
+      { name: 'lifecycleUncommitted', topic: `${t}streams.lifecycle`, readCommitted: false, envelope: false },
       { name: 'metrics', topic: `${t}metrics.streams`, readCommitted: true, envelope: false },
     ],
     keyPrefix,
@@ -87,7 +84,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       seller: `hs-${id}-${k}`,
     }));
     for (const { user, seller } of pairs)
-      await target.produce(event('seller.followed', { userId: user, sellerId: seller }));
+      await target.produce(probeEvent('seller.followed', { userId: user, sellerId: seller }));
     await sleep(2_000);
     for (const rate of rates) {
       const load =
@@ -187,7 +184,7 @@ async function probeStart(
   sellerId: string,
   category: string,
 ): Promise<HopTimes> {
-  const start = event('stream.started', {
+  const start = probeEvent('stream.started', {
     streamId,
     sellerId,
     title: streamId,
@@ -198,16 +195,20 @@ async function probeStart(
   const t0 = nowMs();
   await target.produce(start);
   const acked = nowMs() - t0;
-  const [applied, visible] = await Promise.all([
+  const timed = { lastMs: 0 };
+  const [applied, inCache, visible] = await Promise.all([
     until(t0, async () => (await redis.exists(`${redisPrefix}agg:s:${streamId}`)) === 1),
-    until(t0, async () => (await listed(feed, streamId)) === true),
+    until(t0, async () => (await liveInApi(target, streamId)) === true),
+    until(t0, async () => (await listed(feed, streamId, timed)) === true),
   ]);
   await until(t0, () => Promise.resolve(tracer.firstSince('metrics', streamId, t0) !== undefined));
   return {
     acked,
     ...kafkaHops(tracer, streamId, 'stream.started', t0),
     redisApplied: applied,
+    apiLive: inCache,
     feed: visible,
+    feedRequestMs: timed.lastMs,
   };
 }
 
@@ -218,11 +219,21 @@ async function probeEnd(
   streamId: string,
 ): Promise<HopTimes> {
   const t0 = nowMs();
-  await target.produce(event('stream.ended', { streamId }));
+  await target.produce(probeEvent('stream.ended', { streamId }));
   const acked = nowMs() - t0;
-  const gone = await until(t0, async () => (await listed(feed, streamId)) === false);
+  const timed = { lastMs: 0 };
+  const [ended, gone] = await Promise.all([
+    until(t0, async () => (await liveInApi(target, streamId)) === false),
+    until(t0, async () => (await listed(feed, streamId, timed)) === false),
+  ]);
   await until(t0, () => Promise.resolve(tracer.firstSince('metrics', streamId, t0) !== undefined));
-  return { acked, ...kafkaHops(tracer, streamId, 'stream.ended', t0), feed: gone };
+  return {
+    acked,
+    ...kafkaHops(tracer, streamId, 'stream.ended', t0),
+    apiLive: ended,
+    feed: gone,
+    feedRequestMs: timed.lastMs,
+  };
 }
 
 function kafkaHops(tracer: HopTracer, streamId: string, type: string, t0: number): HopTimes {
@@ -234,6 +245,7 @@ function kafkaHops(tracer: HopTracer, streamId: string, type: string, t0: number
     enrichedCreated: rel(tracer.first('enrichedUncommitted', streamId, type), 'recordAt'),
     enrichedSeenUncommitted: rel(tracer.first('enrichedUncommitted', streamId, type), 'seenAt'),
     enrichedSeenCommitted: rel(tracer.first('enrichedCommitted', streamId, type), 'seenAt'),
+    lifecycleSeenUncommitted: rel(tracer.firstSince('lifecycleUncommitted', streamId, t0), 'seenAt'),
     lifecycleSeen: rel(lifecycle, 'seenAt'),
     metricsCreated: rel(metrics, 'recordAt'),
     metricsSeen: rel(metrics, 'seenAt'),
@@ -249,11 +261,28 @@ async function until(t0: number, check: () => Promise<boolean>): Promise<number 
   }
 }
 
-async function listed(feed: string, streamId: string): Promise<boolean | undefined> {
+/** Whether the feed lists the stream; `timed.lastMs` = how long this request took, ms. */
+async function listed(
+  feed: string,
+  streamId: string,
+  timed: { lastMs: number },
+): Promise<boolean | undefined> {
+  const sent = nowMs();
   const body = await fetch(feed, { signal: AbortSignal.timeout(TIMEOUT_MS) })
     .then((r) => r.json() as Promise<{ items?: { streamId: string }[] }>)
     .catch(() => ({ items: undefined }));
+  timed.lastMs = nowMs() - sent;
   return body.items?.some((item) => item.streamId === streamId);
+}
+
+/** Whether GET /v1/streams/{id} says live (the recommender's cache, without a feed's ranking). */
+async function liveInApi(target: SuiteTarget, streamId: string): Promise<boolean | undefined> {
+  const body = await fetch(`${target.recommenderUrl}/v1/streams/${streamId}`, {
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  })
+    .then((r) => (r.ok ? (r.json() as Promise<{ live?: boolean }>) : { live: undefined }))
+    .catch(() => ({ live: undefined }));
+  return body.live;
 }
 
 function summarizeHops(samples: HopTimes[]): Record<string, unknown> {

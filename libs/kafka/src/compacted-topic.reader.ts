@@ -50,6 +50,14 @@ export interface CompactedTopicReaderOptions {
    * (ChunkedApplier), so catching up does not hold the reader's process. Default 10.
    */
   applyBudgetMs?: number;
+  /**
+   * Read records of open and aborted transactions too (READ_UNCOMMITTED; default false). Only for a
+   * feed of idempotent facts whose writer re-sends an aborted record when it retries (so a record
+   * read early is one that will be committed), and whose `apply` tolerates a fenced writer's late
+   * copy of a fact it has already moved past: records then arrive as soon as they are appended,
+   * not after the writer's commit (its EndTxn and the markers: ~10-20 ms on this machine).
+   */
+  readUncommitted?: boolean;
 }
 
 /**
@@ -159,6 +167,7 @@ export class CompactedTopicReader {
     const consumer = kafka.consumer({
       groupId: this.groupId,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      readUncommitted: this.options.readUncommitted ?? false,
       allowAutoTopicCreation: false,
       retry: {
         ...CONSUMER_RETRY,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EnvSource } from '@app/config';
+import type { StreamLifecycle } from '@app/contracts';
 import { createKafka } from '@app/kafka';
 import { testInfra, uniqueName } from '@app/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -307,6 +308,53 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       });
       await upstream.metrics(control, 0);
       await until(async () => (await get('/v1/streams/st-control')).body.live === false, 20_000);
+    });
+
+    it("shows a start while the enricher's transaction is still open; a fenced enricher's aborted copy of it after its end does not bring it back", async () => {
+      await upstream.user('early', { follows: ['s-early'] });
+      const inFeed = async () =>
+        (await feed('/v1/users/early/feed?limit=20')).items.find((i) => i.streamId === 'st-early');
+      const startedAt = Date.now() - 1_000;
+      const start: StreamLifecycle = {
+        schemaVersion: 1,
+        streamId: 'st-early',
+        eventId: 'e-early-start',
+        startedAt,
+        live: true,
+        sellerId: 's-early',
+        title: 'early',
+        category: 'cards',
+        language: 'en',
+      };
+      // every record of the stream on one partition: their order is the feed's order
+      const open = await upstream.lifecycleInTransaction([start], 0);
+      await until(async () => (await inFeed()) !== undefined, 20_000);
+      await open.commit();
+
+      await upstream.lifecycle(
+        { ...start, eventId: 'e-early-end', live: false, endedAt: Date.now(), endReason: 'ended' },
+        0,
+      );
+      await until(async () => (await inFeed()) === undefined, 20_000);
+      const zombie = await upstream.lifecycleInTransaction([start], 0);
+      await zombie.abort();
+      // a control stream's start behind the aborted copy tells when the reader has passed it
+      await upstream.lifecycle({ ...start, streamId: 'st-early-control', eventId: 'e-control' }, 0);
+      await until(async () => (await get('/v1/streams/st-early-control')).status === 200, 20_000);
+      expect(await inFeed()).toBeUndefined();
+      expect((await get('/v1/streams/st-early')).body).toMatchObject({ live: false, endReason: 'ended' });
+      await upstream.lifecycle(
+        {
+          ...start,
+          streamId: 'st-early-control',
+          eventId: 'e-control-end',
+          live: false,
+          endedAt: Date.now(),
+          endReason: 'ended',
+        },
+        0,
+      );
+      await until(async () => (await get('/v1/streams/st-early-control')).body.live === false, 20_000);
     });
 
     it('minAsOf: waits for the watermark, else answers stale within the bound', async () => {

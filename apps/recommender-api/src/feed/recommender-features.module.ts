@@ -109,6 +109,10 @@ export class RecommenderFeaturesModule {
               kafka,
               topic: config.topics.names.streamLifecycle,
               groupIdPrefix: `${SERVICE_NAME}-lifecycle`,
+              // a start or an end reaches the feed when the enricher's transaction sends it, not
+              // after its commit: an aborted batch is redelivered and sends the same facts again,
+              // and the gate keeps a fenced enricher's late copy of a start from reviving its run
+              readUncommitted: true,
             },
             (records) => cache.applyLifecycleRecords(records),
           ),

@@ -147,6 +147,24 @@ describe('StreamLifecycleGate (through LiveMetricsCache): the two feeds in any i
       { live: false, startedAt: 1_000, viewers: 0, endReason: 'expired', following: [] },
     ],
     [
+      "read uncommitted: an aborted batch's start, then the retry's copy of it: live",
+      [start(1_000), start(1_000)],
+      [live(1_000)],
+      { live: true, startedAt: 1_000, viewers: 10, endReason: undefined, following: [ID] },
+    ],
+    [
+      "read uncommitted: a fenced enricher's late copy of the start, after the end: ended",
+      [start(1_000), end(1_000, 2_000), start(1_000)],
+      [live(1_000)],
+      { live: false, startedAt: 1_000, viewers: 0, endReason: 'ended', following: [] },
+    ],
+    [
+      "read uncommitted: a fenced enricher's late copy of an end, after the restart: the new run",
+      [start(1_000), end(1_000, 2_000), start(3_000), end(1_000, 2_000)],
+      [live(1_000), ended(1_000, 2_000), live(3_000, 7)],
+      { live: true, startedAt: 3_000, viewers: 7, endReason: undefined, following: [ID] },
+    ],
+    [
       'no lifecycle records (older data): the metrics rule',
       [],
       [live(1_000), ended(1_000, 2_000), live(3_000, 4)],

@@ -10,6 +10,9 @@ import { StreamLifecycle, StreamMetricsSnapshot, StreamStartedLifecycle, WindowR
  * - a live metrics snapshot of a run the lifecycle feed ended is held back, not revived;
  * - a lifecycle start of a run the metrics feed already ended (its lease expired: only the
  *   aggregator ends a stream that way) leaves it ended;
+ * - a lifecycle start of the run the lifecycle feed itself ended leaves it ended: the feed is read
+ *   uncommitted, so it may carry a fenced enricher's aborted copy of a start after the end that
+ *   its successor wrote (a late end of an earlier run changes nothing: the run above decides);
  * - otherwise the later record wins, as in one feed.
  * Once both feeds are read to the end, the live set is the same whatever the interleaving.
  * The ends are remembered for the `maxEnded` latest streams; past that the metrics feed rules.
@@ -65,6 +68,9 @@ export class StreamLifecycleGate {
     nowMs: number,
   ): StreamMetricsSnapshot | undefined {
     const id = record.streamId;
+    // the run this feed ended does not start again: a second start of it is a late copy, from a
+    // fenced enricher's aborted transaction (the feed is read uncommitted); a restart is a new run
+    if (record.live && record.startedAt === this.endedRuns.get(id)?.startedAt) return undefined;
     const held = this.heldBack.get(id);
     this.heldBack.delete(id);
     if (record.live) {

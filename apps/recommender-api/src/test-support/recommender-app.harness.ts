@@ -5,7 +5,8 @@ import { encodeStreamVectorRecord, float32ToBuffer } from '@app/vector-store';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer, type Transaction } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import { recommenderFastifyOptions } from '../http/fastify.options';
 import { RecommenderApiModule } from '../recommender-api.module';
 import { RecommenderFeaturesOptions } from '../feed/recommender-features.module';
@@ -33,7 +34,9 @@ export async function bootRecommender(
 
 /** Writes the upstream services' records the way they do: change feeds in Kafka, user state in Redis. */
 export class UpstreamFixture {
+  private kafka: Kafka | null = null;
   private producer: Producer | null = null;
+  private readonly transactional: Producer[] = [];
   private admin: Admin | null = null;
 
   constructor(
@@ -51,6 +54,7 @@ export class UpstreamFixture {
 
   async start(): Promise<void> {
     const kafka = createKafka({ brokers: this.brokers }, 'recommender-test');
+    this.kafka = kafka;
     this.admin = kafka.admin();
     await this.admin.connect();
     await this.admin.createTopics({
@@ -63,6 +67,7 @@ export class UpstreamFixture {
 
   async stop(): Promise<void> {
     await this.producer?.disconnect();
+    for (const producer of this.transactional) await producer.disconnect().catch(() => undefined);
     await this.admin?.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);
     await this.admin?.disconnect();
   }
@@ -98,8 +103,29 @@ export class UpstreamFixture {
   }
 
   /** A record of the enricher's lifecycle feed (a start or an end, before the metrics). */
-  async lifecycle(record: StreamLifecycle): Promise<void> {
-    await this.send(this.topics.lifecycle, record.streamId, JSON.stringify(record));
+  async lifecycle(record: StreamLifecycle, partition?: number): Promise<void> {
+    await this.send(this.topics.lifecycle, record.streamId, JSON.stringify(record), partition);
+  }
+
+  /**
+   * Lifecycle records sent in a transaction that is left open, as the enricher's are between its
+   * send and its commit, by a transactional producer of their own (another enricher): the caller
+   * commits or aborts it.
+   */
+  async lifecycleInTransaction(records: StreamLifecycle[], partition?: number): Promise<Transaction> {
+    const producer = this.kafka!.producer({
+      transactionalId: `recommender-test-${randomUUID()}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    this.transactional.push(producer);
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.send({
+      topic: this.topics.lifecycle,
+      messages: records.map((r) => ({ key: r.streamId, value: JSON.stringify(r), partition })),
+    });
+    return transaction;
   }
 
   async watermark(source: string, eventTime: number): Promise<void> {
