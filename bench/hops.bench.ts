@@ -18,10 +18,14 @@ import { probeEvent } from './probe-event';
  * followed sellers and, per probe, the ms from the produce call until: the broker acked it; the raw
  * record was visible; the enricher's output record was created (its CreateTime), visible uncommitted,
  * visible read-committed (commit marker written, LSO advanced); its lifecycle record (same
- * transaction) was visible; the aggregator applied it in Redis; its metrics change-feed record was
- * created and visible; the follower's feed listed it. Then the
- * same for stream.ended (the feed no longer lists it). Also the CPU each mesh process, the broker and
- * Redis (when local) used, and every core's busy time per event (the pipeline's whole budget).
+ * transaction) was visible uncommitted (as the recommender reads it) and committed; the aggregator
+ * applied it in Redis; its metrics change-feed record was created and visible; GET /v1/streams/{id}
+ * said live (`apiLive`: the recommender's cache); the follower's feed listed it (and how long that
+ * listing request took, `feedRequestMs`). Then the same for stream.ended (the feed no longer lists
+ * it). Also the CPU each mesh process, the broker and Redis (when local) used, and every core's busy
+ * time per event (the pipeline's whole budget). The tracer's consumers and its three pollers load the
+ * machine too: at no load they add ms of their own (each feed request 10-16 ms instead of 3-5), so
+ * the path alone at no load is `npm run bench -- visibility`.
  *
  * `npm run bench -- hops --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379 --rates 0,2500 --probes 30`
  * `--cpu-prof <dir>`: a V8 CPU profile of every service over each rate's probe window, written to
