@@ -98,6 +98,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         rate,
         durationSec: seconds,
         seed: 1_000 + index,
+        idPrefix: `p${index + 1}.`,
       });
       await load.started;
       // a watermark sample at the phase's start (see the ingest section: no lag dated into the gap)
@@ -157,6 +158,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       phases.push({
         rate,
         achievedEventsPerSec: Math.round(loadReport.written / Math.max(0.001, loadReport.wallMs / 1000)),
+        closedShows: loadReport.closedShows,
         loadAverage1m: round(loadavg()[0]),
         maxLagSec: Object.fromEntries(
           ['enricher', 'aggregator', 'writer'].map((g) => [

@@ -90,9 +90,20 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (const { user, seller } of pairs)
       await target.produce(probeEvent('seller.followed', { userId: user, sellerId: seller }));
     await sleep(2_000);
-    for (const rate of rates) {
+    for (const [index, rate] of rates.entries()) {
+      // each rate its own marketplace: the same seed again would repeat the event ids (dropped as
+      // duplicates by the enricher) and restart the same streams
       const load =
-        rate > 0 ? startLoad({ sink: target.loadSink, rate, durationSec: 3_600, seed: 5, live: true }) : null;
+        rate > 0
+          ? startLoad({
+              sink: target.loadSink,
+              rate,
+              durationSec: 3_600,
+              seed: 5 + index,
+              idPrefix: `r${index + 1}.`,
+              live: true,
+            })
+          : null;
       await load?.started;
       if (load) await sleep(3_000); // let the pipeline reach its steady state under the load
       const pids = described.processes.flatMap(({ pid }) => (pid ? [pid] : []));

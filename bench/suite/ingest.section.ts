@@ -20,6 +20,8 @@ interface TrialDetail extends TrialResult {
   drainMs: number;
   /** false: some group still lagged when the drain wait ended (the next trial starts behind) */
   drained: boolean;
+  /** shows the trial's world left live, ended by the generator after the window (then drained) */
+  closedShows: number;
 }
 
 /**
@@ -63,7 +65,15 @@ async function trial(
   warmupMs: number,
 ): Promise<TrialDetail> {
   const o = ctx.options;
-  const load = startLoad({ sink: target.loadSink, rate, durationSec: o.trialSec, seed: 1_000 + index });
+  // each trial a marketplace of its own (its own users, sellers and streams, its shows ended after
+  // it): what a trial measures does not depend on the trials before it (docs/benchmarks.md)
+  const load = startLoad({
+    sink: target.loadSink,
+    rate,
+    durationSec: o.trialSec,
+    seed: 1_000 + index,
+    idPrefix: `t${index + 1}.`,
+  });
   const byConsumer: Record<string, number> = {};
   let maxLag = 0;
   let unmeasured = 0;
@@ -133,6 +143,7 @@ async function trial(
     loadAverage1m: round(loadavg()[0]) ?? 0,
     drainMs: Date.now() - drainStarted,
     drained,
+    closedShows: r.closedShows,
   };
 }
 

@@ -26,6 +26,26 @@ describe('MarketplaceSimulator: determinism', () => {
     expect(a.filter((line, i) => line === b[i]).length).toBe(0);
   });
 
+  it('puts idPrefix before every user, seller and stream id, and changes nothing else', () => {
+    const plain = simulate(5_000, 3).events;
+    const prefixed = new MarketplaceSimulator({
+      seed: 3,
+      startTimeMs: START,
+      ratePerSec: 200,
+      idPrefix: 'w2.',
+    }).take(5_000);
+    const prefixedIds = (e: NowcastEvent) => JSON.stringify(e).replace(/"(user|seller|stream)-/g, '"w2.$1-');
+    expect(prefixed.map((e) => JSON.stringify(e))).toEqual(plain.map(prefixedIds));
+    expect(prefixed.some((e) => 'sellerId' in e.data && e.data.sellerId.startsWith('w2.seller-'))).toBe(true);
+    for (const e of prefixed) expect(parseEvent(JSON.stringify(e), { nowMs: e.occurredAt })).toEqual(e);
+  });
+
+  it('refuses an idPrefix that would make the ids invalid', () => {
+    expect(() => new MarketplaceSimulator({ seed: 1, startTimeMs: START, idPrefix: 'trial 1/' })).toThrow(
+      RangeError,
+    );
+  });
+
   it('gives unique UUID-format event ids', () => {
     const ids = LONG.events.map((e) => e.eventId);
     expect(new Set(ids).size).toBe(ids.length);

@@ -18,7 +18,7 @@ export class Shows {
   startStream(seller: Seller, remaining: number): void {
     seller.showSeq++;
     const stream: LiveStream = {
-      id: `stream-${seller.index}-${seller.showSeq}`,
+      id: `${this.ctx.options.idPrefix}stream-${seller.index}-${seller.showSeq}`,
       seller,
       startedAt: this.ctx.now,
       alive: true,

@@ -26,6 +26,12 @@ export interface SimulatorOptions {
   removalRate?: number;
   /** Share of shows whose encoder dies silently (no stream.ended: the lease must expire). Default 0.01. */
   silentDeathRate?: number;
+  /**
+   * Put before every user, seller and stream id (default none). Worlds with different prefixes
+   * share no user, seller or stream, so one pipeline can take them one after another as separate
+   * marketplaces (the benchmark's trials).
+   */
+  idPrefix?: string;
 }
 
 export type ResolvedSimulatorOptions = Required<SimulatorOptions>;
@@ -60,6 +66,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedSimulatorOpti
     hopProbability: options.hopProbability ?? 0.35,
     removalRate: options.removalRate ?? 0.005,
     silentDeathRate: options.silentDeathRate ?? 0.01,
+    idPrefix: options.idPrefix ?? '',
   };
   for (const key of [
     'liveFraction',
@@ -74,6 +81,9 @@ export function resolveOptions(options: SimulatorOptions): ResolvedSimulatorOpti
   if (!(resolved.liveFraction > 0)) throw new RangeError('liveFraction must be > 0');
   if (!(resolved.users >= 1 && resolved.sellers >= 1)) throw new RangeError('users and sellers must be >= 1');
   if (!(resolved.showMinutes > 0 && resolved.watchMinutes > 0)) throw new RangeError('durations must be > 0');
+  // the contracts' id pattern is [A-Za-z0-9._:-]{1,128}: a prefix outside it makes every event invalid
+  if (!/^[A-Za-z0-9._:-]{0,64}$/.test(resolved.idPrefix))
+    throw new RangeError(`idPrefix must be at most 64 of A-Z a-z 0-9 . _ : -: ${resolved.idPrefix}`);
   return resolved;
 }
 

@@ -73,7 +73,7 @@ export class World {
       const language = rng.weightedIndex(this.languageWeights);
       const seller: Seller = {
         index: i,
-        id: `seller-${i}`,
+        id: `${options.idPrefix}seller-${i}`,
         category,
         language,
         currency: languages[language].currency,
@@ -141,7 +141,7 @@ export class World {
     for (let c = 0; c < tastes.length; c++) tastes[c] /= total;
     const user: User = {
       index,
-      id: `user-${index}`,
+      id: `${this.options.idPrefix}user-${index}`,
       language: rng.weightedIndex(this.languageWeights),
       bilingual: rng.chance(0.3),
       tastes,
