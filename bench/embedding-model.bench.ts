@@ -15,7 +15,8 @@ import { endOfShow, showChangeOf } from './suite/load-generator';
  * Each world is a simulator of its own seed at `--rate` events/s of event time (occurredAt runs on
  * from one world to the next). `--shared-ids`: every world uses the same user, seller and stream
  * ids (the benchmarks before session 17), else each its own prefix. `--no-close`: a world's shows
- * still live at its end stay live in the model, else they get a stream.ended. The model drains
+ * still live at its end stay live in the model (in the mesh the aggregator's lease expires them a
+ * minute later; the model alone has no lease), else they get a stream.ended. The model drains
  * (as the writer's coalescing flush does) every quarter second of event time. Per `--window`
  * events: us per event (apply + drain; median of `--runs` replays, each on a new model), the
  * streams and users each drain hands out, the live streams in the model.

@@ -12,7 +12,7 @@ import { CompressionTypes, Kafka, Partitioners, Producer, logLevel } from 'kafka
  * during the window it only sends; it is still on the same two cores (docs/benchmarks.md).
  * When the window ends (or is stopped) it ends every show it started and did not end: each window
  * is a new world in the same pipeline, and without that its live streams would stay live there
- * forever, piling up under the next windows (see `closingEvents`).
+ * into the next window, until the aggregator's lease expired them (see `closingEvents`).
  */
 export type LoadSink = { kind: 'kafka'; brokers: string[]; topic: string } | { kind: 'http'; url: string };
 
@@ -69,11 +69,10 @@ export function showChangeOf(e: NowcastEvent): ShowChange | undefined {
 }
 
 /**
- * A stream.ended, at `now`, for every show still open. Without them each window's world would
- * leave its ~2,000 live streams live in the pipeline: the next window's world (other streams of
- * the same sellers) then ran against several live streams per seller, and the writer re-marked
- * all of them on every co-engagement step - its CPU per event grew from window to window (at
- * 4,200 events/s its busy time per minute went 19.8 -> 35.9 -> 41.7 s over three windows).
+ * A stream.ended, at `now`, for every show still open. Without them each window's ~2,000 live
+ * streams stayed live in the pipeline until the aggregator's lease expired them (60 s of silence,
+ * wall clock): through most of the next window, whose world then had its ~2,000 stream.expired to
+ * take while it was measured.
  */
 function closingEvents(openShows: ReadonlySet<string>, now: number): Encoded[] {
   return [...openShows].map((streamId) => {
