@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     usPerEvent: median(perRun.map((r) => r[i].usPerEvent)),
     usPerEventByRun: perRun.map((r) => r[i].usPerEvent).join(' / '),
   }));
-  return { events: events.length, rate, worlds, sharedIds, closedShows: close, runs, windows };
+  return { events: events.length, rate, worlds, sharedIds, closeShows: close, runs, windows };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
