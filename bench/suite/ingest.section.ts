@@ -66,7 +66,8 @@ async function trial(
 ): Promise<TrialDetail> {
   const o = ctx.options;
   // each trial a marketplace of its own (its own users, sellers and streams, its shows ended after
-  // it): what a trial measures does not depend on the trials before it (docs/benchmarks.md)
+  // it): no trial runs with another's shows live or its users' histories. The services still keep
+  // the earlier trials' users in memory (docs/benchmarks.md, session 17)
   const load = startLoad({
     sink: target.loadSink,
     rate,
