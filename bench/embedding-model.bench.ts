@@ -4,7 +4,7 @@ import { MarketplaceSimulator } from '@app/simulator';
 import { StreamContentTracker } from '../apps/embedding-writer/src/content-embedding/stream-content.tracker';
 import { EmbeddingModelService } from '../apps/embedding-writer/src/embedding-model/embedding-model.service';
 import { arg } from './cli-args';
-import { endOfShow, showChangeOf } from './suite/load-generator';
+import { endOfShow, showChangeOf, trackShow } from './suite/load-generator';
 
 /**
  * The embedding-writer's model alone, in process (no Kafka, no Redis): CPU per event through
@@ -103,9 +103,7 @@ function worldsInARow(
     const worldStart = startMs + (w * perWorld * 1000) / rate;
     for (let i = 0; i < perWorld; i++) {
       const event = { ...simulator.next(), occurredAt: worldStart + Math.floor((i * 1000) / rate) };
-      const show = showChangeOf(event);
-      if (show?.open) open.add(show.streamId);
-      else if (show) open.delete(show.streamId);
+      trackShow(open, showChangeOf(event));
       events.push(event);
     }
     if (close)

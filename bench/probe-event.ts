@@ -1,6 +1,10 @@
-import { NowcastEvent } from '@app/contracts';
+import { EventDataMap, EventType, NowcastEvent, SCHEMA_VERSION } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 
-/** A raw event of `type`, occurring now, as a latency probe produces it. */
-export const probeEvent = (type: NowcastEvent['type'], data: object): NowcastEvent =>
-  ({ eventId: randomUUID(), type, schemaVersion: 1, occurredAt: Date.now(), data }) as NowcastEvent;
+/** A raw event of `type` with a fresh id, occurring at `occurredAt` (now), as a bench produces it. */
+export const probeEvent = <T extends EventType>(
+  type: T,
+  data: EventDataMap[T],
+  occurredAt = Date.now(),
+): NowcastEvent =>
+  ({ eventId: randomUUID(), type, schemaVersion: SCHEMA_VERSION, occurredAt, data }) as NowcastEvent;

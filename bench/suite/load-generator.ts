@@ -1,8 +1,8 @@
-import { NowcastEvent, SCHEMA_VERSION, partitionKeyOf } from '@app/contracts';
+import { NowcastEvent, partitionKeyOf } from '@app/contracts';
 import { MarketplaceSimulator } from '@app/simulator';
 import { ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
+import { probeEvent } from '../probe-event';
 
 /**
  * The load of the ingest and latency sections: the marketplace simulator paced at `rate` events/s
@@ -82,14 +82,13 @@ function closingEvents(openShows: ReadonlySet<string>, now: number): Encoded[] {
 }
 
 /** The stream.ended that closes a show the load leaves open. */
-export function endOfShow(streamId: string, at: number): NowcastEvent {
-  return {
-    eventId: randomUUID(),
-    type: 'stream.ended',
-    schemaVersion: SCHEMA_VERSION,
-    occurredAt: at,
-    data: { streamId },
-  };
+export const endOfShow = (streamId: string, at: number): NowcastEvent =>
+  probeEvent('stream.ended', { streamId }, at);
+
+/** Keeps `open` (the shows started and not ended) up to date with one event's show change. */
+export function trackShow(open: Set<string>, show: ShowChange | undefined): void {
+  if (show?.open) open.add(show.streamId);
+  else if (show) open.delete(show.streamId);
 }
 type Send = (events: Encoded[]) => Promise<number>;
 
@@ -237,10 +236,7 @@ export async function generateLoad(
         rejected += refused;
         written += batch.length - refused;
         // an http chunk refused in part cannot say which: ending an unknown stream is harmless
-        if (refused < batch.length)
-          for (const { show } of batch)
-            if (show?.open) openShows.add(show.streamId);
-            else if (show) openShows.delete(show.streamId);
+        if (refused < batch.length) for (const { show } of batch) trackShow(openShows, show);
       }
       if (Date.now() - reportedAt >= 1000) {
         reportedAt = Date.now();
