@@ -1,8 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { NowcastEvent } from '@app/contracts';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { MarketplaceSimulator } from '@app/simulator';
 import { StreamContentTracker } from '../apps/embedding-writer/src/content-embedding/stream-content.tracker';
-import { EmbeddingModelService } from '../apps/embedding-writer/src/embedding-model/embedding-model.service';
+import {
+  DEFAULT_EMBEDDING_MODEL_OPTIONS,
+  EmbeddingModelOptions,
+  EmbeddingModelService,
+} from '../apps/embedding-writer/src/embedding-model/embedding-model.service';
 import { arg } from './cli-args';
 import { endOfShow, showChangeOf, trackShow } from './suite/load-generator';
 
@@ -11,15 +17,18 @@ import { endOfShow, showChangeOf, trackShow } from './suite/load-generator';
  * simulator worlds taken one after another, as the suite's ingest trials and the stall tracer's
  * phases feed them to one writer.
  *   npm run bench -- embedding-model [--events 780000] [--rate 4200] [--worlds 3] [--window 100000]
- *     [--shared-ids] [--no-close] [--runs 3]
+ *     [--shared-ids] [--no-close] [--user-idle-sec N] [--runs 3]
  * Each world is a simulator of its own seed at `--rate` events/s of event time (occurredAt runs on
  * from one world to the next). `--shared-ids`: every world uses the same user, seller and stream
  * ids (the benchmarks before session 17), else each its own prefix. `--no-close`: a world's shows
  * still live at its end stay live in the model (in the mesh the aggregator's lease expires them a
  * minute later; the model alone has no lease), else they get a stream.ended. The model drains
- * (as the writer's coalescing flush does) every quarter second of event time. Per `--window`
- * events: us per event (apply + drain; median of `--runs` replays, each on a new model), the
- * streams and users each drain hands out, the live streams in the model.
+ * (as the writer's coalescing flush does) every quarter second of event time. `--user-idle-sec`:
+ * users idle this long (event time) leave the model (the writer's default is 7 days, which no run
+ * here reaches: a minute shows what the sweep keeps and costs). Per `--window` events: us per
+ * event (apply + drain; median of `--runs` replays, each on a new model), the streams and users
+ * each drain hands out, the live streams and the users in the model, and the memory in use after
+ * a full GC (MB; the bench's own event list is part of it).
  */
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const total = Number(arg(args, 'events', '780000'));
@@ -29,23 +38,34 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const sharedIds = args.includes('--shared-ids');
   const close = !args.includes('--no-close');
   const runs = Number(arg(args, 'runs', '3'));
+  const idleSec = arg(args, 'user-idle-sec', '');
+  const options = {
+    ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
+    ...(idleSec === '' ? {} : { userIdleMs: Number(idleSec) * 1000 }),
+  };
   const events = worldsInARow(total, rate, worlds, sharedIds, close);
   await Promise.resolve();
-  const perRun = Array.from({ length: runs }, () => replay(events, rate, windowSize));
+  const perRun = Array.from({ length: runs }, () => replay(events, rate, windowSize, options));
   // the counts are the same in every run (deterministic); the time is the median of the runs
   const windows = perRun[0].map((w, i) => ({
     ...w,
     usPerEvent: median(perRun.map((r) => r[i].usPerEvent)),
     usPerEventByRun: perRun.map((r) => r[i].usPerEvent).join(' / '),
   }));
-  return { events: events.length, rate, worlds, sharedIds, closeShows: close, runs, windows };
+  const userIdleSec = options.userIdleMs / 1000;
+  return { events: events.length, rate, worlds, sharedIds, closeShows: close, userIdleSec, runs, windows };
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Applies the events to a new model, draining every quarter second of event time; per window figures. */
-function replay(events: readonly NowcastEvent[], rate: number, windowSize: number): Record<string, number>[] {
-  const model = new EmbeddingModelService();
+function replay(
+  events: readonly NowcastEvent[],
+  rate: number,
+  windowSize: number,
+  options: EmbeddingModelOptions,
+): Record<string, number>[] {
+  const model = new EmbeddingModelService(options);
   const content = new HashingContentEmbeddingProvider(model.options.dimension);
   const contents = new StreamContentTracker();
   const drainEvery = Math.max(1, Math.round(rate / 4));
@@ -73,12 +93,28 @@ function replay(events: readonly NowcastEvent[], rate: number, windowSize: numbe
         streamsPerDrain: Math.round(streams / Math.max(1, drains)),
         usersPerDrain: Math.round(users / Math.max(1, drains)),
         liveStreams: model.streams.size,
+        usersInModel: model.users.size,
+        memoryMB: memoryAfterGc(),
       });
       drains = streams = users = 0;
       started = process.hrtime.bigint();
     }
   }
   return windows;
+}
+
+// a real GC before each memory reading, without needing `node --expose-gc`
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Heap plus array buffers (the vectors' backing stores) in use after a full GC, MB. Called
+ * outside the timed part of a window.
+ */
+function memoryAfterGc(): number {
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return Math.round((heapUsed + arrayBuffers) / 1e5) / 10;
 }
 
 /** `total` events of `worlds` simulator worlds in a row, each `total / worlds` events long. */

@@ -105,10 +105,13 @@ export interface PipelineTopicSpec {
   configs?: Record<string, string>;
 }
 
+/** How long the event topics keep events: the horizon of every replay and rebuild, ms. */
+export const EVENT_TOPIC_RETENTION_MS = 7 * 24 * 3600_000;
+
 /** Event topics keep 7 days (the replay/rebuild horizon); dead letters 14 days for triage. */
 const RETENTION_MS: Partial<Record<TopicRole, number>> = {
-  raw: 7 * 24 * 3600_000,
-  enriched: 7 * 24 * 3600_000,
+  raw: EVENT_TOPIC_RETENTION_MS,
+  enriched: EVENT_TOPIC_RETENTION_MS,
   deadLetter: 14 * 24 * 3600_000,
 };
 

@@ -34,4 +34,13 @@ describe('embedding-writer config', () => {
       groupInstanceId: 'embedding-writer-7d9f5-x2k4q',
     });
   });
+
+  it("drops idle users after the enriched topic's retention by default; 0 keeps them for good", () => {
+    expect(loadConfig(embeddingWriterEnvSchema, {}).writer.userIdleMs).toBe(7 * 24 * 3600_000);
+    const never = loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_IDLE_SEC: '0' });
+    expect(never.writer.userIdleMs).toBe(Number.POSITIVE_INFINITY);
+    expect(() => loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_IDLE_SEC: '-1' })).toThrow(
+      /EMBEDDING_USER_IDLE_SEC/,
+    );
+  });
 });

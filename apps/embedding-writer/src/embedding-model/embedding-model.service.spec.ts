@@ -135,4 +135,34 @@ describe('EmbeddingModelService', () => {
     expect(model.hasUrgent).toBe(true);
     expect(model.drain(false).streams).toEqual([{ streamId: 'st2', vector: null, payload: null }]);
   });
+
+  it('drops idle users without a tombstone: readers keep their last vector', () => {
+    const DAY = 24 * 3600_000;
+    const model = new EmbeddingModelService({
+      ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
+      userIdleMs: 2 * DAY,
+      // every move after a first publication is too small: u1's last chat leaves it stale
+      publishMinChange: 0.5,
+    });
+    feed(model, log);
+    model.drain(true);
+    feed(model, [event('chat.message', 5000, { userId: 'u1', streamId: 'st1' })]);
+    expect(model.drain(true).users).toEqual([]);
+    expect(model.stale).toBeGreaterThan(0);
+    // u1 and u2 go quiet while a third user keeps the event time moving
+    feed(model, [started('st3', 's3', 'books', DAY)]);
+    for (let hour = 25; hour <= 72; hour++)
+      feed(model, [event('view.started', hour * 3600_000, { userId: 'u3', streamId: 'st3' })]);
+    expect([model.users.has('u1'), model.users.has('u2'), model.users.has('u3')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(model.idleUsersDropped).toBe(2);
+    // settling republishes stale points: a dropped user is not one of them (no tombstone)
+    model.settle();
+    const drained = model.drain(true);
+    expect(drained.users.map((u) => u.userId)).toEqual(['u3']);
+    expect(drained.users[0].vector).not.toBeNull();
+  });
 });

@@ -1,3 +1,4 @@
+import { EVENT_TOPIC_RETENTION_MS } from '@app/config';
 import { EnrichedEvent, NowcastEvent } from '@app/contracts';
 import { copyIfMoved } from '@app/embeddings';
 import { SellerEmbeddingOptions, SellerEmbeddingService } from '../seller-embedding/seller-embedding.service';
@@ -18,6 +19,11 @@ export interface EmbeddingModelOptions {
   dimension: number;
   /** Half-life of a user's engagements in their vector, ms of event time. */
   userHalfLifeMs: number;
+  /**
+   * A user with no engagement for this long (ms of event time) is dropped from memory; their
+   * published vector stays, and a later engagement starts a new one. Infinity = never.
+   */
+  userIdleMs: number;
   /** Half-life of a stream's live-audience context, ms of event time. */
   audienceHalfLifeMs: number;
   seller: Partial<Omit<SellerEmbeddingOptions, 'dimension'>>;
@@ -35,6 +41,9 @@ export interface EmbeddingModelOptions {
 export const DEFAULT_EMBEDDING_MODEL_OPTIONS: EmbeddingModelOptions = {
   dimension: 128,
   userHalfLifeMs: 3 * 24 * 3600_000,
+  // the enriched topic's retention: a restart rebuilds from 7 days of events, so a writer that has
+  // run for longer holds no user a restarted one would not
+  userIdleMs: EVENT_TOPIC_RETENTION_MS,
   audienceHalfLifeMs: 10 * 60_000,
   seller: {},
   streamWeights: DEFAULT_STREAM_VECTOR_WEIGHTS,
@@ -69,6 +78,9 @@ export interface EmbeddingChanges {
   users: UserVectorChange[];
 }
 
+/** Idle users and co-engagement contexts are swept at most this often, ms of event time. */
+const IDLE_SWEEP_EVERY_MS = 60_000;
+
 /**
  * The whole embedding state, updated event by event in the order given (deterministic for an
  * order): content vectors come in precomputed (the provider may be remote and is called once per
@@ -93,6 +105,10 @@ export class EmbeddingModelService {
   private readonly staleUsers = new Set<string>();
   /** Coalesced updates not republished because the vector moved less than publishMinChange. */
   unchangedSkipped = 0;
+  /** Users dropped from memory after `userIdleMs` without an engagement. */
+  idleUsersDropped = 0;
+  /** Event time at which the next idle sweep is due, epoch ms. */
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
   /** Drained changes that were urgent (a failed flush requeues them as urgent again). */
   private readonly urgentChanges = new WeakSet<StreamVectorChange>();
   /** Published unit vectors of live streams, dropped whenever anything they depend on changes. */
@@ -104,7 +120,7 @@ export class EmbeddingModelService {
     const d = options.dimension;
     this.sellers = new SellerEmbeddingService({ ...options.seller, dimension: d });
     this.streams = new StreamVectorService(d, options.streamWeights, options.audienceHalfLifeMs);
-    this.users = new UserVectorService(d, options.userHalfLifeMs, options.actionWeights);
+    this.users = new UserVectorService(d, options.userHalfLifeMs, options.actionWeights, options.userIdleMs);
   }
 
   /** Points changed and not yet drained. */
@@ -127,6 +143,7 @@ export class EmbeddingModelService {
    * `traceparent` (a sampled event's child context) travels with the lifecycle change it causes.
    */
   apply(event: NowcastEvent | EnrichedEvent, content?: Float32Array, traceparent?: string): void {
+    if (event.occurredAt >= this.nextSweepAt) this.sweepIdle(event.occurredAt);
     switch (event.type) {
       case 'stream.started': {
         const d = event.data;
@@ -324,6 +341,21 @@ export class EmbeddingModelService {
     }
     this.markStream(streamId, false);
     this.dirtyUsers.add(userId);
+  }
+
+  /**
+   * Drops idle users and co-engagement contexts (event time, so a replay drops the same ones). A
+   * dropped user is no longer pending: draining them would publish a tombstone over what readers
+   * rightly keep.
+   */
+  private sweepIdle(now: number): void {
+    this.nextSweepAt = now + IDLE_SWEEP_EVERY_MS;
+    this.idleUsersDropped += this.users.sweepIdle(now, (userId) => {
+      this.dirtyUsers.delete(userId);
+      this.staleUsers.delete(userId);
+      this.forcedUsers.delete(userId);
+    });
+    this.sellers.sweepIdle(now);
   }
 
   private traceUrgent(streamId: string, traceparent: string | undefined): void {

@@ -52,4 +52,22 @@ describe('SellerEmbeddingService (online item2vec)', () => {
       expect(Math.hypot(...v)).toBeLessThanOrEqual(4.0001);
     }
   });
+
+  it('drops contexts idle for a whole window and learns exactly what it would have kept them', () => {
+    const swept = new SellerEmbeddingService({ dimension: 16, coEngagementWindowMs: HOUR });
+    const kept = new SellerEmbeddingService({ dimension: 16, coEngagementWindowMs: HOUR });
+    // ten hours, five users an hour, one engagement a minute; every third hour hour 0's users come back
+    let t = 0;
+    for (let round = 0; round < 600; round++) {
+      t += 60_000;
+      const hour = Math.floor(round / 60);
+      const user = `u${hour % 3 === 2 ? 0 : hour}-${round % 5}`;
+      const seller = `s${round % 9}`;
+      for (const service of [swept, kept]) service.observe(user, seller, t);
+      if (round % 10 === 0) swept.sweepIdle(t);
+    }
+    expect(swept.contexts).toBeLessThan(kept.contexts);
+    for (let s = 0; s < 9; s++)
+      expect(Array.from(swept.vectorOf(`s${s}`))).toEqual(Array.from(kept.vectorOf(`s${s}`)));
+  });
 });

@@ -1,4 +1,5 @@
 import { dot, hash32, mulberry32, normalized, scaleInPlace, seededUnitVector } from '@app/embeddings';
+import { IdleSweptMap } from '../idle-eviction/idle-swept.map';
 
 export interface SellerEmbeddingOptions {
   dimension: number;
@@ -34,6 +35,10 @@ interface RecentSellers {
   sellerIds: string[];
   /** Engagement times, epoch ms. */
   ats: number[];
+  /** The newest engagement time, epoch ms (what the idle sweep reads). */
+  at: number;
+  /** Kept by the idle sweep (see IdleSweptMap). */
+  placedAt: number;
 }
 
 /** Below this |gradient| a step changes no float32 component visibly: skipped (and nothing is republished). */
@@ -52,7 +57,8 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, x))
  */
 export class SellerEmbeddingService {
   private readonly vectors = new Map<string, Float32Array>();
-  private readonly recentByUser = new Map<string, RecentSellers>();
+  /** Contexts idle for a whole co-engagement window pair with nothing: `sweepIdle` drops them. */
+  private readonly recentByUser: IdleSweptMap<RecentSellers>;
   private readonly pool: string[] = [];
   private poolPos = 0;
   private readonly random: () => number;
@@ -64,6 +70,7 @@ export class SellerEmbeddingService {
 
   constructor(options: Partial<SellerEmbeddingOptions> & { dimension: number }) {
     this.options = { ...DEFAULT_SELLER_EMBEDDING_OPTIONS, ...options };
+    this.recentByUser = new IdleSweptMap(this.options.coEngagementWindowMs);
     this.random = mulberry32(hash32('seller-negatives', this.options.seed));
   }
 
@@ -106,7 +113,7 @@ export class SellerEmbeddingService {
     const moved = this.moved;
     moved.length = 0;
     let recent = this.recentByUser.get(userId);
-    if (!recent) this.recentByUser.set(userId, (recent = { sellerIds: [], ats: [] }));
+    if (!recent) this.recentByUser.add(userId, (recent = { sellerIds: [], ats: [], at, placedAt: at }));
     const { sellerIds, ats } = recent;
     const windowMs = this.options.coEngagementWindowMs;
     const lr = this.options.learningRate * Math.min(weight, 5);
@@ -137,6 +144,10 @@ export class SellerEmbeddingService {
     ats.length = kept;
     sellerIds.push(sellerId);
     ats.push(at);
+    if (at > recent.at) {
+      recent.at = at;
+      this.recentByUser.touched(userId, recent);
+    }
     if (sellerIds.length > this.options.contextSize) {
       const extra = sellerIds.length - this.options.contextSize;
       sellerIds.splice(0, extra);
@@ -150,6 +161,19 @@ export class SellerEmbeddingService {
   /** Forgets what a user contributed as context (erasure); the learned seller vectors stay (not personal). */
   forgetUser(userId: string): void {
     this.recentByUser.delete(userId);
+  }
+
+  /** Users whose recent sellers are in memory. */
+  get contexts(): number {
+    return this.recentByUser.size;
+  }
+
+  /**
+   * Drops the contexts of users with no engagement since `now - coEngagementWindowMs` (event
+   * time): their sellers would pair with nothing, so the model learns exactly what it would have.
+   */
+  sweepIdle(now: number): number {
+    return this.recentByUser.sweep(now);
   }
 
   /**

@@ -42,4 +42,19 @@ describe('UserVectorService', () => {
     expect(users.erase('u')).toBe(true);
     expect(users.vectorOf('u')).toBeUndefined();
   });
+
+  it('drops users idle for longer than idleMs of event time, and only those', () => {
+    const users = new UserVectorService(3, HOUR, undefined, 24 * HOUR);
+    users.engage('gone', 'view.started', x, 0);
+    users.engage('back', 'view.started', x, 0);
+    users.engage('back', 'chat.message', y, 20 * HOUR);
+    const dropped: string[] = [];
+    expect(users.sweepIdle(24 * HOUR + 1, (id) => dropped.push(id))).toBe(1);
+    expect(dropped).toEqual(['gone']);
+    expect(users.has('gone')).toBe(false);
+    expect(users.vectorOf('back')).toBeDefined();
+    // a dropped user who comes back starts anew
+    users.engage('gone', 'view.started', y, 30 * HOUR);
+    expect(Array.from(users.vectorOf('gone')!)).toEqual([0, 1, 0]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   normalizeInPlace,
   normalized,
 } from '@app/embeddings';
+import { IdleSweptMap } from '../idle-eviction/idle-swept.map';
 
 /** How much one engagement of each kind counts (a purchase says more than a view). */
 export const DEFAULT_ACTION_WEIGHTS = {
@@ -37,14 +38,17 @@ interface UserState {
   unit: Float32Array | null;
   /** Event time of the last update, epoch ms. */
   at: number;
+  /** Kept by the idle sweep (see IdleSweptMap). */
+  placedAt: number;
 }
 
 /**
  * User vectors: u(t) = sum_i w(action_i) * 2^(-(t - t_i) / halfLife) * stream_i, kept as one
- * running sum decayed lazily at each update (O(d) per event). Published normalised.
+ * running sum decayed lazily at each update (O(d) per event). Published normalised. Users idle for
+ * `idleMs` of event time are dropped by `sweepIdle` (memory stays bounded by the active users).
  */
 export class UserVectorService {
-  private readonly users = new Map<string, UserState>();
+  private readonly users: IdleSweptMap<UserState>;
   private readonly last: RawUserVector = { sum: new Float32Array(0), squaredNorm: 0 };
   private readonly scratch: Float32Array;
 
@@ -52,8 +56,10 @@ export class UserVectorService {
     private readonly dimension: number,
     private readonly halfLifeMs: number,
     private readonly weights: ActionWeights = DEFAULT_ACTION_WEIGHTS,
+    idleMs = Number.POSITIVE_INFINITY,
   ) {
     this.scratch = new Float32Array(dimension);
+    this.users = new IdleSweptMap(idleMs);
   }
 
   get size(): number {
@@ -75,12 +81,15 @@ export class UserVectorService {
   engage(userId: string, type: EngagementType, streamVector: Float32Array, at: number): RawUserVector {
     let state = this.users.get(userId);
     if (!state) {
-      state = { sum: new Float32Array(this.dimension), unit: null, at };
-      this.users.set(userId, state);
+      state = { sum: new Float32Array(this.dimension), unit: null, at, placedAt: at };
+      this.users.add(userId, state);
     }
     // out-of-order events (earlier than the last update) are added undecayed: no time travel
     const factor = decayFactor(at - state.at, this.halfLifeMs);
-    state.at = Math.max(state.at, at);
+    if (at > state.at) {
+      state.at = at;
+      this.users.touched(userId, state);
+    }
     this.last.sum = state.sum;
     this.last.squaredNorm = decayAddScaled(state.sum, factor, streamVector, this.weights[type]);
     return this.last;
@@ -120,5 +129,13 @@ export class UserVectorService {
 
   erase(userId: string): boolean {
     return this.users.delete(userId);
+  }
+
+  /**
+   * Drops the users with no engagement since `now - idleMs` (event time), calling `onDrop` with
+   * each id. What readers hold of them is left as it is: their last published vector.
+   */
+  sweepIdle(now: number, onDrop?: (userId: string) => void): number {
+    return this.users.sweep(now, onDrop);
   }
 }

@@ -131,6 +131,7 @@ export class EmbeddingWriterFeatureModule {
               ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
               dimension: writer.dimension,
               userHalfLifeMs: writer.userHalfLifeMs,
+              userIdleMs: writer.userIdleMs,
               audienceHalfLifeMs: writer.audienceHalfLifeMs,
               publishMinChange: writer.publishMinChange,
               seller: {

@@ -1,4 +1,4 @@
-import { EnvGroup, EnvVar, ToBoolean, ToNumber } from '@app/config';
+import { EVENT_TOPIC_RETENTION_MS, EnvGroup, EnvVar, ToBoolean, ToNumber } from '@app/config';
 import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
@@ -36,6 +36,15 @@ export class EmbeddingWriterEnvDto {
   @IsNumber()
   @Min(1)
   EMBEDDING_USER_HALF_LIFE_SEC!: number;
+
+  @EnvVar({
+    description:
+      "Users with no engagement for this long (seconds of event time) are dropped from the writer's memory; their published vector stays and a later engagement starts a new one, as after a restart, which rebuilds from the enriched topic's 7 days. 0 = never.",
+  })
+  @ToNumber()
+  @IsInt()
+  @Min(0)
+  EMBEDDING_USER_IDLE_SEC!: number;
 
   @EnvVar({ description: "Half-life of a stream's live-audience context, seconds of event time." })
   @ToNumber()
@@ -110,6 +119,8 @@ export interface EmbeddingWriterSettings {
   rebuildOnStart: boolean;
   dimension: number;
   userHalfLifeMs: number;
+  /** Infinity = never drop idle users. */
+  userIdleMs: number;
   audienceHalfLifeMs: number;
   learningRate: number;
   coEngagementWindowMs: number;
@@ -128,6 +139,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_REBUILD_ON_START: 'true',
       EMBEDDING_DIMENSION: '128',
       EMBEDDING_USER_HALF_LIFE_SEC: String(3 * 24 * 3600),
+      EMBEDDING_USER_IDLE_SEC: String(EVENT_TOPIC_RETENTION_MS / 1000),
       EMBEDDING_AUDIENCE_HALF_LIFE_SEC: '600',
       EMBEDDING_LEARNING_RATE: '0.05',
       EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),
@@ -146,6 +158,8 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       rebuildOnStart: dto.EMBEDDING_REBUILD_ON_START,
       dimension: dto.EMBEDDING_DIMENSION,
       userHalfLifeMs: dto.EMBEDDING_USER_HALF_LIFE_SEC * 1000,
+      userIdleMs:
+        dto.EMBEDDING_USER_IDLE_SEC === 0 ? Number.POSITIVE_INFINITY : dto.EMBEDDING_USER_IDLE_SEC * 1000,
       audienceHalfLifeMs: dto.EMBEDDING_AUDIENCE_HALF_LIFE_SEC * 1000,
       learningRate: dto.EMBEDDING_LEARNING_RATE,
       coEngagementWindowMs: dto.EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC * 1000,
