@@ -34,8 +34,12 @@ const users = (...changes: [string, number[] | null][]): EmbeddingChanges => ({
   users: changes.map(([userId, v]) => ({ userId, vector: v ? new Float32Array(v) : null })),
 });
 
+/** `n` users with one vector each: [userId, vector] pairs. */
+const manyUsers = (n: number, prefix = 'u'): [string, number[]][] =>
+  Array.from({ length: n }, (_, i) => [`${prefix}${i}`, [1, 0, 0, 0]]);
+
 describe('EmbeddingPublisher user topic cadence', () => {
-  it('writes Redis at every flush but each user once per interval, with the latest vector', async () => {
+  it('writes Redis at every flush but each user once per round, with the latest vector', async () => {
     const t0 = Date.now();
     const { producer, redis, publisher } = setup(5000, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]], ['u2', [0, 1, 0, 0]]), 1, t0);
@@ -44,17 +48,46 @@ describe('EmbeddingPublisher user topic cadence', () => {
     expect(redis.get('u2')).toEqual([0, 1, 0, 0]);
     expect(usersSent(producer)).toEqual([]);
     expect(publisher.pendingUserRecords).toBe(2);
+    // the round begins at the interval and sends its records over the next one
     expect(publisher.userTopicDue(t0 + 4999)).toBe(false);
-    expect(publisher.userTopicDue(t0 + 5000)).toBe(true);
-    // an empty flush once the interval elapsed sends each user's latest vector, once
-    const produced = await publisher.publish(users(), 2, t0 + 5000);
-    expect(produced).toBe(2);
+    expect(publisher.userTopicDue(t0 + 5000)).toBe(false);
+    expect(publisher.userTopicDue(t0 + 5001)).toBe(true);
+    expect(await publisher.publish(users(), 2, t0 + 6000)).toBe(1);
+    expect(await publisher.publish(users(), 2, t0 + 7000)).toBe(0);
+    expect(await publisher.publish(users(), 2, t0 + 8000)).toBe(1);
     expect(usersSent(producer)).toEqual([
       { key: 'u1', vector: [0, 0, 1, 0] },
       { key: 'u2', vector: [0, 1, 0, 0] },
     ]);
     expect(publisher.pendingUserRecords).toBe(0);
     expect(publisher.userTopicDue(t0 + 20_000)).toBe(false);
+  });
+
+  it('spreads a round evenly over the interval; what arrives meanwhile waits for the next round', async () => {
+    const t0 = Date.now();
+    const { producer, publisher } = setup(10_000, t0);
+    await publisher.publish(users(...manyUsers(1000)), 1, t0);
+    expect(publisher.userTopicDue(t0 + 10_000)).toBe(false); // the round begins: nothing yet
+    const perSecond: number[] = [];
+    for (let s = 1; s <= 10; s++) {
+      // a new user and a repeat of a pending one every second (the repeat is coalesced)
+      perSecond.push(
+        await publisher.publish(
+          users([`late${s}`, [0, 1, 0, 0]], ['u999', [0, 0, 1, 0]]),
+          2,
+          t0 + 10_000 + s * 1000,
+        ),
+      );
+    }
+    expect(perSecond).toEqual(Array.from({ length: 10 }, () => 100));
+    const sent = usersSent(producer);
+    expect(sent).toHaveLength(1000);
+    expect(sent.map((r) => r.key)).toEqual(manyUsers(1000).map(([id]) => id));
+    expect(sent[999].vector).toEqual([0, 0, 1, 0]);
+    // the late arrivals are the next round's: it begins an interval after this one
+    expect(publisher.pendingUserRecords).toBe(10);
+    expect(await publisher.publish(users(), 3, t0 + 20_500)).toBe(0);
+    expect(await publisher.publish(users(), 3, t0 + 30_000)).toBe(10);
   });
 
   it('tombstones an erased user at once and never sends its buffered record after it', async () => {
@@ -75,12 +108,13 @@ describe('EmbeddingPublisher user topic cadence', () => {
     const t0 = Date.now();
     const { producer, publisher } = setup(1000, t0);
     await publisher.publish(users(['u1', [1, 0, 0, 0]]), 1, t0);
+    expect(publisher.userTopicDue(t0 + 1000)).toBe(false);
     producer.failNext = 1;
-    await expect(publisher.publish(users(), 1, t0 + 1000)).rejects.toThrow('broker down');
+    await expect(publisher.publish(users(), 1, t0 + 1500)).rejects.toThrow('broker down');
     expect(publisher.pendingUserRecords).toBe(1);
-    // still due (the interval restarts only after a successful send)
-    expect(publisher.userTopicDue(t0 + 1001)).toBe(true);
-    await publisher.publish(users(), 1, t0 + 1001);
+    // still due: the round's share was not sent
+    expect(publisher.userTopicDue(t0 + 1501)).toBe(true);
+    await publisher.publish(users(), 1, t0 + 1501);
     expect(usersSent(producer)).toEqual([{ key: 'u1', vector: [1, 0, 0, 0] }]);
   });
 
@@ -95,17 +129,17 @@ describe('EmbeddingPublisher user topic cadence', () => {
     ]);
   });
 
-  it('sends a due buffer over several flushes, at most USER_TOPIC_RECORDS_PER_FLUSH each', async () => {
+  it('catches up a round behind its pace at most USER_TOPIC_RECORDS_PER_FLUSH per flush', async () => {
     const t0 = Date.now();
     const { producer, publisher } = setup(5000, t0);
     const n = USER_TOPIC_RECORDS_PER_FLUSH + 500;
-    const many: [string, number[]][] = Array.from({ length: n }, (_, i) => [`u${i}`, [1, 0, 0, 0]]);
-    await publisher.publish(users(...many), 1, t0);
-    expect(await publisher.publish(users(), 1, t0 + 5000)).toBe(USER_TOPIC_RECORDS_PER_FLUSH);
-    // still due right after (draining), whatever the interval
-    expect(publisher.userTopicDue(t0 + 5001)).toBe(true);
-    expect(await publisher.publish(users(), 1, t0 + 5001)).toBe(500);
+    await publisher.publish(users(...manyUsers(n)), 1, t0);
+    expect(publisher.userTopicDue(t0 + 5000)).toBe(false);
+    // no flush for a whole interval (a stalled writer): the round is all due, sent in two flushes
+    expect(await publisher.publish(users(), 1, t0 + 10_000)).toBe(USER_TOPIC_RECORDS_PER_FLUSH);
+    expect(publisher.userTopicDue(t0 + 10_001)).toBe(true);
+    expect(await publisher.publish(users(), 1, t0 + 10_001)).toBe(500);
     expect(new Set(usersSent(producer).map((r) => r.key)).size).toBe(n);
-    expect(publisher.userTopicDue(t0 + 5002)).toBe(false);
+    expect(publisher.userTopicDue(t0 + 10_002)).toBe(false);
   });
 });

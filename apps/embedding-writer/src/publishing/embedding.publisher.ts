@@ -12,9 +12,9 @@ import { WatermarkRecord, watermarkKey } from './watermark.record';
 export const PUBLISH_BATCH_MESSAGES = 1000;
 
 /**
- * User-topic records encoded and sent per flush once the interval elapsed (~10 us of CPU each): a
- * due buffer goes out over several flushes (20,000 records/s at 100 ms flushes) instead of blocking
- * the event loop - and the stream lifecycle lane - for a whole minute's users at once.
+ * Cap on the user-topic records encoded and sent by one flush (~10 us of CPU each) when the paced
+ * rounds fall behind (UserTopicBuffer): catching up never blocks the event loop - and the stream
+ * lifecycle lane - for a whole minute's users at once.
  */
 export const USER_TOPIC_RECORDS_PER_FLUSH = 2 * PUBLISH_BATCH_MESSAGES;
 
@@ -33,8 +33,8 @@ export interface QdrantTargets {
 /**
  * Writes one flush's changes everywhere at once: the compacted stream feed (tombstone = null
  * value), user vectors in Redis (one pipeline), Qdrant when configured, and the compacted user feed:
- * erasures' tombstones at once, upserts coalesced per user and sent once per `userTopicMs` (see
- * UserTopicBuffer; 0 = with every flush). Resolves when every target acknowledged; rejects if any
+ * erasures' tombstones at once, upserts coalesced per user and sent about once per `userTopicMs`,
+ * paced over the interval (see UserTopicBuffer; 0 = with every flush). Resolves when every target acknowledged; rejects if any
  * failed (the caller requeues the changes; unsent user records stay buffered).
  */
 export class EmbeddingPublisher {
@@ -125,7 +125,7 @@ export class EmbeddingPublisher {
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    if (taken) this.userTopic.sent(taken.userIds, now);
+    if (taken) this.userTopic.sent(taken.userIds);
     return userMessages.length;
   }
 

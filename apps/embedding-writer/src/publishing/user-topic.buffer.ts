@@ -11,30 +11,42 @@ interface PendingUserRecord {
   eventTime: number;
 }
 
+/** The records being sent: those pending when the round began, spread evenly over one interval. */
+interface Round {
+  startedAt: number;
+  size: number;
+  sent: number;
+}
+
 /**
- * The compacted user topic's pending records, coalesced per user over `intervalMs` (Redis keeps the
- * per-flush cadence: the recommender reads user vectors there, nobody latency-sensitive reads the
- * topic). The topic keeps only the last record per key, so sending each user's latest vector once
- * per interval leaves every reader with what it would have had. Erasures never wait here: the
- * publisher sends their tombstones with the flush that drained them (and drops any pending record).
+ * The compacted user topic's pending records, coalesced per user (Redis keeps the per-flush
+ * cadence: the recommender reads user vectors there, nobody latency-sensitive reads the topic). The
+ * topic keeps only the last record per key, so sending each user's latest vector about once per
+ * interval leaves every reader with what it would have had. Erasures never wait here: the publisher
+ * sends their tombstones with the flush that drained them (and drops any pending record).
+ *
+ * Sending is paced: once per `intervalMs` a round takes the records then pending (oldest first) and
+ * sends them evenly over the next interval, a share per flush. Sending a minute's users as fast as
+ * the flushes came (as before) made a burst of ~5 s at ~20,000 records/s every minute, which at
+ * 4,400 events/s pushed the writer's lag past a second. A record waits one to two intervals.
  */
 export class UserTopicBuffer {
   private readonly pending = new Map<string, PendingUserRecord>();
-  private lastSentAt: number;
-  /** Sending the due records, `maxPerFlush` per flush, until the buffer is empty. */
-  private draining = false;
+  private round: Round | null = null;
+  /** No round begins before this, epoch ms. */
+  private nextRoundAt: number;
 
   /**
-   * `intervalMs` 0 = every flush sends what it published (the old cadence). `maxPerFlush` bounds
-   * the records encoded and sent by one flush (a minute's users at once would block the event loop
-   * for ~10 us each, delaying the stream lifecycle lane): a due buffer is sent over several flushes.
+   * `intervalMs` 0 = every flush sends what is pending (the old cadence). `maxPerFlush` bounds the
+   * records encoded and sent by one flush (~10 us each on the event loop) when a round falls behind
+   * its pace (a failed send, a stalled flush).
    */
   constructor(
     readonly intervalMs: number,
     private readonly maxPerFlush = Number.POSITIVE_INFINITY,
     now = Date.now(),
   ) {
-    this.lastSentAt = now;
+    this.nextRoundAt = now + intervalMs;
   }
 
   get size(): number {
@@ -53,19 +65,18 @@ export class UserTopicBuffer {
     this.pending.delete(userId);
   }
 
-  /** Pending records whose interval has elapsed, or still being sent (or all of them when `force`). */
+  /** Whether a flush now would send records (all of them when `force`). */
   due(now: number, force = false): boolean {
-    return this.pending.size > 0 && (force || this.draining || now - this.lastSentAt >= this.intervalMs);
+    return this.pending.size > 0 && (force || this.quota(now) > 0);
   }
 
   /**
-   * Up to `maxPerFlush` pending records (all when `force`), oldest first, as messages to send now.
-   * They stay pending until `sent` is called with the same ids (a failed send leaves them for the
-   * next flush: the topic is never left behind).
+   * The records to send now (all when `force`), oldest first, as messages. They stay pending until
+   * `sent` is called with the same ids (a failed send leaves them for the next flush: the topic is
+   * never left behind).
    */
   take(now: number, force = false): { userIds: string[]; messages: OutboundMessage[] } {
-    this.draining = true;
-    const max = force ? Number.POSITIVE_INFINITY : this.maxPerFlush;
+    const max = force ? Number.POSITIVE_INFINITY : Math.min(this.maxPerFlush, this.quota(now));
     const userIds: string[] = [];
     const messages: OutboundMessage[] = [];
     for (const [userId, { vector, eventTime }] of this.pending) {
@@ -79,15 +90,24 @@ export class UserTopicBuffer {
     return { userIds, messages };
   }
 
-  /**
-   * The records taken at `takenAt` are acknowledged (flushes run one at a time: nothing changed
-   * them meanwhile). The interval restarts once the buffer is empty.
-   */
-  sent(userIds: readonly string[], takenAt: number): void {
+  /** The records taken are acknowledged (flushes run one at a time: nothing changed them meanwhile). */
+  sent(userIds: readonly string[]): void {
     for (const userId of userIds) this.pending.delete(userId);
-    if (this.pending.size === 0) {
-      this.draining = false;
-      this.lastSentAt = takenAt;
+    if (!this.round) return;
+    this.round.sent += userIds.length;
+    if (this.round.sent >= this.round.size || this.pending.size === 0) this.round = null;
+  }
+
+  /** How many records the pace allows now, beginning a round when one is due. */
+  private quota(now: number): number {
+    if (this.intervalMs <= 0) return this.pending.size;
+    if (!this.round) {
+      if (now < this.nextRoundAt || this.pending.size === 0) return 0;
+      this.round = { startedAt: now, size: this.pending.size, sent: 0 };
+      this.nextRoundAt = now + this.intervalMs;
     }
+    const { startedAt, size, sent } = this.round;
+    const share = Math.min(1, (now - startedAt) / this.intervalMs);
+    return Math.max(0, Math.ceil(size * share) - sent);
   }
 }

@@ -2,7 +2,7 @@ import { EVENT_TOPIC_RETENTION_MS, EnvGroup, EnvVar, ToBoolean, ToNumber } from 
 import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
- * Default interval of the user topic's records, ms: each user's latest vector at most once a minute
+ * Default interval of the user topic's records, ms: each user's latest vector about once a minute
  * (Redis, which the recommender reads, keeps EMBEDDING_COALESCE_MS). On the simulator's workload at
  * 2,000 events/s a user engages a few times a minute: 100 ms -> 0.92 records per event, 5 s -> 0.78,
  * 30 s -> 0.45, 60 s -> 0.31.
@@ -79,7 +79,7 @@ export class EmbeddingWriterEnvDto {
 
   @EnvVar({
     description:
-      "User-vector topic cadence, ms: each user's latest vector at most once per interval (Redis keeps EMBEDDING_COALESCE_MS; erasures at once; 0 = every flush). Rebuild mode only.",
+      "User-vector topic cadence, ms: each user's latest vector about once per interval, the records pending at the start of an interval sent evenly over it (Redis keeps EMBEDDING_COALESCE_MS; erasures at once; 0 = every flush). Rebuild mode only.",
   })
   @ToNumber()
   @IsInt()
