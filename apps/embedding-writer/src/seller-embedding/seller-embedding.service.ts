@@ -1,5 +1,6 @@
 import { dot, hash32, mulberry32, normalized, scaleInPlace, seededUnitVector } from '@app/embeddings';
-import { IdleSweptMap } from '../idle-eviction/idle-swept.map';
+import { IdleSlots } from '../user-slots/idle-slots';
+import { PagedSlab } from '../user-slots/paged-slab';
 
 export interface SellerEmbeddingOptions {
   dimension: number;
@@ -30,17 +31,6 @@ const MAX_NORM = 4;
 /** Size of the ring of recent engagements negatives are drawn from (~ unigram distribution). */
 const NEGATIVE_POOL = 4096;
 
-/** A user's recent sellers, oldest first (parallel arrays, updated in place: no allocation per event). */
-interface RecentSellers {
-  sellerIds: string[];
-  /** Engagement times, epoch ms. */
-  ats: number[];
-  /** The newest engagement time, epoch ms (what the idle sweep reads). */
-  at: number;
-  /** Kept by the idle sweep (see IdleSweptMap). */
-  placedAt: number;
-}
-
 /** Below this |gradient| a step changes no float32 component visibly: skipped (and nothing is republished). */
 const MIN_STEP = 1e-6;
 /** Cap on |gradient| (a misconfigured learning rate cannot overflow a component). */
@@ -57,8 +47,18 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, x))
  */
 export class SellerEmbeddingService {
   private readonly vectors = new Map<string, Float32Array>();
-  /** Contexts idle for a whole co-engagement window pair with nothing: `sweepIdle` drops them. */
-  private readonly recentByUser: IdleSweptMap<RecentSellers>;
+  /**
+   * Each user's recent sellers, oldest first: per slot `contextSize` seller numbers and their
+   * engagement times, and how many are set (slabs: no objects per user for the GC to mark).
+   * Contexts idle for a whole co-engagement window pair with nothing: `sweepIdle` drops them.
+   */
+  private readonly contextSlots: IdleSlots;
+  private readonly contextSellers: PagedSlab<Int32Array>;
+  private readonly contextAts: PagedSlab<Float64Array>;
+  private readonly contextLengths = new PagedSlab((n) => new Uint8Array(n), 1);
+  /** Seller id -> its number in the contexts, and back. */
+  private readonly sellerNumbers = new Map<string, number>();
+  private readonly sellerIds: string[] = [];
   private readonly pool: string[] = [];
   private poolPos = 0;
   private readonly random: () => number;
@@ -70,7 +70,10 @@ export class SellerEmbeddingService {
 
   constructor(options: Partial<SellerEmbeddingOptions> & { dimension: number }) {
     this.options = { ...DEFAULT_SELLER_EMBEDDING_OPTIONS, ...options };
-    this.recentByUser = new IdleSweptMap(this.options.coEngagementWindowMs);
+    const k = this.options.contextSize;
+    this.contextSlots = new IdleSlots(this.options.coEngagementWindowMs);
+    this.contextSellers = new PagedSlab((n) => new Int32Array(n), k);
+    this.contextAts = new PagedSlab((n) => new Float64Array(n), k);
     this.random = mulberry32(hash32('seller-negatives', this.options.seed));
   }
 
@@ -112,14 +115,22 @@ export class SellerEmbeddingService {
   observe(userId: string, sellerId: string, at: number, weight = 1): readonly string[] {
     const moved = this.moved;
     moved.length = 0;
-    let recent = this.recentByUser.get(userId);
-    if (!recent) this.recentByUser.add(userId, (recent = { sellerIds: [], ats: [], at, placedAt: at }));
-    const { sellerIds, ats } = recent;
+    let slot = this.contextSlots.slotOf(userId);
+    if (slot === undefined) {
+      slot = this.contextSlots.add(userId, at);
+      this.contextLengths.page(slot)[this.contextLengths.offset(slot)] = 0;
+    }
+    const seller = this.sellerNumberOf(sellerId);
+    const sellers = this.contextSellers.page(slot);
+    const ats = this.contextAts.page(slot);
+    const base = this.contextSellers.offset(slot);
+    const lengths = this.contextLengths.page(slot);
+    const length = lengths[this.contextLengths.offset(slot)];
     const windowMs = this.options.coEngagementWindowMs;
     const lr = this.options.learningRate * Math.min(weight, 5);
-    for (let c = 0; c < sellerIds.length; c++) {
-      const context = sellerIds[c];
-      if (context === sellerId || at - ats[c] > windowMs) continue;
+    for (let c = base; c < base + length; c++) {
+      if (sellers[c] === seller || at - ats[c] > windowMs) continue;
+      const context = this.sellerIds[sellers[c]];
       if (this.step(sellerId, context, 1, lr)) {
         addOnce(moved, context);
         addOnce(moved, sellerId);
@@ -134,25 +145,22 @@ export class SellerEmbeddingService {
       }
     }
     // keep the user's context, in place: most recent last, one entry per seller, within the window
-    let kept = 0;
-    for (let c = 0; c < sellerIds.length; c++) {
-      if (sellerIds[c] === sellerId || at - ats[c] > windowMs) continue;
-      sellerIds[kept] = sellerIds[c];
+    let kept = base;
+    for (let c = base; c < base + length; c++) {
+      if (sellers[c] === seller || at - ats[c] > windowMs) continue;
+      sellers[kept] = sellers[c];
       ats[kept++] = ats[c];
     }
-    sellerIds.length = kept;
-    ats.length = kept;
-    sellerIds.push(sellerId);
-    ats.push(at);
-    if (at > recent.at) {
-      recent.at = at;
-      this.recentByUser.touched(userId, recent);
+    if (kept - base >= this.options.contextSize) {
+      // full: the oldest makes room
+      sellers.copyWithin(base, base + 1, kept);
+      ats.copyWithin(base, base + 1, kept);
+      kept--;
     }
-    if (sellerIds.length > this.options.contextSize) {
-      const extra = sellerIds.length - this.options.contextSize;
-      sellerIds.splice(0, extra);
-      ats.splice(0, extra);
-    }
+    sellers[kept] = seller;
+    ats[kept] = at;
+    lengths[this.contextLengths.offset(slot)] = kept - base + 1;
+    this.contextSlots.touch(userId, slot, at);
     if (this.pool.length < NEGATIVE_POOL) this.pool.push(sellerId);
     else this.pool[this.poolPos++ % NEGATIVE_POOL] = sellerId;
     return moved;
@@ -160,12 +168,12 @@ export class SellerEmbeddingService {
 
   /** Forgets what a user contributed as context (erasure); the learned seller vectors stay (not personal). */
   forgetUser(userId: string): void {
-    this.recentByUser.delete(userId);
+    this.contextSlots.delete(userId);
   }
 
   /** Users whose recent sellers are in memory. */
   get contexts(): number {
-    return this.recentByUser.size;
+    return this.contextSlots.size;
   }
 
   /**
@@ -173,7 +181,16 @@ export class SellerEmbeddingService {
    * time): their sellers would pair with nothing, so the model learns exactly what it would have.
    */
   sweepIdle(now: number): number {
-    return this.recentByUser.sweep(now);
+    return this.contextSlots.sweep(now);
+  }
+
+  private sellerNumberOf(sellerId: string): number {
+    let number = this.sellerNumbers.get(sellerId);
+    if (number === undefined) {
+      number = this.sellerIds.push(sellerId) - 1;
+      this.sellerNumbers.set(sellerId, number);
+    }
+    return number;
   }
 
   /**

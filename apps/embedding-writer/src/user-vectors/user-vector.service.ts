@@ -6,7 +6,8 @@ import {
   normalizeInPlace,
   normalized,
 } from '@app/embeddings';
-import { IdleSweptMap } from '../idle-eviction/idle-swept.map';
+import { IdleSlots } from '../user-slots/idle-slots';
+import { PagedSlab } from '../user-slots/paged-slab';
 
 /** How much one engagement of each kind counts (a purchase says more than a view). */
 export const DEFAULT_ACTION_WEIGHTS = {
@@ -31,24 +32,25 @@ export interface RawUserVector {
   squaredNorm: number;
 }
 
-interface UserState {
-  /** Decayed weighted sum of engaged streams' unit vectors (not normalised). */
-  sum: Float32Array;
-  /** The last published unit vector, rewritten in place by `publishableVectorOf` (allocated once). */
-  unit: Float32Array | null;
-  /** Event time of the last update, epoch ms. */
-  at: number;
-  /** Kept by the idle sweep (see IdleSweptMap). */
-  placedAt: number;
-}
-
 /**
  * User vectors: u(t) = sum_i w(action_i) * 2^(-(t - t_i) / halfLife) * stream_i, kept as one
  * running sum decayed lazily at each update (O(d) per event). Published normalised. Users idle for
  * `idleMs` of event time are dropped by `sweepIdle` (memory stays bounded by the active users).
+ *
+ * The sums live in one paged slab indexed by the user's slot (IdleSlots keeps the last update's
+ * event time there too): a few large arrays for the GC to mark instead of an object, two typed
+ * arrays and two boxed numbers per user.
  */
 export class UserVectorService {
-  private readonly users: IdleSweptMap<UserState>;
+  private readonly slots: IdleSlots;
+  /** Decayed weighted sum of engaged streams' unit vectors (not normalised), per slot. */
+  private readonly sums: PagedSlab<Float32Array>;
+  /**
+   * The last published unit vector per slot, rewritten in place by `publishableVectorOf`
+   * (allocated at a user's first publication). Its own array, not a slab view: readers may hold it
+   * after the user is dropped, and the slot's next user must not write into it.
+   */
+  private readonly units: (Float32Array | null)[] = [];
   private readonly last: RawUserVector = { sum: new Float32Array(0), squaredNorm: 0 };
   private readonly scratch: Float32Array;
 
@@ -59,15 +61,16 @@ export class UserVectorService {
     idleMs = Number.POSITIVE_INFINITY,
   ) {
     this.scratch = new Float32Array(dimension);
-    this.users = new IdleSweptMap(idleMs);
+    this.slots = new IdleSlots(idleMs);
+    this.sums = new PagedSlab((n) => new Float32Array(n), dimension);
   }
 
   get size(): number {
-    return this.users.size;
+    return this.slots.size;
   }
 
   has(userId: string): boolean {
-    return this.users.has(userId);
+    return this.slots.slotOf(userId) !== undefined;
   }
 
   weightOf(type: EngagementType): number {
@@ -79,32 +82,33 @@ export class UserVectorService {
    * Returns the user's raw (unnormalised) sum and its squared norm, for the stream's audience.
    */
   engage(userId: string, type: EngagementType, streamVector: Float32Array, at: number): RawUserVector {
-    let state = this.users.get(userId);
-    if (!state) {
-      state = { sum: new Float32Array(this.dimension), unit: null, at, placedAt: at };
-      this.users.add(userId, state);
+    let slot = this.slots.slotOf(userId);
+    if (slot === undefined) {
+      slot = this.slots.add(userId, at);
+      // a reused slot holds its last user's state
+      this.sums.view(slot).fill(0);
+      this.units[slot] = null;
     }
+    const sum = this.sums.view(slot);
     // out-of-order events (earlier than the last update) are added undecayed: no time travel
-    const factor = decayFactor(at - state.at, this.halfLifeMs);
-    if (at > state.at) {
-      state.at = at;
-      this.users.touched(userId, state);
-    }
-    this.last.sum = state.sum;
-    this.last.squaredNorm = decayAddScaled(state.sum, factor, streamVector, this.weights[type]);
+    const factor = decayFactor(at - this.slots.lastActiveAt(slot), this.halfLifeMs);
+    this.slots.touch(userId, slot, at);
+    this.last.sum = sum;
+    this.last.squaredNorm = decayAddScaled(sum, factor, streamVector, this.weights[type]);
     return this.last;
   }
 
   /** The raw (decayed, unnormalised) sum: read-only view, no copy. */
   rawOf(userId: string): Float32Array | undefined {
-    return this.users.get(userId)?.sum;
+    const slot = this.slots.slotOf(userId);
+    return slot === undefined ? undefined : this.sums.view(slot);
   }
 
   /** Unit vector, or undefined for unknown users (or ones with only zero contributions). */
   vectorOf(userId: string): Float32Array | undefined {
-    const state = this.users.get(userId);
-    if (!state) return undefined;
-    const unit = normalized(state.sum);
+    const sum = this.rawOf(userId);
+    if (!sum) return undefined;
+    const unit = normalized(sum);
     return isNonZero(unit) ? unit : undefined;
   }
 
@@ -117,18 +121,22 @@ export class UserVectorService {
    * until the next call for that user.
    */
   publishableVectorOf(userId: string, minChange = 0, force = false): Float32Array | 'unchanged' | undefined {
-    const state = this.users.get(userId);
-    if (!state) return undefined;
+    const slot = this.slots.slotOf(userId);
+    if (slot === undefined) return undefined;
     const next = this.scratch;
-    next.set(state.sum);
+    next.set(this.sums.view(slot));
     normalizeInPlace(next);
     if (!isNonZero(next)) return undefined;
-    if (state.unit === null) return (state.unit = new Float32Array(next));
-    return copyIfMoved(state.unit, next, minChange, force) ? state.unit : 'unchanged';
+    const unit = this.units[slot];
+    if (!unit) return (this.units[slot] = new Float32Array(next));
+    return copyIfMoved(unit, next, minChange, force) ? unit : 'unchanged';
   }
 
   erase(userId: string): boolean {
-    return this.users.delete(userId);
+    const slot = this.slots.slotOf(userId);
+    if (slot === undefined) return false;
+    this.units[slot] = null;
+    return this.slots.delete(userId);
   }
 
   /**
@@ -136,6 +144,9 @@ export class UserVectorService {
    * each id. What readers hold of them is left as it is: their last published vector.
    */
   sweepIdle(now: number, onDrop?: (userId: string) => void): number {
-    return this.users.sweep(now, onDrop);
+    return this.slots.sweep(now, (userId, slot) => {
+      this.units[slot] = null;
+      onDrop?.(userId);
+    });
   }
 }
