@@ -55,7 +55,7 @@ export class SellerEmbeddingService {
   private readonly contextSlots: IdleSlots;
   private readonly contextSellers: PagedSlab<Int32Array>;
   private readonly contextAts: PagedSlab<Float64Array>;
-  private readonly contextLengths = new PagedSlab((n) => new Uint8Array(n), 1);
+  private readonly contextLengths = new PagedSlab((n) => new Int32Array(n), 1);
   /** Seller id -> its number in the contexts, and back. */
   private readonly sellerNumbers = new Map<string, number>();
   private readonly sellerIds: string[] = [];
