@@ -24,8 +24,8 @@ import { endOfShow, showChangeOf, trackShow } from './suite/load-generator';
  * still live at its end stay live in the model (in the mesh the aggregator's lease expires them a
  * minute later; the model alone has no lease), else they get a stream.ended. The model drains
  * (as the writer's coalescing flush does) every quarter second of event time. `--user-idle-sec`:
- * users idle this long (event time) leave the model (the writer's default is 7 days, which no run
- * here reaches: a minute shows what the sweep keeps and costs). Per `--window` events: us per
+ * users idle this long (event time) leave the model, 0 = never (the writer's default is 7 days,
+ * which no run here reaches: a minute shows what the sweep keeps and costs). Per `--window` events: us per
  * event (apply + drain; median of `--runs` replays, each on a new model), the streams and users
  * each drain hands out, the live streams and the users in the model, and the memory in use after
  * a full GC (MB; the bench's own event list is part of it).
@@ -41,7 +41,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const idleSec = arg(args, 'user-idle-sec', '');
   const options = {
     ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
-    ...(idleSec === '' ? {} : { userIdleMs: Number(idleSec) * 1000 }),
+    // as EMBEDDING_USER_IDLE_SEC: 0 = never
+    ...(idleSec === '' ? {} : { userIdleMs: Number(idleSec) * 1000 || Number.POSITIVE_INFINITY }),
   };
   const events = worldsInARow(total, rate, worlds, sharedIds, close);
   await Promise.resolve();

@@ -26,9 +26,9 @@ interface Round {
  * sends their tombstones with the flush that drained them (and drops any pending record).
  *
  * Sending is paced: once per `intervalMs` a round takes the records then pending (oldest first) and
- * sends them evenly over the next interval, a share per flush. Sending a minute's users as fast as
- * the flushes came (as before) made a burst of ~5 s at ~20,000 records/s every minute, which at
- * 4,400 events/s pushed the writer's lag past a second. A record waits one to two intervals.
+ * sends them evenly over the next interval, a share per flush, instead of as fast as the flushes
+ * come (before: a burst of several seconds at up to ~20,000 records/s every minute, for the writer and the
+ * broker). A record waits one to two intervals, so more of a user's updates coalesce.
  */
 export class UserTopicBuffer {
   private readonly pending = new Map<string, PendingUserRecord>();
