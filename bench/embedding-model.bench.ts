@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { NowcastEvent } from '@app/contracts';
 import { HashingContentEmbeddingProvider } from '@app/embeddings';
 import { MarketplaceSimulator } from '@app/simulator';
@@ -10,6 +8,7 @@ import {
   EmbeddingModelService,
 } from '../apps/embedding-writer/src/embedding-model/embedding-model.service';
 import { arg } from './cli-args';
+import { fullGc } from './full-gc';
 import { endOfShow, showChangeOf, trackShow } from './suite/load-generator';
 
 /**
@@ -104,16 +103,12 @@ function replay(
   return windows;
 }
 
-// a real GC before each memory reading, without needing `node --expose-gc`
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 /**
  * Heap plus array buffers (the vectors' backing stores) in use after a full GC, MB. Called
  * outside the timed part of a window.
  */
 function memoryAfterGc(): number {
-  gc();
+  fullGc();
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return Math.round((heapUsed + arrayBuffers) / 1e5) / 10;
 }

@@ -6,8 +6,7 @@
 //   npm run bench -- hnsw-precision [--points 10000] [--ef 48] [--k 33] [--runs 15]
 //     [--batch 500] [--recall-queries 200] [--selectivity-ef 48,128] [--selectivity-queries 50]
 import { loadavg } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullGc } from './full-gc';
 import { HierarchicalNSW, type Precision } from 'hnswlib-node';
 import {
   type Filter,
@@ -27,9 +26,6 @@ function arg(args: string[], name: string, fallback: string): string {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 }
 
-// A real GC before each memory reading, without needing `node --expose-gc`.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const MB = 1024 * 1024;
 const round = (n: number, digits = 3): number => Number(n.toFixed(digits));
 const cpuUs = (): number => {
@@ -55,14 +51,14 @@ interface Built {
 }
 
 function buildIndex(vectors: Float32Array[], precision: Precision, m: number, efc: number): Built {
-  gc();
+  fullGc();
   const rss0 = process.memoryUsage().rss;
   const cpu0 = cpuUs();
   const index = new HierarchicalNSW('ip', DIM, precision);
   index.initIndex(vectors.length, m, efc, 42, false);
   vectors.forEach((vector, label) => index.addPoint(vector, label));
   const buildCpuMs = (cpuUs() - cpu0) / 1000;
-  gc();
+  fullGc();
   return {
     index,
     buildCpuMs: Math.round(buildCpuMs),

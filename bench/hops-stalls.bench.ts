@@ -6,7 +6,7 @@ import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles 
 import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
 import { deleteKafkaState, deleteRedisPrefix } from './suite/infra';
 import { LagMonitor } from './suite/lag-monitor';
-import { startLoad } from './suite/load-generator';
+import { achievedRateOf, startLoad } from './suite/load-generator';
 import { parseServiceEnv } from './suite/suite-options';
 import { round } from './suite/percentiles';
 import { ROOT, pickRuntime } from './suite/suite-target';
@@ -157,7 +157,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const feeds = mine.map((x) => x.feedMs ?? 5_000);
       phases.push({
         rate,
-        achievedEventsPerSec: Math.round(loadReport.written / Math.max(0.001, loadReport.wallMs / 1000)),
+        achievedEventsPerSec: Math.round(achievedRateOf(loadReport)),
         closedShows: loadReport.closedShows,
         loadAverage1m: round(loadavg()[0]),
         maxLagSec: Object.fromEntries(

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
 import { HopTracer, Sighting, nowMs } from './hops-tracer';
-import { startLoad } from './suite/load-generator';
+import { achievedRateOf, startLoad } from './suite/load-generator';
 import { startMeshTarget } from './suite/mesh.target';
 import { quantile, round } from './suite/percentiles';
 import { parseServiceEnv } from './suite/suite-options';
@@ -152,7 +152,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         : undefined;
       load?.stop();
       const report = load ? await load.done.catch(() => load.progress()) : null;
-      const achieved = report ? report.written / Math.max(0.001, report.wallMs / 1000) : 0;
+      const achieved = report ? achievedRateOf(report) : 0;
       byRate[String(rate)] = {
         achievedEventsPerSec: Math.round(achieved),
         // all of a process's CPU over the probe window / events in it (idle polling included), us

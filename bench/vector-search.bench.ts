@@ -2,9 +2,8 @@
 // in-process store at 10k and 100k clustered 128-d points (seeded). Three planner settings:
 // 'auto' threshold, HNSW for everything (threshold 0), exact for everything (no graph).
 //   npm run bench -- vector-search [--sizes 10000,100000] [--queries 300] [--recall-queries 100]
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
+import { fullGc } from './full-gc';
 import {
   type Filter,
   InProcessVectorStore,
@@ -21,12 +20,8 @@ function arg(args: string[], name: string, fallback: string): string {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 }
 
-// A real GC before each memory reading, without needing `node --expose-gc`.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 function memory(): { heap: number; external: number; rss: number } {
-  gc();
+  fullGc();
   const m = process.memoryUsage();
   return { heap: m.heapUsed, external: m.external, rss: m.rss };
 }

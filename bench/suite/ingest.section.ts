@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { LoadReport, startLoad } from './load-generator';
+import { LoadReport, achievedRateOf, startLoad } from './load-generator';
 import { round } from './percentiles';
 import { RateSearchOptions, TrialResult, searchRate } from './rate-search';
 import { SectionContext, sleep } from './section';
@@ -83,9 +83,9 @@ async function warmUpPipeline(
   ctx.progress(`warm-up: ${rate.toLocaleString('en-US')} ev/s for ${sec} s (not measured)`);
   const load = startLoad({ sink: target.loadSink, rate, durationSec: sec, seed: 999, idPrefix: 'warm.' });
   const report = await load.done;
-  const drained = await drain(target, warmupMs, o.quick ? DRAIN_MS.quick : DRAIN_MS.full);
+  const drained = await drain(target, warmupMs, o.quick);
   if (!drained) ctx.notes.push('ingest: the warm-up did not drain in time; the first trial started behind');
-  const achievedRate = Math.round(report.written / Math.max(0.001, report.wallMs / 1000));
+  const achievedRate = Math.round(achievedRateOf(report));
   return { rate, sec, achievedRate, drained };
 }
 
@@ -147,16 +147,16 @@ async function trial(
       byConsumer[name] = Math.max(byConsumer[name] ?? 0, sec);
     const p = load.progress();
     ctx.progress(
-      `trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s asked, ${Math.round(p.written / Math.max(0.001, p.wallMs / 1000)).toLocaleString('en-US')} sent, lag ${lag.maxLagSec.toFixed(2)} s`,
+      `trial ${index + 1}: ${rate.toLocaleString('en-US')} ev/s asked, ${Math.round(achievedRateOf(p)).toLocaleString('en-US')} sent, lag ${lag.maxLagSec.toFixed(2)} s`,
     );
     if (lag.maxLagSec > (o.quick ? ABORT_LAG_SEC.quick : ABORT_LAG_SEC.full) && !finished) load.stop();
   }
   await done;
   const r = report ?? load.progress();
-  const achievedRate = r.written / Math.max(0.001, r.wallMs / 1000);
+  const achievedRate = achievedRateOf(r);
   const drainStarted = Date.now();
   ctx.progress(`trial ${index + 1}: draining`);
-  const drained = await drain(target, warmupMs, o.quick ? DRAIN_MS.quick : DRAIN_MS.full);
+  const drained = await drain(target, warmupMs, o.quick);
   if (!drained)
     ctx.notes.push(`ingest: trial ${index + 1} did not drain in time; the next one started behind`);
   const problems = [
@@ -182,11 +182,11 @@ async function trial(
 
 /**
  * Waits until every group caught up (mesh: lag 0), or nowcast's asOf is within 1 s (it stands
- * still while nothing flows, so this may take the whole `maxMs`).
+ * still while nothing flows, so this may take the whole DRAIN_MS budget).
  */
-async function drain(target: SuiteTarget, warmupMs: number, maxMs: number): Promise<boolean> {
+async function drain(target: SuiteTarget, warmupMs: number, quick: boolean): Promise<boolean> {
   const caughtUp = (lag: number | null) => (warmupMs > 0 ? lag !== null && lag < 1 : lag === 0);
-  const deadline = Date.now() + maxMs;
+  const deadline = Date.now() + (quick ? DRAIN_MS.quick : DRAIN_MS.full);
   while (Date.now() < deadline) {
     const lag = await target.lag().catch(() => null);
     if (lag && caughtUp(lag.maxLagSec)) return true;

@@ -1,7 +1,7 @@
 import { NowcastEvent } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { startLoad } from './load-generator';
+import { achievedRateOf, startLoad } from './load-generator';
 import { round, summarize } from './percentiles';
 import { TrialResult } from './rate-search';
 import { SectionContext, sleep } from './section';
@@ -103,7 +103,7 @@ export async function latencySection(ctx: SectionContext): Promise<void> {
     load.stop();
   }
   const report = await load.done.catch(() => load.progress());
-  const achieved = report.written / Math.max(0.001, report.wallMs / 1000);
+  const achieved = achievedRateOf(report);
   const v = summarize(visible);
   const g = summarize(gone);
   ctx.result.dataLatency = { p50: v.p50, p99: v.p99, atEventsPerSec: Math.round(achieved) };

@@ -44,6 +44,10 @@ export interface LoadReport {
   closedShows: number;
 }
 
+/** Events/s the generator achieved over its window (or so far, from `progress()`). */
+export const achievedRateOf = (report: Pick<LoadReport, 'written' | 'wallMs'>): number =>
+  report.written / Math.max(0.001, report.wallMs / 1000);
+
 /** Wall-clock step of the pacing: every tick sends what became due, ms. */
 const TICK_MS = 20;
 /** The ingress takes at most 1,000 events per request. */
