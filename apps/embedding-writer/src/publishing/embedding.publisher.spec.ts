@@ -63,6 +63,26 @@ describe('EmbeddingPublisher user topic cadence', () => {
     expect(publisher.userTopicDue(t0 + 20_000)).toBe(false);
   });
 
+  it("sends the vector it was given, not what the model's array holds later (a reused slot)", async () => {
+    const t0 = Date.now();
+    const { producer, publisher } = setup(1000, t0);
+    const changes = users(['u1', [1, 0, 0, 0]]);
+    await publisher.publish(changes, 1, t0);
+    // the model rewrites its slot in place once another user has it
+    changes.users[0].vector!.set([0, 0, 0, 1]);
+    await publisher.publish(users(['u2', [0, 1, 0, 0]]), 2, t0 + 500);
+    await publisher.publish(users(), 2, t0 + 1500); // the round begins
+    await publisher.publish(users(), 2, t0 + 2600); // and ends
+    expect(usersSent(producer)).toEqual([
+      { key: 'u1', vector: [1, 0, 0, 0] },
+      { key: 'u2', vector: [0, 1, 0, 0] },
+    ]);
+    // a sent record's slot goes to the next pending user, who sends their own vector
+    await publisher.publish(users(['u3', [0, 0, 1, 0]]), 3, t0 + 2700);
+    await publisher.publish(users(), 3, t0 + 3800);
+    expect(usersSent(producer).slice(2)).toEqual([{ key: 'u3', vector: [0, 0, 1, 0] }]);
+  });
+
   it('spreads a round evenly over the interval; what arrives meanwhile waits for the next round', async () => {
     const t0 = Date.now();
     const { producer, publisher } = setup(10_000, t0);

@@ -1,15 +1,7 @@
 import { OutboundMessage } from '@app/kafka';
 import { encodeUserVectorRecord, float32Bytes } from '@app/vector-store';
-
-interface PendingUserRecord {
-  /**
-   * The model's per-user "last published" unit vector (rewritten in place at each publication, so
-   * it always holds what Redis holds): no copy per flush.
-   */
-  vector: Float32Array;
-  /** eventTime of the flush that last published this user to Redis, epoch ms. */
-  eventTime: number;
-}
+import { PagedSlab } from '../user-slots/paged-slab';
+import { SlotPool } from '../user-slots/slot-pool';
 
 /** The records being sent: those pending when the round began, spread evenly over one interval. */
 interface Round {
@@ -31,7 +23,17 @@ interface Round {
  * broker). A record waits one to two intervals, so more of a user's updates coalesce.
  */
 export class UserTopicBuffer {
-  private readonly pending = new Map<string, PendingUserRecord>();
+  /**
+   * Pending user id -> slot of its record. The records are copies in slabs (the model's vectors are
+   * views of slots that go to other users once their user is dropped): no object per pending user,
+   * who may wait two intervals, long enough to reach the old generation.
+   */
+  private readonly pending = new Map<string, number>();
+  private readonly slots = new SlotPool();
+  /** Per slot: the vector to send (made at the first `set`, as wide as its vectors). */
+  private vectors: PagedSlab<Float32Array> | null = null;
+  /** Per slot: eventTime of the flush that last published the user to Redis, epoch ms. */
+  private readonly eventTimes = new PagedSlab((n) => new Float64Array(n), 1);
   private round: Round | null = null;
   /** No round begins before this, epoch ms. */
   private nextRoundAt: number;
@@ -53,16 +55,25 @@ export class UserTopicBuffer {
     return this.pending.size;
   }
 
+  /** The user's latest published vector (copied), replacing any pending one. */
   set(userId: string, vector: Float32Array, eventTime: number): void {
-    const entry = this.pending.get(userId);
-    if (entry) {
-      entry.vector = vector;
-      entry.eventTime = eventTime;
-    } else this.pending.set(userId, { vector, eventTime });
+    const vectors = (this.vectors ??= new PagedSlab((n) => new Float32Array(n), vector.length));
+    if (vector.length !== vectors.width)
+      throw new Error(`user ${userId}: vector has ${vector.length} dimensions, expected ${vectors.width}`);
+    let slot = this.pending.get(userId);
+    if (slot === undefined) {
+      slot = this.slots.acquire();
+      this.pending.set(userId, slot);
+    }
+    vectors.page(slot).set(vector, vectors.offset(slot));
+    this.eventTimes.page(slot)[this.eventTimes.offset(slot)] = eventTime;
   }
 
   delete(userId: string): void {
+    const slot = this.pending.get(userId);
+    if (slot === undefined) return;
     this.pending.delete(userId);
+    this.slots.release(slot);
   }
 
   /** Whether a flush now would send records (all of them when `force`). */
@@ -79,8 +90,12 @@ export class UserTopicBuffer {
     const max = force ? Number.POSITIVE_INFINITY : Math.min(this.maxPerFlush, this.quota(now));
     const userIds: string[] = [];
     const messages: OutboundMessage[] = [];
-    for (const [userId, { vector, eventTime }] of this.pending) {
+    const vectors = this.vectors;
+    if (!vectors) return { userIds, messages };
+    for (const [userId, slot] of this.pending) {
       if (userIds.length >= max) break;
+      const vector = vectors.view(slot);
+      const eventTime = this.eventTimes.page(slot)[this.eventTimes.offset(slot)];
       userIds.push(userId);
       messages.push({
         key: userId,
@@ -92,7 +107,7 @@ export class UserTopicBuffer {
 
   /** The records taken are acknowledged (flushes run one at a time: nothing changed them meanwhile). */
   sent(userIds: readonly string[]): void {
-    for (const userId of userIds) this.pending.delete(userId);
+    for (const userId of userIds) this.delete(userId);
     if (!this.round) return;
     this.round.sent += userIds.length;
     if (this.round.sent >= this.round.size || this.pending.size === 0) this.round = null;

@@ -1,4 +1,5 @@
 import { PagedSlab } from './paged-slab';
+import { SlotPool } from './slot-pool';
 
 /** Entries are moved to the back at most this often per idle period (bounds the moves per event). */
 const MOVES_PER_IDLE_PERIOD = 8;
@@ -19,8 +20,7 @@ export class IdleSlots {
   private readonly slots = new Map<string, number>();
   /** Per slot: last activity and when its key was last moved to the back, epoch ms (event time). */
   private readonly times = new PagedSlab((n) => new Float64Array(n), 2);
-  private readonly free: number[] = [];
-  private highWater = 0;
+  private readonly pool = new SlotPool();
   private readonly moveAfterMs: number;
 
   /** `idleMs` Infinity = never drop. */
@@ -38,7 +38,7 @@ export class IdleSlots {
 
   /** A slot for a new key, active at `at` (a reused slot still holds its last owner's state). */
   add(key: string, at: number): number {
-    const slot = this.free.pop() ?? this.highWater++;
+    const slot = this.pool.acquire();
     const times = this.times.page(slot);
     const offset = this.times.offset(slot);
     times[offset] = at;
@@ -64,7 +64,7 @@ export class IdleSlots {
     const slot = this.slots.get(key);
     if (slot === undefined) return false;
     this.slots.delete(key);
-    this.free.push(slot);
+    this.pool.release(slot);
     return true;
   }
 

@@ -58,15 +58,18 @@ describe('UserVectorService', () => {
     expect(Array.from(users.vectorOf('gone')!)).toEqual([0, 1, 0]);
   });
 
-  it("gives a dropped user's slot to the next user from zero, leaving what readers hold untouched", () => {
+  it("gives a dropped user's slot to the next user from zero, whose first vector is always published", () => {
     const users = new UserVectorService(3, HOUR, undefined, HOUR);
     users.engage('a', 'purchase.completed', x, 0);
-    const published = users.publishableVectorOf('a') as Float32Array;
-    expect(Array.from(published)).toEqual([1, 0, 0]);
+    expect(Array.from(users.publishableVectorOf('a') as Float32Array)).toEqual([1, 0, 0]);
     expect(users.sweepIdle(2 * HOUR)).toBe(1);
     users.engage('b', 'view.started', y, 2 * HOUR);
     expect(Array.from(users.vectorOf('b')!)).toEqual([0, 1, 0]);
     expect(Array.from(users.publishableVectorOf('b') as Float32Array)).toEqual([0, 1, 0]);
-    expect(Array.from(published)).toEqual([1, 0, 0]);
+    expect(users.sweepIdle(4 * HOUR)).toBe(1);
+    // the slot still holds b's published vector: c's equal one is new to readers all the same
+    users.engage('c', 'view.started', y, 4 * HOUR);
+    expect(Array.from(users.publishableVectorOf('c', 0.5) as Float32Array)).toEqual([0, 1, 0]);
+    expect(users.publishableVectorOf('c', 0.5)).toBe('unchanged');
   });
 });

@@ -37,20 +37,22 @@ export interface RawUserVector {
  * running sum decayed lazily at each update (O(d) per event). Published normalised. Users idle for
  * `idleMs` of event time are dropped by `sweepIdle` (memory stays bounded by the active users).
  *
- * The sums live in one paged slab indexed by the user's slot (IdleSlots keeps the last update's
- * event time there too): a few large arrays for the GC to mark instead of an object, two typed
- * arrays and two boxed numbers per user.
+ * The sums and the last published unit vectors live in paged slabs indexed by the user's slot
+ * (IdleSlots keeps the last update's event time there too): a few large arrays for the GC to mark
+ * instead of an object, two typed arrays with their buffers and two boxed numbers per user.
  */
 export class UserVectorService {
   private readonly slots: IdleSlots;
   /** Decayed weighted sum of engaged streams' unit vectors (not normalised), per slot. */
   private readonly sums: PagedSlab<Float32Array>;
   /**
-   * The last published unit vector per slot, rewritten in place by `publishableVectorOf`
-   * (allocated at a user's first publication). Its own array, not a slab view: readers may hold it
-   * after the user is dropped, and the slot's next user must not write into it.
+   * The last published unit vector per slot, rewritten in place by `publishableVectorOf`; valid
+   * while `published` says so (a reused slot holds its last user's vector until its first
+   * publication).
    */
-  private readonly units: (Float32Array | null)[] = [];
+  private readonly units: PagedSlab<Float32Array>;
+  /** Per slot: 1 once the slot's user has a published unit vector. */
+  private readonly published = new PagedSlab((n) => new Uint8Array(n), 1);
   private readonly last: RawUserVector = { sum: new Float32Array(0), squaredNorm: 0 };
   private readonly scratch: Float32Array;
 
@@ -63,6 +65,7 @@ export class UserVectorService {
     this.scratch = new Float32Array(dimension);
     this.slots = new IdleSlots(idleMs);
     this.sums = new PagedSlab((n) => new Float32Array(n), dimension);
+    this.units = new PagedSlab((n) => new Float32Array(n), dimension);
   }
 
   get size(): number {
@@ -87,7 +90,7 @@ export class UserVectorService {
       slot = this.slots.add(userId, at);
       // a reused slot holds its last user's state
       this.sums.view(slot).fill(0);
-      this.units[slot] = null;
+      this.setPublished(slot, false);
     }
     const sum = this.sums.view(slot);
     // out-of-order events (earlier than the last update) are added undecayed: no time travel
@@ -113,12 +116,13 @@ export class UserVectorService {
   }
 
   /**
-   * The unit vector to publish for a user, written into an array kept per user (no allocation per
-   * flush: a 512-byte typed array is an off-heap allocation), which then holds what readers have.
-   * undefined when the user is unknown (or their vector is zero): publish a tombstone.
-   * 'unchanged' when it moved less than `minChange` (cosine distance) since its last publication
-   * and is not `force`d (a failed flush being retried): nothing to publish. The array stays valid
-   * until the next call for that user.
+   * The unit vector to publish for a user, written into the slot's published vector (no allocation
+   * per flush) and returned as a view of it: what readers hold. undefined when the user is unknown
+   * (or their vector is zero): publish a tombstone. 'unchanged' when it moved less than `minChange`
+   * (cosine distance) since its last publication and is not `force`d (a failed flush being
+   * retried): nothing to publish. The view stays valid until the next call for that user and, once
+   * the user is dropped or erased, until the slot's next user publishes: a reader keeping it longer
+   * than a flush copies it (the user-topic buffer does).
    */
   publishableVectorOf(userId: string, minChange = 0, force = false): Float32Array | 'unchanged' | undefined {
     const slot = this.slots.slotOf(userId);
@@ -127,15 +131,19 @@ export class UserVectorService {
     next.set(this.sums.view(slot));
     normalizeInPlace(next);
     if (!isNonZero(next)) return undefined;
-    const unit = this.units[slot];
-    if (!unit) return (this.units[slot] = new Float32Array(next));
+    const unit = this.units.view(slot);
+    if (!this.isPublished(slot)) {
+      unit.set(next);
+      this.setPublished(slot, true);
+      return unit;
+    }
     return copyIfMoved(unit, next, minChange, force) ? unit : 'unchanged';
   }
 
   erase(userId: string): boolean {
     const slot = this.slots.slotOf(userId);
     if (slot === undefined) return false;
-    this.units[slot] = null;
+    this.setPublished(slot, false);
     return this.slots.delete(userId);
   }
 
@@ -145,8 +153,16 @@ export class UserVectorService {
    */
   sweepIdle(now: number, onDrop?: (userId: string) => void): number {
     return this.slots.sweep(now, (userId, slot) => {
-      this.units[slot] = null;
+      this.setPublished(slot, false);
       onDrop?.(userId);
     });
+  }
+
+  private isPublished(slot: number): boolean {
+    return this.published.page(slot)[this.published.offset(slot)] === 1;
+  }
+
+  private setPublished(slot: number, published: boolean): void {
+    this.published.page(slot)[this.published.offset(slot)] = published ? 1 : 0;
   }
 }
