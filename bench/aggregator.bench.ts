@@ -4,6 +4,7 @@ import { MarketplaceSimulator } from '@app/simulator';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { startAllocationSampling } from './alloc-profile';
 import { AggregatorTopics } from '../apps/metrics-aggregator/src/aggregation/aggregator-topics';
 import {
   DEFAULT_AGGREGATOR_SETTINGS,
@@ -19,7 +20,7 @@ import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/
  * Throughput of the metrics aggregator with real Kafka and Redis:
  *   npm run bench -- aggregator --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
  *     [--events 300000] [--partitions 6] [--runs 3] [--concurrency 6] [--latency 500] [--reuse id]
- *     [--batch-events N] [--keep-topics]
+ *     [--batch-events N] [--keep-topics] [--alloc-profile file.heapprofile]
  * Pre-loads N enriched simulator events into a fresh topic, then runs the aggregator's pipeline
  * (parse, fold, one Lua apply per chunk of a batch, change feed) from a fresh group and key prefix,
  * and reports events/s from start (group join included) and from the first batch's arrival to the
@@ -37,6 +38,8 @@ import { measureFeedLatency } from '../apps/metrics-aggregator/src/test-support/
  * included; same caveat) and the 1-minute load average. With --latency N: after the runs, N
  * stream starts and N chats produced in real time on fresh topics, and the time until each is in
  * the change feed (test-support/feed-latency.probe.ts).
+ * --alloc-profile <file>: V8's sampling heap profile of the first run, garbage included (what the
+ * young-generation GCs sweep), written to <file>; the largest allocation sites are reported.
  */
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -99,9 +102,12 @@ interface RunOptions {
   fetch: { maxBytes?: number; maxBytesPerPartition?: number };
   /** Most events per apply script call. */
   applyMaxEvents: number;
+  /** Where to write the run's allocation profile ('' = none). */
+  allocProfile: string;
 }
 
-async function oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents }: RunOptions) {
+async function oneRun(options: RunOptions) {
+  const { brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents, allocProfile } = options;
   const redis = new Redis(redisUrl, { keyPrefix: `bench-agg-${randomUUID().slice(0, 8)}:` });
   const settings = DEFAULT_AGGREGATOR_SETTINGS;
   const repository = new RedisAggregateStateRepository(redis, settings);
@@ -123,6 +129,7 @@ async function oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, a
   // peak resident memory of this process during the run, sampled every 50 ms (MiB)
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const stopSampling = allocProfile ? startAllocationSampling(allocProfile) : null;
   const cpu0 = process.cpuUsage();
   const aggregator = await startStandaloneAggregator({
     brokers,
@@ -161,6 +168,7 @@ async function oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, a
   });
   await finished;
   const cpu = process.cpuUsage(cpu0);
+  const allocationSites = stopSampling ? await stopSampling() : undefined;
   clearInterval(rssTimer);
   const redisCpu = (await redisCpuUs(redis)) - redisCpu0;
   const calls = (await redisCalls(redis)) - calls0;
@@ -178,6 +186,7 @@ async function oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, a
     redisCallsPerEvent: calls / counted.applied,
     loadAverage1m: load,
     peakRssMiB: Math.round(peakRss / 1024 / 1024),
+    allocationSites,
   };
 }
 
@@ -214,8 +223,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     arg(args, name, '') === '' ? undefined : Number(arg(args, name, '')) * 1024 * 1024;
   const fetch = { maxBytes: mib('fetch-mib'), maxBytesPerPartition: mib('partition-fetch-mib') };
   const applyMaxEvents = Number(arg(args, 'batch-events', String(APPLY_MAX_EVENTS)));
+  const allocProfile = arg(args, 'alloc-profile', '');
+  const options = { brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents };
+  // the first run only: the profile is one run's allocations
   for (let i = 0; i < runs; i++)
-    results.push(await oneRun({ brokers, redisUrl, topics, events, concurrency, fetch, applyMaxEvents }));
+    results.push(await oneRun({ ...options, allocProfile: i === 0 ? allocProfile : '' }));
   const latencySamples = Number(arg(args, 'latency', '0'));
   let latency = {};
   if (latencySamples > 0) {
@@ -282,6 +294,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     perRunFromFirstBatch: results.map((r) => r.eventsPerSecFromFirstBatch).join(' '),
     nodeCpuUsPerEventPerRun: results.map((r) => r.nodeCpuUsPerEvent.toFixed(1)).join(' '),
     redisCpuUsPerEventPerRun: results.map((r) => r.redisCpuUsPerEvent.toFixed(1)).join(' '),
+    ...(allocProfile ? { allocationSitesBytes: results[0].allocationSites } : {}),
     ...latency,
   };
 }

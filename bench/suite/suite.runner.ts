@@ -17,6 +17,8 @@ import { SectionName, SuiteOptions, USAGE, parseSuiteOptions } from './suite-opt
 import { emptyResult, formatTable, judge } from './suite-result';
 import { SuiteTarget } from './suite-target';
 import { wrkInstalled } from '../wrk.load';
+import { machineSpeedMs } from './machine-speed';
+import { QuietWaitOptions, waitForQuietMachine } from './quiet-machine';
 
 /**
  * Order matters: the per-service benches run before the mesh starts; the feed, recall and quality
@@ -30,6 +32,18 @@ const SECTIONS: Record<SectionName, { run: Section; usesTarget: boolean }> = {
   recall: { run: recallSection, usesTarget: false },
   quality: { run: qualitySection, usesTarget: false },
 };
+
+/**
+ * Before each section that does not run on the mesh already started: the machine quiet (under
+ * 10 % of all cores busy over 2 s), waiting at most 60 s (with --quick, which must stay under three
+ * minutes, over 0.5 s and at most 3 s). The wait and the busy share are in the details (`sections.<name>.quietWait`),
+ * with the machine's speed then (`machineSpeedMs`, machine-speed.ts).
+ */
+const quietWaitFor = (quick: boolean): QuietWaitOptions => ({
+  busyBelowPct: 10,
+  windowMs: quick ? 500 : 2_000,
+  maxWaitMs: quick ? 3_000 : 60_000,
+});
 
 /** `npm run bench [-- options]`: every section, a table with targets, JSON with --out. Exit code. */
 export async function runSuite(argv: string[]): Promise<number> {
@@ -123,6 +137,11 @@ export async function runSuite(argv: string[]): Promise<number> {
         await describeTarget();
         await stopTarget();
       }
+      // a section on the running mesh takes it as the section before left it (idle, ~14 % busy)
+      const reusesTarget = SECTIONS[name].usesTarget && started.target !== null;
+      bar.update({ section: name, detail: reusesTarget ? '' : 'waiting for a quiet machine' });
+      const quiet = reusesTarget ? null : await waitForQuietMachine(quietWaitFor(options.quick));
+      const speedMs = reusesTarget ? null : machineSpeedMs();
       bar.update({ section: name, detail: '' });
       const t0 = Date.now();
       const cpu0 = process.cpuUsage();
@@ -138,6 +157,8 @@ export async function runSuite(argv: string[]): Promise<number> {
         wallSec: Math.round((Date.now() - t0) / 1000),
         suiteProcessCpuSec: round((cpu.user + cpu.system) / 1e6, 1),
         loadAverage1mAfter: round(loadavg()[0]),
+        quietWait: quiet,
+        machineSpeedMs: speedMs,
       };
       bar.increment(1, { section: name, detail: 'done' });
     }
