@@ -24,10 +24,10 @@ export interface QuietWaitOptions {
 
 /**
  * Waits until the machine has been quiet for a window (or `maxWaitMs` passed), so a section does
- * not measure the leftovers of the one before it: after the mesh stops, the broker still deletes
- * its topics and Redis frees its keys, and a section starting at once shares the two cores with
- * them (session 19: the feed's machine CPU per request 706 us right after the mesh against 559 us
- * alone).
+ * not measure the leftovers of the one before it (a broker still busy with the last section's
+ * topics, a process not yet gone), and says how busy it was. Session 19 found none after the mesh
+ * stops (the suite awaits the deletion of its keys, which keeps Redis at ~83 % for ~30 s) and the
+ * wait took its one window; the record is what tells a run on a busy machine apart.
  */
 export async function waitForQuietMachine(options: QuietWaitOptions): Promise<QuietWait> {
   const busyUs = options.busyUs ?? machineCpuUs;
