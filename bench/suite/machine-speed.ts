@@ -14,7 +14,9 @@ function round(): number {
  * a warm-up (~6 ms on this VM; the same process reads within ~2 %). Lower is faster. The VM's speed
  * moves by tens of percent from one hour to the next (session 19: the aggregator's own bench gave
  * 26.7k and 37.6k events/s in two suite runs 20 minutes apart, same code), so the suite records it
- * before each section: compare runs on it.
+ * before each section. It sees the CPU's speed only: a slow run of session 19 read the same as a
+ * fast stretch (~5.8 ms), so a same reading does not make two runs comparable, a different one
+ * says they are not.
  */
 export function machineSpeedMs(): number {
   let sink = 0;
