@@ -66,7 +66,7 @@ export class UserTopicBuffer {
       this.pending.set(userId, slot);
     }
     vectors.page(slot).set(vector, vectors.offset(slot));
-    this.eventTimes.page(slot)[this.eventTimes.offset(slot)] = eventTime;
+    this.eventTimes.set(slot, eventTime);
   }
 
   delete(userId: string): void {
@@ -95,7 +95,7 @@ export class UserTopicBuffer {
     for (const [userId, slot] of this.pending) {
       if (userIds.length >= max) break;
       const vector = vectors.view(slot);
-      const eventTime = this.eventTimes.page(slot)[this.eventTimes.offset(slot)];
+      const eventTime = this.eventTimes.get(slot);
       userIds.push(userId);
       messages.push({
         key: userId,

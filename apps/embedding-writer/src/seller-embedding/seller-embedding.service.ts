@@ -118,7 +118,7 @@ export class SellerEmbeddingService {
     let slot = this.contextSlots.slotOf(userId);
     if (slot === undefined) {
       slot = this.contextSlots.add(userId, at);
-      this.contextLengths.page(slot)[this.contextLengths.offset(slot)] = 0;
+      this.contextLengths.set(slot, 0);
     }
     const seller = this.sellerNumberOf(sellerId);
     const sellers = this.contextSellers.page(slot);

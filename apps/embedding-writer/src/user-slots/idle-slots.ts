@@ -48,7 +48,7 @@ export class IdleSlots {
   }
 
   lastActiveAt(slot: number): number {
-    return this.times.page(slot)[this.times.offset(slot)];
+    return this.times.get(slot);
   }
 
   /** Records activity at `at` (kept when later than the last): O(1), moves the key when due. */
@@ -95,6 +95,6 @@ export class IdleSlots {
   private moveToBack(key: string, slot: number, at: number): void {
     this.slots.delete(key);
     this.slots.set(key, slot);
-    this.times.page(slot)[this.times.offset(slot) + 1] = at;
+    this.times.set(slot, at, 1);
   }
 }

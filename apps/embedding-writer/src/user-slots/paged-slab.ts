@@ -31,6 +31,15 @@ export class PagedSlab<A extends SlabArray> {
     return (slot & PAGE_MASK) * this.width;
   }
 
+  /** Field `field` of a slot's record. */
+  get(slot: number, field = 0): number {
+    return this.page(slot)[this.offset(slot) + field];
+  }
+
+  set(slot: number, value: number, field = 0): void {
+    this.page(slot)[this.offset(slot) + field] = value;
+  }
+
   /** A view of one slot's record (a new view object; the numbers are the slab's own). */
   view(slot: number): A {
     const offset = this.offset(slot);

@@ -159,10 +159,10 @@ export class UserVectorService {
   }
 
   private isPublished(slot: number): boolean {
-    return this.published.page(slot)[this.published.offset(slot)] === 1;
+    return this.published.get(slot) === 1;
   }
 
   private setPublished(slot: number, published: boolean): void {
-    this.published.page(slot)[this.published.offset(slot)] = published ? 1 : 0;
+    this.published.set(slot, published ? 1 : 0);
   }
 }
