@@ -85,20 +85,17 @@ interface UserAcc extends UserDelta {
   followMap?: Map<string, [string, number, number]>;
 }
 
+/** In place, not a copy of every field per stream and batch: the accumulator is the delta. */
 function finishStream(acc: StreamAcc): StreamDelta {
-  const { presenceMap, viewerSet, bidderSet, ...delta } = acc;
-  return {
-    ...delta,
-    presence: [...presenceMap.values()],
-    viewers: [...viewerSet.values()],
-    bidders: [...bidderSet.values()],
-  };
+  acc.presence = [...acc.presenceMap.values()];
+  acc.viewers = [...acc.viewerSet.values()];
+  acc.bidders = [...acc.bidderSet.values()];
+  return acc;
 }
 
 function finishUser(acc: UserAcc): UserDelta {
-  if (!acc.followMap) return acc;
-  const { followMap, ...delta } = acc;
-  return { ...delta, follows: [...followMap.values()] };
+  if (acc.followMap) acc.follows = [...acc.followMap.values()];
+  return acc;
 }
 
 /** Fields are created on first use: most users do one thing per batch. */

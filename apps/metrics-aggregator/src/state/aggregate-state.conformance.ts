@@ -174,6 +174,26 @@ export function describeAggregateStateConformance(
       expect(b.velocity).toBeCloseTo(a.velocity, 9);
     });
 
+    it('counts a viewer who joins again in a later batch once, in the total and the new-viewer rate', async () => {
+      const rejoin = (g: EnrichedEventFactory, streamId: string): EnrichedEvent[] => [
+        g.started(streamId, T0, 'seller-1', 'watches', 'en'),
+        g.event('view.started', T0 + 1_000, { userId: 'u1', streamId }),
+        g.event('view.ended', T0 + 2_000, { userId: 'u1', streamId }),
+        g.event('view.started', T0 + 3_000, { userId: 'u1', streamId }),
+        g.event('view.started', T0 + 4_000, { userId: 'u2', streamId }),
+      ];
+      await apply(withOffsets(rejoin(f, 's1'), 0), 0);
+      // one event per batch: each join is the only first-seen user of its batch
+      for (const message of withOffsets(rejoin(new EnrichedEventFactory('g'), 's2'), 2))
+        await apply([message], 2);
+      const [together, apart] = await repo.readStreams(['s1', 's2']);
+      if (!together || !apart) throw new Error('missing stream');
+      expect(together.uniqueViewers).toBe(2);
+      expect(apart.uniqueViewers).toBe(2);
+      expect(apart.viewers).toBe(2);
+      apart.rates.forEach((v, i) => expect(v).toBeCloseTo(together.rates[i], 9));
+    });
+
     it('drops a stream from live, its lease and its seller when it ends or is removed', async () => {
       await apply(withOffsets([...showEvents(), f.started('s2', T0 + 100, 'seller-2', 'sneakers', 'de')]));
       await apply(withOffsets([f.event('stream.ended', T0 + 8_000, { streamId: 's1' })]));

@@ -159,11 +159,21 @@ local function watched(userId, started, t, seller, cat)
 end
 
 -- (userId, t, late)* of users first seen in this batch: SMISMEMBER tells which are new to the set
--- (one call, not one SADD per user), then one variadic SADD; the new ones add to rates[base + w]
+-- (one call, not one SADD per user), then one variadic SADD; the new ones add to rates[base + w].
+-- One user alone (most streams of a caught-up batch: one join each) is one SADD, whose reply says
+-- whether it was new.
 local function uniques(s, suffix, rates, base, T)
   local count = nx()
   if count == 0 then return 0 end
   local key = s .. suffix
+  if count == 1 then
+    local user, t, late = nx(), nx(), nx()
+    if redis.call('SADD', key, user) == 0 then return 0 end
+    if late == 0 then
+      for w = 1, 3 do rates[base + w] = rates[base + w] + math.exp(-(T - t) / taus[w]) end
+    end
+    return 1
+  end
   local users, ts, lates = {}, {}, {}
   for i = 1, count do users[i] = nx(); ts[i] = nx(); lates[i] = nx() end
   local fresh, added = {}, 0

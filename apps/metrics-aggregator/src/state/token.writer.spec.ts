@@ -99,4 +99,15 @@ describe('TokenWriter', () => {
     }
     expect(readTokens(w.finish())).toEqual(expected);
   });
+
+  it('hands out a copy and starts empty again, so a reused writer never alters what it gave', () => {
+    const w = new TokenWriter();
+    const first = w.s('stream-1').n(42).take();
+    const second = w.s('user-7').take();
+    expect(readTokens(first)).toEqual(['stream-1', 42]);
+    expect(readTokens(second)).toEqual(['user-7']);
+    w.s('left by a failed encode');
+    w.reset();
+    expect(readTokens(w.n(1).take())).toEqual([1]);
+  });
 });

@@ -91,11 +91,24 @@ export class TokenWriter {
     return this.count;
   }
 
-  /** The array (header + tokens); the writer must not be used afterwards. */
+  /** The array (header + tokens): a view of the writer's buffer, valid until its next write or reset. */
   finish(): Buffer {
     this.buf[0] = 0xdd;
     this.buf.writeUInt32BE(this.count, 1);
     return this.buf.subarray(0, this.pos);
+  }
+
+  /** The array as a Buffer of its own (exact size), then the writer is empty again, buffer kept. */
+  take(): Buffer {
+    const out = Buffer.from(this.finish());
+    this.reset();
+    return out;
+  }
+
+  /** Forgets every token (what a failed encode left too); the buffer, grown or not, is kept. */
+  reset(): void {
+    this.pos = 5;
+    this.count = 0;
   }
 
   private ensure(bytes: number): void {
