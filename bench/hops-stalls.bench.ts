@@ -3,7 +3,7 @@ import { Admin, Kafka, logLevel } from 'kafkajs';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
-import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
+import { infraProcesses, machineCpuUs, processCpuMs } from './machine-cpu';
 import { deleteKafkaState, deleteRedisPrefix } from './suite/infra';
 import { LagMonitor } from './suite/lag-monitor';
 import { achievedRateOf, startLoad } from './suite/load-generator';
@@ -80,8 +80,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ...mesh
       .all()
       .map((p) => ({ name: p.name.replace(/^(event|metrics|embedding|recommender)-/, ''), pid: p.pid })),
-    { name: 'broker', pid: listeningPid(Number(brokers[0].split(':')[1] ?? 9092)) },
-    { name: 'redis', pid: listeningPid(Number(new URL(redisUrl).port || 6379)) },
+    ...infraProcesses(brokers, redisUrl),
   ];
   const feedUrl = `${mesh.recommenderUrl}/v1/users/stall-${id}/feed?limit=20`;
   const samples: Sample[] = [];

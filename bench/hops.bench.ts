@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { listeningPid, machineCpuUs, processCpuMs } from './machine-cpu';
+import { machineCpuUs, processCpuMs } from './machine-cpu';
 import { cpuProfileEnv, cpuProfileFiles, summarizeCpuProfile, toggleCpuProfiles } from './hops-cpu-profile';
 import { HopTracer, Sighting, nowMs } from './hops-tracer';
 import { achievedRateOf, startLoad } from './suite/load-generator';
@@ -56,12 +56,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     processes: { name: string; pid?: number }[];
   };
   const t = described.topicPrefix;
-  // the broker's and Redis' CPU too (when they run on this machine): the pipeline's whole budget
-  const infra = [
-    { name: 'broker', pid: listeningPid(Number(brokers[0].split(':')[1] ?? 9092)) },
-    { name: 'redis', pid: listeningPid(Number(new URL(redisUrl).port || 6379)) },
-  ];
-  const accounted = [...described.processes, ...infra];
+  // the services, and the broker's and Redis' CPU too (when local): the pipeline's whole budget
+  const accounted = target.processes();
   const id = randomUUID().slice(0, 8);
   const keyPrefix = `hp-${id}-`;
   const tracer = new HopTracer(

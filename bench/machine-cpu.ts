@@ -23,6 +23,17 @@ export function listeningPid(port: number): number | undefined {
   }
 }
 
+/** The local broker's and Redis' processes (pid undefined when not local or not ours). */
+export function infraProcesses(
+  brokers: readonly string[],
+  redisUrl: string,
+): { name: string; pid?: number }[] {
+  return [
+    { name: 'broker', pid: listeningPid(Number(brokers[0].split(':')[1] ?? 9092)) },
+    { name: 'redis', pid: listeningPid(Number(new URL(redisUrl).port || 6379)) },
+  ];
+}
+
 /** utime + stime of each process, ms (Linux /proc; clock ticks of 10 ms); gone processes are left out. */
 export function processCpuMs(processes: readonly { name: string; pid?: number }[]): Record<string, number> {
   const result: Record<string, number> = {};

@@ -88,6 +88,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Sui
       return { maxLagSec: lagSec, byConsumer: { asOf: Math.round(lagSec * 1000) / 1000 } };
     },
     describe: () => ({ runtime, url, pid: child.pid, state: 'in memory (no REDIS_URL)' }),
+    processes: () => [{ name: 'nowcast', pid: child.pid }],
     stop,
     kill: () => {
       if (child.exitCode === null) child.kill('SIGKILL');

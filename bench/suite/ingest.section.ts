@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { startCpuAccount } from './cpu-account';
 import { LoadReport, achievedRateOf, startLoad } from './load-generator';
 import { round } from './percentiles';
 import { RateSearchOptions, TrialResult, searchRate } from './rate-search';
@@ -23,6 +24,12 @@ interface TrialDetail extends TrialResult {
   /** max lag per consumer over the window, s */
   maxLagByConsumer: Record<string, number>;
   generatorCpuUsPerEvent: number | null;
+  /**
+   * CPU time per event written over the window (and the second after it), us: the whole machine
+   * (/proc/stat) and each of the target's processes. The rate a VM sustains varies by tens of
+   * percent from hour to hour with the same code; the CPU an event costs far less.
+   */
+  cpuUsPerEvent: Record<string, number> | null;
   loadAverage1m: number;
   drainMs: number;
   /** false: some group still lagged when the drain wait ended (the next trial starts behind) */
@@ -66,6 +73,13 @@ export async function ingestSection(ctx: SectionContext): Promise<void> {
     warmUp,
     trials,
   };
+  const best = trials.find((t) => t === outcome.best);
+  if (best?.cpuUsPerEvent) {
+    const parts = Object.entries(best.cpuUsPerEvent).map(([name, us]) => `${name} ${us}`);
+    ctx.notes.push(
+      `ingest: CPU per event at ${best.achievedRate.toLocaleString('en-US')} ev/s, us: ${parts.join(', ')}`,
+    );
+  }
   if (outcome.limitedBy === 'generator')
     ctx.notes.push('ingest: the load generator (simulator) was the limit, not the pipeline');
   if (o.quick) ctx.notes.push(`ingest: ${o.trialSec} s trials, ${o.maxTrials} at most (--quick)`);
@@ -130,6 +144,7 @@ async function trial(
   // samples, dated the window's first messages back into that idle gap: phantom lags of ~0.5-1.5 s
   // in the first samples of a trial whatever its rate (measured: bench/hops-stalls.bench.ts).
   await target.lag().catch(() => null);
+  const cpu = startCpuAccount(target.processes());
   const startedAt = Date.now();
   let tailUntil = Infinity;
   // sample through the window and one more second after it (the last events must drain too)
@@ -153,6 +168,7 @@ async function trial(
   }
   await done;
   const r = report ?? load.progress();
+  const cpuUsPerEvent = cpu.perEvent(r.written);
   const achievedRate = achievedRateOf(r);
   const drainStarted = Date.now();
   ctx.progress(`trial ${index + 1}: draining`);
@@ -173,6 +189,7 @@ async function trial(
     note: problems.join(', ') || undefined,
     maxLagByConsumer: byConsumer,
     generatorCpuUsPerEvent: round(r.cpuUs / Math.max(1, r.written + r.rejected), 1),
+    cpuUsPerEvent,
     loadAverage1m: round(loadavg()[0]) ?? 0,
     drainMs: Date.now() - drainStarted,
     drained,

@@ -2,6 +2,7 @@ import { NowcastEvent, partitionKeyOf } from '@app/contracts';
 import { MESH_SERVICES, Mesh } from '@app/mesh';
 import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { infraProcesses } from '../machine-cpu';
 import { StartedInfra, deleteKafkaState, deleteRedisPrefix, ensureInfra } from './infra';
 import { LagMonitor } from './lag-monitor';
 import { ROOT, SuiteTarget, pickRuntime } from './suite-target';
@@ -118,6 +119,10 @@ export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget
       infraStarted: infra.started,
       processes: mesh.all().map((p) => ({ name: p.name, pid: p.pid })),
     }),
+    processes: () => [
+      ...mesh.all().map((p) => ({ name: p.name, pid: p.pid })),
+      ...infraProcesses(o.brokers, o.redisUrl),
+    ],
     kill: () => {
       for (const p of mesh.all()) if (p.running && p.pid) process.kill(p.pid, 'SIGKILL');
     },

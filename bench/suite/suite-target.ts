@@ -19,6 +19,11 @@ export interface SuiteTarget {
   lag(): Promise<LagReading>;
   /** Lines worth keeping in the details (runtime, topics, ...). */
   describe(): Record<string, unknown>;
+  /**
+   * The processes whose CPU time an event costs (services, and the broker and Redis when local),
+   * for the trials' CPU per event: a steadier figure than a rate on a VM whose speed varies.
+   */
+  processes(): { name: string; pid?: number }[];
   stop(): Promise<void>;
   /** SIGKILLs its processes at once (the suite is exiting abnormally). */
   kill(): void;

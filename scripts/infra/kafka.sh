@@ -4,6 +4,7 @@
 #
 #   kafka.sh fetch                                   download the jars (idempotent)
 #   kafka.sh start --dir D --port P [--controller-port C] [--heap 768m] [--request-log]
+#                  [--gc "<JVM GC flags>"]
 #                                                    format D (first time) and start; waits until ready;
 #                                                    --request-log: every request with its timings in
 #                                                    D/kafka.log (costs broker CPU: diagnosis only)
@@ -16,6 +17,7 @@ kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here
 cache_dir=${NOWCAST_CACHE_DIR:-$HOME/.cache/nowcast}
 libs_dir="$cache_dir/kafka-$kafka_version/libs"
 ready_timeout_sec=${KAFKA_READY_TIMEOUT_SEC:-60}
+default_gc='-XX:+UseG1GC -XX:MaxGCPauseMillis=20'
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
@@ -85,7 +87,7 @@ LOG
 pid_alive() { [[ -f "$1/kafka.pid" ]] && kill -0 "$(cat "$1/kafka.pid")" 2>/dev/null; }
 
 start() {
-  local dir='' port='' cport='' heap=768m request_log=''
+  local dir='' port='' cport='' heap=768m request_log='' gc=${KAFKA_GC_FLAGS:-$default_gc}
   while [[ $# -gt 0 ]]; do
     case $1 in
       --dir) dir=$2; shift 2 ;;
@@ -93,6 +95,7 @@ start() {
       --controller-port) cport=$2; shift 2 ;;
       --heap) heap=$2; shift 2 ;;
       --request-log) request_log=1; shift ;;
+      --gc) gc=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -111,7 +114,8 @@ start() {
   fi
   : >"$dir/kafka.log"
   # setsid: the broker outlives the shell that started it and gets its own process group.
-  setsid java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # shellcheck disable=SC2086 # the GC flags are several words
+  setsid java -Xms256m -Xmx"$heap" $gc -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$(java_cp)" \
     kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 </dev/null &
   echo $! >"$dir/kafka.pid"
