@@ -27,7 +27,9 @@ interface TrialDetail extends TrialResult {
   /**
    * CPU time per event written over the window (and the second after it), us: the whole machine
    * (/proc/stat) and each of the target's processes. The rate a VM sustains varies by tens of
-   * percent from hour to hour with the same code; the CPU an event costs far less.
+   * percent from hour to hour with the same code; the CPU an event costs far less. Compare
+   * passing trials of the same rate: it falls as the rate grows (larger batches), and a failing
+   * trial's backlog is processed after the window, so its figure is too low.
    */
   cpuUsPerEvent: Record<string, number> | null;
   loadAverage1m: number;

@@ -97,7 +97,7 @@ function encodeUser(w: TokenWriter, d: UserDelta): void {
 /**
  * Reused by every call (encodeBatch is synchronous), each output copied out at its exact size: a
  * call of a caught-up batch (~64 events, a few KiB of tokens) no longer allocates two fresh 64 KiB
- * buffers, external memory that made V8 run young-generation GCs (the aggregator's stall tracer).
+ * buffers, external memory, which V8 counts towards its GC triggers.
  */
 const streamTokens = new TokenWriter();
 const userTokens = new TokenWriter();
