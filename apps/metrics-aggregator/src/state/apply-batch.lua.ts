@@ -162,6 +162,9 @@ end
 -- (one call, not one SADD per user), then one variadic SADD; the new ones add to rates[base + w].
 -- One user alone (most streams of a caught-up batch: one join each) is one SADD, whose reply says
 -- whether it was new.
+local function firstSeen(rates, base, T, t)
+  for w = 1, 3 do rates[base + w] = rates[base + w] + math.exp(-(T - t) / taus[w]) end
+end
 local function uniques(s, suffix, rates, base, T)
   local count = nx()
   if count == 0 then return 0 end
@@ -169,9 +172,7 @@ local function uniques(s, suffix, rates, base, T)
   if count == 1 then
     local user, t, late = nx(), nx(), nx()
     if redis.call('SADD', key, user) == 0 then return 0 end
-    if late == 0 then
-      for w = 1, 3 do rates[base + w] = rates[base + w] + math.exp(-(T - t) / taus[w]) end
-    end
+    if late == 0 then firstSeen(rates, base, T, t) end
     return 1
   end
   local users, ts, lates = {}, {}, {}
@@ -183,9 +184,7 @@ local function uniques(s, suffix, rates, base, T)
       if known[j] == 0 then
         local i = k + j - 1
         added = added + 1; fresh[added] = users[i]
-        if lates[i] == 0 then
-          for w = 1, 3 do rates[base + w] = rates[base + w] + math.exp(-(T - ts[i]) / taus[w]) end
-        end
+        if lates[i] == 0 then firstSeen(rates, base, T, ts[i]) end
       end
     end
   end
