@@ -1,7 +1,12 @@
 import { EnrichedEvent } from '@app/contracts';
-import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
+import {
+  AggregatorSettings,
+  DEFAULT_AGGREGATOR_SETTINGS,
+  WINDOW_TAUS_MS,
+} from '../aggregation/aggregator.settings';
 import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService, OffsetEvent } from '../aggregation/batch-fold.service';
+import { rateSlot } from '../aggregation/decay';
 import { expiredEventId } from '../liveness/expired-event-id';
 import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
 import { AggregateStateRepository, StreamState } from './aggregate-state.repository';
@@ -112,6 +117,16 @@ export function describeAggregateStateConformance(
         lastEventAt: T0 + 7_000,
       });
       expect(s?.score).toBeGreaterThan(0);
+      // each decayed sum in its own slot, at the stream's latest event time
+      const at = T0 + 7_000;
+      const decayed = (times: number[], w: number) =>
+        times.reduce((sum, t) => sum + Math.exp(-(at - t) / WINDOW_TAUS_MS[w]), 0);
+      WINDOW_TAUS_MS.forEach((_, w) => {
+        expect(s?.rates[rateSlot('chats', w)]).toBeCloseTo(decayed([T0 + 3_000], w), 12);
+        expect(s?.rates[rateSlot('uniqueBidders', w)]).toBeCloseTo(decayed([T0 + 4_000], w), 12);
+        expect(s?.rates[rateSlot('giveaways', w)]).toBeCloseTo(decayed([T0 + 6_000], w), 12);
+        expect(s?.rates[rateSlot('newViewers', w)]).toBeCloseTo(decayed([T0 + 1_000, T0 + 2_000], w), 12);
+      });
       expect(await repo.readLive()).toEqual(['s1']);
       expect(await repo.readSeller('seller-1')).toEqual({ live: true, streamId: 's1', followers: [] });
       expect(await repo.readProgress(TOPIC, 0)).toEqual({ offset: '9', maxEventTime: T0 + 7_000 });
@@ -172,6 +187,26 @@ export function describeAggregateStateConformance(
       b.rates.forEach((v, i) => expect(v).toBeCloseTo(a.rates[i], 9));
       expect(b.score).toBeCloseTo(a.score, 9);
       expect(b.velocity).toBeCloseTo(a.velocity, 9);
+    });
+
+    it('merges a batch of events older than the stored sums (out of order, not late) as if in order', async () => {
+      const g = new EnrichedEventFactory('g');
+      const show = (h: EnrichedEventFactory, streamId: string) => [
+        h.started(streamId, T0, 'seller-1', 'watches', 'en'),
+        h.event('chat.message', T0 + 20_000, { userId: 'u1', streamId }),
+        h.event('chat.message', T0 + 5_000, { userId: 'u2', streamId }),
+        h.event('view.started', T0 + 6_000, { userId: 'u3', streamId }),
+      ];
+      await apply(withOffsets(show(f, 's1'), 0), 0);
+      // the same on partition 2, the two older events in a batch of their own after the newer one
+      const [start, newer, ...older] = withOffsets(show(g, 's2'), 2);
+      await apply([start, newer], 2);
+      await apply(older, 2);
+      const [together, apart] = await repo.readStreams(['s1', 's2']);
+      if (!together || !apart) throw new Error('missing stream');
+      expect(apart.rates[rateSlot('chats', 0)]).toBeGreaterThan(0);
+      apart.rates.forEach((v, i) => expect(v).toBeCloseTo(together.rates[i], 12));
+      expect(apart.chats).toBe(2);
     });
 
     it('counts a viewer who joins again in a later batch once, in the total and the new-viewer rate', async () => {

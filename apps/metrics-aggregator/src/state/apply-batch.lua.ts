@@ -199,14 +199,20 @@ local pending = {}
 -- end, not one call per stream (only a stream's own lifecycle ops, applied before, touch its lease)
 local leases = {}
 
+-- a stream record's tokens are read by index from tok, not through nx() (a Lua call each, ~40
+-- per stream): this runs once per stream and batch, the script's hot loop
+local npending = 0
+-- decayed sum k of a stream's numbers m as a rate per minute over its window
+local function perMin(m, k) return m[k] * 60000 / taus[((k - 1) % 3) + 1] end
 local function applyStream()
-  local id = nx()
+  local i = ti
+  local id = tok[i + 1]
   local s = P .. 's:' .. id
-  pending[#pending + 1] = lastOffset; pending[#pending + 1] = id
-  local hasLife = nx() == 1
-  local hb, act, last, T = nx(), nx(), nx(), nx()
-  local chats, bids, purchases, giveaways = nx(), nx(), nx(), nx()
-  if hasLife then for _, op in ipairs(lifeOps[id]) do applyLife(id, s, op) end end
+  pending[npending + 1] = lastOffset; pending[npending + 2] = id; npending = npending + 2
+  local hb, act, last, T = tok[i + 3], tok[i + 4], tok[i + 5], tok[i + 6]
+  local chats, bids, purchases, giveaways = tok[i + 7], tok[i + 8], tok[i + 9], tok[i + 10]
+  ti = i + 10
+  if tok[i + 2] == 1 then for _, op in ipairs(lifeOps[id]) do applyLife(id, s, op) end end
   local h = redis.call('HMGET', s, 'live', 'r')
   local live = h[1] == '1'
   local m, legacy = readPacked(s, h[2])
@@ -223,73 +229,95 @@ local function applyStream()
   if bids > 0 then m[BIDS] = m[BIDS] + bids; dirty = true end
   if purchases > 0 then m[PURCHASES] = m[PURCHASES] + purchases; dirty = true end
   if giveaways > 0 then m[GIVEAWAYS] = m[GIVEAWAYS] + giveaways; dirty = true end
-  for _ = 1, nx() do
-    local cur = nx()
-    redis.call('HINCRBY', s, 'gmv:' .. cur, nx())
-  end
-  local rates = {}
-  -- read in place (27 numbers, no nx() call each)
-  if nx() == 27 then
-    for i = 1, 27 do rates[i] = tok[ti + i] end
-    ti = ti + 27
+  i = ti
+  local nGmv = tok[i + 1]
+  for j = i + 2, i + 2 * nGmv, 2 do redis.call('HINCRBY', s, 'gmv:' .. tok[j], tok[j + 1]) end
+  i = i + 1 + 2 * nGmv
+  -- the batch's decayed deltas, read (and added to by firstSeen) in place: rates[r0 + k], k = 1..27
+  local rates, r0
+  if tok[i + 1] == 27 then
+    rates, r0 = tok, i + 1
+    i = i + 28
   else
-    for i = 1, 27 do rates[i] = 0 end
+    rates = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+    r0 = 0
+    i = i + 1
   end
   local vkey = s .. ':viewers'
-  local active, ended = {}, {}
-  for _ = 1, nx() do
-    local user, activity, endedAt = nx(), nx(), nx()
-    if activity ~= '0' then active[#active + 1] = activity; active[#active + 1] = user end
-    if endedAt > 0 then ended[#ended + 1] = user; ended[#ended + 1] = endedAt end
-  end
-  if live then
+  local nPresence = tok[i + 1]
+  local first, stop = i + 2, i + 1 + 3 * nPresence
+  ti = stop
+  if live and nPresence > 0 then
+    local active, nActive, ended = {}, 0, nil
+    for j = first, stop, 3 do
+      local user, activity, endedAt = tok[j], tok[j + 1], tok[j + 2]
+      if activity ~= '0' then active[nActive + 1] = activity; active[nActive + 2] = user; nActive = nActive + 2 end
+      if endedAt > 0 then
+        ended = ended or {}
+        ended[#ended + 1] = user; ended[#ended + 1] = endedAt
+      end
+    end
     -- one variadic ZADD per stream and batch (chunked: unpack is bounded by Lua's C stack)
-    for k = 1, #active, 2000 do
-      redis.call('ZADD', vkey, 'GT', unpack(active, k, math.min(k + 1999, #active)))
+    for k = 1, nActive, 2000 do
+      redis.call('ZADD', vkey, 'GT', unpack(active, k, math.min(k + 1999, nActive)))
     end
-    for i = 1, #ended, 2 do
-      local sc = redis.call('ZSCORE', vkey, ended[i])
-      if sc and tonumber(sc) <= ended[i + 1] then redis.call('ZREM', vkey, ended[i]) end
-    end
-  end
-  local newViewers = uniques(s, ':uv', rates, 18, T)
-  if newViewers > 0 then m[UV] = m[UV] + newViewers; dirty = true end
-  uniques(s, ':ub', rates, 6, T)
-  -- views in offset order; starts are written once per stream and batch (one variadic HSET), a
-  -- start ended within the batch never reaches Redis, only ends of earlier starts read it (HGET)
-  local nWatch, wkey = nx(), nil
-  if nWatch > 0 then wkey = s .. ':watching' end
-  local opened, closed = {}, {}
-  for _ = 1, nWatch do
-    local user, start, t, seller, cat = nx(), nx(), nx(), nx(), nx()
-    if start == 1 then
-      opened[user] = t; closed[user] = nil
-    elseif opened[user] then
-      watched(user, opened[user], t, seller, cat)
-      opened[user] = nil; closed[user] = true
-    elseif not closed[user] then
-      local started = redis.call('HGET', wkey, user)
-      if started then
-        closed[user] = true
-        watched(user, tonumber(started), t, seller, cat)
+    if ended then
+      for k = 1, #ended, 2 do
+        local sc = redis.call('ZSCORE', vkey, ended[k])
+        if sc and tonumber(sc) <= ended[k + 1] then redis.call('ZREM', vkey, ended[k]) end
       end
     end
   end
-  local wargs, dargs = {}, {}
-  for user, t in pairs(opened) do wargs[#wargs + 1] = user; wargs[#wargs + 1] = int(t) end
-  for user in pairs(closed) do dargs[#dargs + 1] = user end
-  for k = 1, #wargs, 2000 do redis.call('HSET', wkey, unpack(wargs, k, math.min(k + 1999, #wargs))) end
-  for k = 1, #dargs, 1000 do redis.call('HDEL', wkey, unpack(dargs, k, math.min(k + 999, #dargs))) end
+  local newViewers = uniques(s, ':uv', rates, r0 + 18, T)
+  if newViewers > 0 then m[UV] = m[UV] + newViewers; dirty = true end
+  uniques(s, ':ub', rates, r0 + 6, T)
+  -- views in offset order; starts are written once per stream and batch (one variadic HSET), a
+  -- start ended within the batch never reaches Redis, only ends of earlier starts read it (HGET)
+  i = ti
+  local nWatch = tok[i + 1]
+  ti = i + 1 + 5 * nWatch
+  if nWatch > 0 then
+    local wkey = s .. ':watching'
+    local opened, closed = {}, {}
+    for j = i + 2, ti, 5 do
+      local user, start, t = tok[j], tok[j + 1], tok[j + 2]
+      if start == 1 then
+        opened[user] = t; closed[user] = nil
+      elseif opened[user] then
+        watched(user, opened[user], t, tok[j + 3], tok[j + 4])
+        opened[user] = nil; closed[user] = true
+      elseif not closed[user] then
+        local started = redis.call('HGET', wkey, user)
+        if started then
+          closed[user] = true
+          watched(user, tonumber(started), t, tok[j + 3], tok[j + 4])
+        end
+      end
+    end
+    local wargs, dargs = {}, {}
+    for user, t in pairs(opened) do wargs[#wargs + 1] = user; wargs[#wargs + 1] = int(t) end
+    for user in pairs(closed) do dargs[#dargs + 1] = user end
+    for k = 1, #wargs, 2000 do redis.call('HSET', wkey, unpack(wargs, k, math.min(k + 1999, #wargs))) end
+    for k = 1, #dargs, 1000 do redis.call('HDEL', wkey, unpack(dargs, k, math.min(k + 999, #dargs))) end
+  end
   local t0 = m[RT]
   if T > 0 then
     -- one decay factor per window (3 exp calls, not 27): the same doubles as computed per slot
     local forward = T >= t0
     local dt = forward and (T - t0) or (t0 - T)
-    local d = {math.exp(-dt / taus[1]), math.exp(-dt / taus[2]), math.exp(-dt / taus[3])}
-    for k = 1, 27 do
-      local f = d[((k - 1) % 3) + 1]
-      if forward then m[k] = m[k] * f + rates[k]
-      else m[k] = m[k] + rates[k] * f end
+    local d1, d2, d3 = math.exp(-dt / taus[1]), math.exp(-dt / taus[2]), math.exp(-dt / taus[3])
+    if forward then
+      for k = 1, 27, 3 do
+        m[k] = m[k] * d1 + rates[r0 + k]
+        m[k + 1] = m[k + 1] * d2 + rates[r0 + k + 1]
+        m[k + 2] = m[k + 2] * d3 + rates[r0 + k + 2]
+      end
+    else
+      for k = 1, 27, 3 do
+        m[k] = m[k] + rates[r0 + k] * d1
+        m[k + 1] = m[k + 1] + rates[r0 + k + 1] * d2
+        m[k + 2] = m[k + 2] + rates[r0 + k + 2] * d3
+      end
     end
     if T > t0 then m[RT] = T end
     dirty = true
@@ -303,11 +331,10 @@ local function applyStream()
   local viewers = redis.call('ZCARD', vkey)
   local peak = m[PEAK]
   if viewers > peak then peak = viewers end
-  local function perMin(k) return m[k] * 60000 / taus[((k - 1) % 3) + 1] end
-  local velocity = perMin(22) - perMin(25)
-  local score = W.viewers * viewers + W.chats * perMin(2) + W.bids * perMin(5) + W.uniqueBidders * perMin(8) +
-    W.purchases * perMin(11) + W.gmv * perMin(14) + W.giveaways * perMin(17) + W.newViewers * perMin(20) +
-    W.velocity * velocity
+  local velocity = perMin(m, 22) - perMin(m, 25)
+  local score = W.viewers * viewers + W.chats * perMin(m, 2) + W.bids * perMin(m, 5) +
+    W.uniqueBidders * perMin(m, 8) + W.purchases * perMin(m, 11) + W.gmv * perMin(m, 14) +
+    W.giveaways * perMin(m, 17) + W.newViewers * perMin(m, 20) + W.velocity * velocity
   m[VIEWERS] = viewers; m[PEAK] = peak; m[VEL] = velocity; m[SCORE] = score
   writePacked(s, m, legacy)
 end
@@ -410,7 +437,7 @@ n = reset(ARGV[10])
 while ti < n do applyUser() end
 for k = 1, #leases, 2000 do redis.call('ZADD', leaseKey, 'GT', unpack(leases, k, math.min(k + 1999, #leases))) end
 local pkey = P .. 'pending:' .. topic .. ':' .. partition
-for k = 1, #pending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, #pending))) end
+for k = 1, npending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, npending))) end
 local maxT = tonumber(prog[2] or '0')
 if tonumber(ARGV[7]) > maxT then maxT = tonumber(ARGV[7]) end
 redis.call('HSET', okey, 'offset', lastOffset, 'maxEventTime', int(maxT))

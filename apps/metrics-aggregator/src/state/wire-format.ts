@@ -14,7 +14,7 @@ import { TokenWriter } from './token.writer';
  *   giveaways n, nGmv n, (currency s, amount s)*, nRates n (0 | 27), rate n*, nPresence n,
  *   (userId s, activity s, ended n)*, nViewers n, (userId s, t n, late n)*, nBidders n,
  *   (userId s, t n, late n)*, nWatch n, (userId s, start n, t n, sellerId s, category s)*
- * User record: id s, erase n, nStreams n, (streamId s, w s)*, nRecent n, (streamId s, t s)*,
+ * User record: id s, erase n, nRecent n, (streamId s, t s)*,
  *   nSellers n, (sellerId s, w s)*, nCategories n, (category s, w s)*, nCounts n,
  *   (sellerId s, chats s, bids s, purchases s)*, nShown n, (streamId s, impressions s, clicks s,
  *   t s)*, nFollows n, (sellerId s, 1 | 0 n)*
