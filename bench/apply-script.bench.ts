@@ -81,9 +81,9 @@ async function applyAll(
   repository: RedisAggregateStateRepository,
   byPartition: EnrichedEvent[][],
   batchEvents: number,
-): Promise<number> {
+): Promise<{ calls: number; streams: number; users: number }> {
   const fold = new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS);
-  let calls = 0;
+  const counted = { calls: 0, streams: 0, users: 0 };
   for (let p = 0; p < byPartition.length; p++) {
     const events = byPartition[p];
     let progress: PartitionProgress = { offset: null, maxEventTime: 0 };
@@ -95,10 +95,12 @@ async function applyAll(
       const outcome = await repository.applyBatch(update);
       if (outcome.status !== 'applied') throw new Error(`batch ${p}@${start} not applied: ${outcome.status}`);
       progress = { offset: update.lastOffset, maxEventTime: update.maxEventTime };
-      calls++;
+      counted.calls++;
+      counted.streams += update.streams.length;
+      counted.users += update.users.length;
     }
   }
-  return calls;
+  return counted;
 }
 
 async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
@@ -119,13 +121,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const byPartition = partitioned(events, partitions);
   const admin = new Redis(redisUrl);
   const perRun: { scriptUs: number; innerUs: number; luaUs: number; innerCalls: number }[] = [];
+  let shape = { calls: 0, streams: 0, users: 0 };
   try {
     for (let r = 0; r < runs; r++) {
       const prefix = `bench-apply-${randomUUID().slice(0, 8)}:`;
       const redis = new Redis(redisUrl, { keyPrefix: prefix });
       try {
         await admin.config('RESETSTAT');
-        await applyAll(
+        shape = await applyAll(
           new RedisAggregateStateRepository(redis, DEFAULT_AGGREGATOR_SETTINGS),
           byPartition,
           batchEvents,
@@ -153,6 +156,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     partitions,
     batchEvents,
     runs,
+    // the script's work is per call and per record: how many of each the events made
+    eventsPerCall: round2(events / shape.calls),
+    streamRecordsPerEvent: round2(shape.streams / events),
+    userRecordsPerEvent: round2(shape.users / events),
     scriptUsPerEventMedian: round2(median(of('scriptUs'))),
     commandsUsPerEventMedian: round2(median(of('innerUs'))),
     luaUsPerEventMedian: round2(median(of('luaUs'))),
