@@ -68,7 +68,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     ports: 'free',
     parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
     env: { ...isolated, ...env },
-    latencyFirst: true,
     onLine: (line) => lines.push({ atMs: Date.now(), line }),
     readyTimeoutMs: 120_000,
   });

@@ -136,8 +136,6 @@ class MeshRun {
       runtime: this.args.runtime,
       ports: this.args.freePorts ? 'free' : 'default',
       parentEnv: this.env,
-      // the aggregator and the writer yield the cores to the enricher and the recommender
-      latencyFirst: true,
       // boot chatter (readiness failing until caught up) is kept for the error if boot fails
       onLine: (line) => this.ready && print(line),
       signal: this.boot.signal,

@@ -71,8 +71,6 @@ export async function startMeshTarget(o: MeshTargetOptions): Promise<SuiteTarget
       ports: 'free',
       parentEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
       env: { ...env, ...o.env },
-      // as start:mesh runs them (`--env NOWCAST_CPU_NICE=0`: every service at nice 0)
-      latencyFirst: true,
       readyTimeoutMs: 120_000,
     });
   } catch (error) {

@@ -1,17 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LATENCY_FIRST_NICE, LATENCY_PATH_SERVICES, Mesh, MeshOptions } from './mesh';
-import { CPU_NICE_ENV, MESH_SERVICES, MeshService, serviceCommand } from './service-process';
-
-/** The niceness of every thread of process `pid` (field 19 of /proc/<pid>/task/<tid>/stat). */
-function threadNiceness(pid: number | undefined): number[] {
-  const dir = `/proc/${pid}/task`;
-  return readdirSync(dir).map((tid) => {
-    const stat = readFileSync(join(dir, tid, 'stat'), 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
-}
+import { Mesh, MeshOptions } from './mesh';
+import { MeshService } from './service-process';
 
 // A stand-in for a service bundle: serves /health/ready on PORT and behaves as FAKE_MODE says,
 // so the process handling is tested without Kafka or Redis.
@@ -37,7 +28,7 @@ describe('Mesh (service processes)', () => {
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'mesh-spec-'));
-    for (const service of MESH_SERVICES) {
+    for (const service of ['event-enricher', 'recommender-api']) {
       mkdirSync(join(root, 'dist/apps', service), { recursive: true });
       writeFileSync(join(root, 'dist/apps', service, 'main.js'), FAKE_SERVICE);
     }
@@ -80,31 +71,6 @@ describe('Mesh (service processes)', () => {
     });
     const statuses = await mesh.stop();
     expect([...statuses.values()].map((s) => s.code)).toEqual([0, 0]);
-  });
-
-  it('runs the services off the latency path at a higher niceness with latencyFirst, every thread', async () => {
-    // relative to this process: nice adds to the niceness it inherits (at most 19)
-    const base = getPriority();
-    const background = Math.min(19, base + LATENCY_FIRST_NICE);
-    const mesh = await start({ services: MESH_SERVICES, latencyFirst: true });
-    for (const service of MESH_SERVICES) {
-      const expected = LATENCY_PATH_SERVICES.includes(service) ? base : background;
-      expect({ service, nice: [...new Set(threadNiceness(mesh.process(service).pid))] }).toEqual({
-        service,
-        nice: [expected],
-      });
-    }
-    // nice execs node: the pid is the service's, SIGTERM reaches its handler
-    const statuses = await mesh.stop();
-    expect([...statuses.values()].map((s) => s.code)).toEqual([0, 0, 0, 0]);
-
-    const plain = await start({ services: MESH_SERVICES, latencyFirst: true, env: { [CPU_NICE_ENV]: '0' } });
-    for (const service of MESH_SERVICES)
-      expect(threadNiceness(plain.process(service).pid)).not.toContain(background);
-    expect(() => serviceCommand({ [CPU_NICE_ENV]: '20' }, [])).toThrow(
-      /NOWCAST_CPU_NICE must be an integer from 0 to 19/,
-    );
-    expect(() => serviceCommand({ [CPU_NICE_ENV]: '-1' }, [])).toThrow(/NOWCAST_CPU_NICE/);
   });
 
   it('fails the start with the output of a service that exits during boot, stopping the others', async () => {

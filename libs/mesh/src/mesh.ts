@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig, pipelineTopicSpecs, topicsEnv } from '@app/config';
 import { ensureTopics } from '@app/kafka';
 import {
-  CPU_NICE_ENV,
   DEFAULT_PORTS,
   ExitStatus,
   MESH_SERVICES,
@@ -11,19 +10,6 @@ import {
   ServiceProcess,
 } from './service-process';
 import { freePort } from './ports';
-
-/**
- * The services a new or ended stream passes on its way into the feeds (raw -> enricher ->
- * lifecycle feed -> recommender), whose queues make the data latency and end->gone figures.
- */
-export const LATENCY_PATH_SERVICES: readonly MeshService[] = ['event-enricher', 'recommender-api'];
-
-/**
- * The niceness of the other services with `latencyFirst`: at 10 the kernel weighs a runnable
- * nice-0 thread ~9x heavier (CFS weights 1024 vs 110). Measured on the hop tracer at 3,000
- * events/s: the feed listed a new stream at p50 26-41 ms instead of 63-65 (docs/benchmarks.md).
- */
-export const LATENCY_FIRST_NICE = 10;
 
 export interface MeshOptions {
   /** Repository root (where dist/ and apps/ are). */
@@ -43,13 +29,6 @@ export interface MeshOptions {
   env?: Record<string, string>;
   /** Added to one service's environment, after `env`. */
   serviceEnv?: Partial<Record<MeshService, Record<string, string>>>;
-  /**
-   * Run the services off the path of a new or ended stream (the aggregator and the writer, which
-   * absorb a backlog within their lag budget) at niceness LATENCY_FIRST_NICE, so that when the
-   * cores are busy the enricher and the recommender get them first (default false: every service
-   * at this process' niceness; a `NOWCAST_CPU_NICE` in the environment wins either way).
-   */
-  latencyFirst?: boolean;
   /** Which services to run (default: all four). */
   services?: readonly MeshService[];
   /** Create the pipeline topics named by the environment before starting (default true). */
@@ -96,12 +75,10 @@ export class Mesh {
 
   /** The environment every service gets (without ports). */
   baseEnv(service: MeshService): Record<string, string> {
-    const { parentEnv, kafkaBrokers, redisUrl, qdrantUrl, env, serviceEnv, latencyFirst } = this.options;
+    const { parentEnv, kafkaBrokers, redisUrl, qdrantUrl, env, serviceEnv } = this.options;
     const inherited = definedOnly(parentEnv ?? {});
-    const background = latencyFirst === true && !LATENCY_PATH_SERVICES.includes(service);
     return {
       NODE_ENV: 'development',
-      ...(background ? { [CPU_NICE_ENV]: String(LATENCY_FIRST_NICE) } : {}),
       ...inherited,
       KAFKA_BROKERS: kafkaBrokers.join(','),
       REDIS_URL: redisUrl,

@@ -44,31 +44,6 @@ export function serviceNodeFlags(env: Record<string, string>): string[] {
   return [...SERVICE_NODE_FLAGS, ...extra];
 }
 
-/**
- * A variable of the child's environment (not read from this process'): the CPU niceness the
- * service runs at, 0 (the default: as this process) to 19 (runs only when nothing nicer wants the
- * CPU), set with `nice -n` before Node starts, so that every thread of the service has it. On a
- * machine the services share, it decides who waits when the cores are busy (Mesh `latencyFirst`).
- */
-export const CPU_NICE_ENV = 'NOWCAST_CPU_NICE';
-
-/** The program and arguments that run `nodeArgs` at the niceness the child environment asks for. */
-export function serviceCommand(
-  env: Record<string, string>,
-  nodeArgs: readonly string[],
-): { command: string; args: string[] } {
-  const text = (env[CPU_NICE_ENV] ?? '0').trim();
-  const nice = Number(text);
-  if (!/^\d+$/.test(text) || nice > 19) {
-    throw new Error(
-      `${CPU_NICE_ENV} must be an integer from 0 to 19, not ${JSON.stringify(env[CPU_NICE_ENV])}`,
-    );
-  }
-  return nice === 0
-    ? { command: process.execPath, args: [...nodeArgs] }
-    : { command: 'nice', args: ['-n', String(nice), process.execPath, ...nodeArgs] };
-}
-
 export type MeshRuntime = 'dist' | 'source';
 
 export interface ServiceProcessOptions {
@@ -152,9 +127,7 @@ export class ServiceProcess {
         : ['-r', '@swc-node/register', join(root, `apps/${service}/src/main.ts`)];
     if (runtime === 'dist' && !existsSync(entry[0]))
       throw new Error(`${entry[0]} is missing: run npm run build`);
-    // nice execs node: the child's pid is the service's, signals reach it directly
-    const { command, args } = serviceCommand(env, [...serviceNodeFlags(env), ...entry]);
-    const child = spawn(command, args, {
+    const child = spawn(process.execPath, [...serviceNodeFlags(env), ...entry], {
       cwd: root,
       env: { ...env, PORT: String(httpPort), GRPC_PORT: String(grpcPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
