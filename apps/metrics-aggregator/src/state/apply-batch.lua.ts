@@ -194,16 +194,16 @@ end
 
 -- every stream of the batch stays pending (score = this batch's offset) until its change-feed
 -- record is acked: a crash between this apply and the publisher's flush loses nothing
-local pending = {}
+local pending, npending = {}, 0
 -- lease renewals (activity time, streamId) of the batch's live streams: one variadic ZADD GT at the
 -- end, not one call per stream (only a stream's own lifecycle ops, applied before, touch its lease)
 local leases = {}
 
--- a stream record's tokens are read by index from tok, not through nx() (a Lua call each, ~40
--- per stream): this runs once per stream and batch, the script's hot loop
-local npending = 0
 -- decayed sum k of a stream's numbers m as a rate per minute over its window
 local function perMin(m, k) return m[k] * 60000 / taus[((k - 1) % 3) + 1] end
+
+-- a stream record's tokens are read by index from tok, not through nx() (a Lua call each, ~40
+-- per stream): this runs once per stream and batch, the script's hot loop
 local function applyStream()
   local i = ti
   local id = tok[i + 1]
