@@ -9,6 +9,8 @@ import { BatchUpdate, PartitionProgress } from '../apps/metrics-aggregator/src/a
 import { RedisAggregateStateRepository } from '../apps/metrics-aggregator/src/state/redis-aggregate-state.repository';
 import { EnrichedEventFactory } from '../apps/metrics-aggregator/src/test-support/enriched-events.factory';
 import { arg } from './cli-args';
+import { deleteRedisPrefix } from './suite/infra';
+import { median, round } from './suite/percentiles';
 
 /**
  * The aggregator's apply script alone, timed by Redis itself: the same simulator events (seed 7),
@@ -21,13 +23,6 @@ import { arg } from './cli-args';
  * are reset before each run).
  *   npm run bench -- apply-script --redis redis://127.0.0.1:6390 [--events 150000] [--runs 3]
  */
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const round2 = (v: number): number => Math.round(v * 100) / 100;
-
 /** The simulator's events as the aggregator's partitions receive them, in offset order. */
 function partitioned(events: number, partitions: number): EnrichedEvent[][] {
   const sim = new MarketplaceSimulator({ seed: 7, startTimeMs: Date.now() - 3_600_000, ratePerSec: 2_000 });
@@ -56,20 +51,17 @@ function partitioned(events: number, partitions: number): EnrichedEvent[][] {
 interface ScriptStats {
   scriptUs: number;
   innerUs: number;
-  scriptCalls: number;
   innerCalls: number;
 }
 
 async function scriptStats(redis: Redis): Promise<ScriptStats> {
-  const stats: ScriptStats = { scriptUs: 0, innerUs: 0, scriptCalls: 0, innerCalls: 0 };
+  const stats: ScriptStats = { scriptUs: 0, innerUs: 0, innerCalls: 0 };
   for (const match of (await redis.info('commandstats')).matchAll(
     /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm,
   )) {
     const [, name, calls, usec] = match;
-    if (name === 'evalsha' || name === 'eval') {
-      stats.scriptUs += Number(usec);
-      stats.scriptCalls += Number(calls);
-    } else if (!/^(info|config|scan|unlink|ping|select|client)/.test(name)) {
+    if (name === 'evalsha' || name === 'eval') stats.scriptUs += Number(usec);
+    else if (!/^(info|config|scan|unlink|ping|select|client)/.test(name)) {
       stats.innerUs += Number(usec);
       stats.innerCalls += Number(calls);
     }
@@ -103,15 +95,6 @@ async function applyAll(
   return counted;
 }
 
-async function unlinkPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const redisUrl = arg(args, 'redis', 'redis://127.0.0.1:6390');
   const events = Number(arg(args, 'events', '150000'));
@@ -142,13 +125,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         });
       } finally {
         redis.disconnect();
-        await unlinkPrefix(admin, prefix);
+        await deleteRedisPrefix(redisUrl, prefix);
       }
     }
   } finally {
     admin.disconnect();
   }
-  const of = (key: keyof (typeof perRun)[number]) => perRun.map((run) => round2(run[key]));
+  const of = (key: keyof (typeof perRun)[number]) => perRun.map((run) => run[key]);
   return {
     benchmark: 'apply-script',
     at: new Date().toISOString(),
@@ -157,14 +140,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     batchEvents,
     runs,
     // the script's work is per call and per record: how many of each the events made
-    eventsPerCall: round2(events / shape.calls),
-    streamRecordsPerEvent: round2(shape.streams / events),
-    userRecordsPerEvent: round2(shape.users / events),
-    scriptUsPerEventMedian: round2(median(of('scriptUs'))),
-    commandsUsPerEventMedian: round2(median(of('innerUs'))),
-    luaUsPerEventMedian: round2(median(of('luaUs'))),
-    commandsPerEvent: round2(median(of('innerCalls'))),
-    scriptUsPerRun: of('scriptUs').join(' '),
-    luaUsPerRun: of('luaUs').join(' '),
+    eventsPerCall: round(events / shape.calls),
+    streamRecordsPerEvent: round(shape.streams / events),
+    userRecordsPerEvent: round(shape.users / events),
+    scriptUsPerEventMedian: round(median(of('scriptUs'))),
+    commandsUsPerEventMedian: round(median(of('innerUs'))),
+    luaUsPerEventMedian: round(median(of('luaUs'))),
+    commandsPerEvent: round(median(of('innerCalls'))),
+    scriptUsPerRun: of('scriptUs')
+      .map((v) => round(v))
+      .join(' '),
+    luaUsPerRun: of('luaUs')
+      .map((v) => round(v))
+      .join(' '),
   };
 }
