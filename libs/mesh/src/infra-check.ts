@@ -51,6 +51,9 @@ async function checkRedis(url: string, timeoutMs: number): Promise<string | null
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
+    // ioredis' disconnect waits this long for a socket to close before destroying it; a refused
+    // socket has closed already, and the wait's timer (2 s by default) held the process up
+    disconnectTimeout: 0,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
