@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { BatchTransaction, KafkaBatch, TransportHealth } from './batch.types';
-import { BatchServerBase, partitionKey } from './batch-server.base';
+import { BatchServerBase, describeError, partitionKey } from './batch-server.base';
 import {
   KAFKA_BATCH_SERVER_DEFAULTS,
   KafkaBatchServerOptions,
@@ -12,7 +13,15 @@ import { EventLoopBudget } from './event-loop.budget';
 import { decodeMessage, lagOf, nextOffset } from './message.codec';
 import { ConsumerGroupMembership, GroupTransactions } from './group.transactions';
 import { BatchTransactions, PartitionTransactions, TransactionalOptions } from './partition.transactions';
-import { retryDelayMs } from './retry.backoff';
+import { retryDelayMs, retryUntilStopped } from './retry.backoff';
+
+/**
+ * A consumer kafkajs will not restart (FENCED_INSTANCE_ID: another process joined under this
+ * group instance id; an authorisation error) is replaced after this backoff. It grows with each
+ * crash that comes within `maxMs` of the previous replacement, so two processes misconfigured with
+ * one id take turns every minute at most instead of fencing each other back to back.
+ */
+export const CONSUMER_REPLACE_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 60_000 };
 
 /**
  * Nest transport strategy on kafkajs `eachBatch`: `@EventPattern('<topic>')` handlers get one
@@ -35,6 +44,11 @@ export class KafkaBatchServer extends BatchServerBase {
   private crashed = false;
   private assigned: { topic: string; partitions: number[] }[] = [];
   private pausedByUser = false;
+  private replacement: Promise<void> | null = null;
+  /** Crashes in a row, each within CONSUMER_REPLACE_BACKOFF.maxMs of the previous replacement. */
+  private crashStreak = 0;
+  private lastReplacedAt = 0;
+  private readonly stopped = new AbortController();
   private readonly eventLoop: EventLoopBudget;
   private readonly backoffTimers = new Map<
     string,
@@ -60,6 +74,8 @@ export class KafkaBatchServer extends BatchServerBase {
 
   async close(): Promise<void> {
     this.running = false;
+    this.stopped.abort();
+    await this.replacement;
     for (const { timer } of this.backoffTimers.values()) clearTimeout(timer);
     this.backoffTimers.clear();
     // What finished before now commits here; kafkajs then stops fetching, waits for the in-flight
@@ -113,6 +129,23 @@ export class KafkaBatchServer extends BatchServerBase {
     this.topics = this.resolveTopics(this.options.topics);
     const kafka = createKafka(this.options, 'consumer');
     this.kafka = kafka;
+    if (this.options.transactional) {
+      const admin = kafka.admin();
+      this.admin = admin;
+      await admin.connect();
+      this.transactions = this.createTransactions(kafka, admin, this.options.transactional);
+      await this.transactions.prepare();
+    } else {
+      this.offsetCommits = new DeferredOffsetCommitter(this.options.offsetCommitIntervalMs, (error) =>
+        this.reportError(error),
+      );
+    }
+    this.running = true;
+    await this.runConsumer(kafka);
+  }
+
+  /** A new consumer of the group, subscribed and running (at boot, and to replace a crashed one). */
+  private async runConsumer(kafka: Kafka): Promise<void> {
     const consumer = kafka.consumer({
       groupId: this.options.groupId,
       groupInstanceId: this.options.groupInstanceId,
@@ -133,20 +166,8 @@ export class KafkaBatchServer extends BatchServerBase {
     });
     this.consumer = consumer;
     this.watchGroup(consumer);
-    if (this.options.transactional) {
-      const admin = kafka.admin();
-      this.admin = admin;
-      await admin.connect();
-      this.transactions = this.createTransactions(kafka, admin, this.options.transactional);
-      await this.transactions.prepare();
-    } else {
-      this.offsetCommits = new DeferredOffsetCommitter(this.options.offsetCommitIntervalMs, (error) =>
-        this.reportError(error),
-      );
-    }
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
-    this.running = true;
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommit: false,
@@ -154,6 +175,44 @@ export class KafkaBatchServer extends BatchServerBase {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     if (this.pausedByUser) this.pause();
+  }
+
+  /**
+   * kafkajs restarts its consumer only after retriable errors; after any other this process would
+   * hold no partitions, and consume nothing, until someone restarted it (readiness fails, but no probe
+   * restarts a pod for that). So a new consumer joins after CONSUMER_REPLACE_BACKOFF. What the
+   * crashed one handled but had not committed is redelivered to it (at-least-once; the effects are
+   * idempotent), and a transactional batch's partition is checked against the committed offset again
+   * at the join.
+   */
+  private replaceLater(kafka: Kafka, crashed: Consumer, error: unknown): void {
+    if (!this.running || this.replacement) return;
+    const now = Date.now();
+    this.crashStreak = now - this.lastReplacedAt < CONSUMER_REPLACE_BACKOFF.maxMs ? this.crashStreak + 1 : 1;
+    const delayMs = retryDelayMs(this.crashStreak, CONSUMER_REPLACE_BACKOFF);
+    this.logger.error(
+      `Consumer of ${this.topics.join(', ')} stopped for good (${describeError(error)}); a new one joins in ${delayMs} ms`,
+    );
+    this.offsetCommits?.discard();
+    for (const { timer } of this.backoffTimers.values()) clearTimeout(timer);
+    this.backoffTimers.clear();
+    this.consumer = null;
+    const { signal } = this.stopped;
+    this.replacement = (async () => {
+      await crashed.disconnect().catch(() => undefined);
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      const replaced = await retryUntilStopped(() => this.runConsumer(kafka), {
+        backoff: CONSUMER_REPLACE_BACKOFF,
+        signal,
+        onFailure: async (failure, _attempt, retryMs) => {
+          const failed = this.consumer;
+          this.consumer = null;
+          await failed?.disconnect().catch(() => undefined);
+          this.logger.warn(`New consumer failed (${describeError(failure)}), retry in ${retryMs} ms`);
+        },
+      });
+      if (replaced) this.lastReplacedAt = Date.now();
+    })().finally(() => (this.replacement = null));
   }
 
   private createTransactions(kafka: Kafka, admin: Admin, options: TransactionalOptions): BatchTransactions {
@@ -190,11 +249,13 @@ export class KafkaBatchServer extends BatchServerBase {
     });
     consumer.on(REBALANCING, () => this.setStatus('rebalancing'));
     consumer.on(CRASH, ({ payload }) => {
-      // kafkajs restarts the consumer itself when `restart` is true; otherwise this member is gone for good.
+      // kafkajs restarts the consumer itself when `restart` is true; otherwise it is replaced here.
       this.joined = false;
       this.crashed = !payload.restart;
+      this.assigned = [];
       this.setStatus('crashed');
       this.reportError(payload.error);
+      if (!payload.restart && this.kafka) this.replaceLater(this.kafka, consumer, payload.error);
     });
     consumer.on(STOP, () => {
       this.joined = false;
@@ -206,6 +267,8 @@ export class KafkaBatchServer extends BatchServerBase {
     const { batch } = payload;
     if (!payload.isRunning() || payload.isStale() || batch.isEmpty()) return;
     const { topic, partition } = batch;
+    // A consumer replaced meanwhile starts from the committed offsets: its successor is not sought.
+    const consumer = this.consumer;
     const lastMessage = batch.messages[batch.messages.length - 1];
     const firstOffset = batch.firstOffset() ?? batch.messages[0].offset;
     // lastOffset() includes trailing control records (transaction markers), which must be passed too.
@@ -222,7 +285,7 @@ export class KafkaBatchServer extends BatchServerBase {
         );
         if (!outcome.committed) {
           // A previous owner committed these offsets after we read them: continue from there.
-          this.consumer?.seek({ topic, partition, offset: outcome.resumeAt });
+          if (consumer === this.consumer) consumer?.seek({ topic, partition, offset: outcome.resumeAt });
           this.failures.delete(partitionKey(topic, partition));
           return;
         }
@@ -244,7 +307,7 @@ export class KafkaBatchServer extends BatchServerBase {
         lagOf(batch.highWatermark, next),
       );
     } catch (error) {
-      this.redeliverLater(topic, partition, firstOffset, error);
+      this.redeliverLater(consumer, topic, partition, firstOffset, error);
     } finally {
       clearInterval(keepAlive);
     }
@@ -252,18 +315,24 @@ export class KafkaBatchServer extends BatchServerBase {
     await this.eventLoop.spend(performance.now() - startedAt);
   }
 
-  private redeliverLater(topic: string, partition: number, firstOffset: string, error: unknown): void {
+  private redeliverLater(
+    consumer: Consumer | null,
+    topic: string,
+    partition: number,
+    firstOffset: string,
+    error: unknown,
+  ): void {
     const attempts = this.recordFailure(topic, partition, error);
     const delayMs = retryDelayMs(attempts, this.retryBackoff);
     this.logger.warn(
       `Batch ${topic}[${partition}]@${firstOffset} failed (attempt ${attempts}), redelivering in ${delayMs} ms`,
     );
-    if (!this.running || !this.consumer) return;
-    this.consumer.seek({ topic, partition, offset: firstOffset });
+    if (!this.running || !consumer || consumer !== this.consumer) return;
+    consumer.seek({ topic, partition, offset: firstOffset });
     const key = partitionKey(topic, partition);
     const previous = this.backoffTimers.get(key);
     if (previous) clearTimeout(previous.timer);
-    if (!this.pausedByUser) this.consumer.pause([{ topic, partitions: [partition] }]);
+    if (!this.pausedByUser) consumer.pause([{ topic, partitions: [partition] }]);
     const timer = setTimeout(() => {
       this.backoffTimers.delete(key);
       if (this.running && !this.pausedByUser) this.consumer?.resume([{ topic, partitions: [partition] }]);

@@ -52,7 +52,7 @@ describe('static group membership (real broker)', () => {
 
   /** Member "b" in this process, member "a" in a child; resolves once each holds half the partitions. */
   async function twoMembers(): Promise<{
-    childConfig: object;
+    childConfig: { topic: string; groupId: string };
     memberB: KafkaBatchServer;
     /** Sends ten messages to each partition; resolves once the members handled them all. */
     everyPartitionServed: () => Promise<void>;
@@ -142,6 +142,45 @@ describe('static group membership (real broker)', () => {
     );
     await everyPartitionServed();
     expect(Date.now() - stoppedAt).toBeLessThan(SESSION_MS / 2);
+  }, 90_000);
+
+  it('a member fenced by another process under its id joins again by itself once that process is gone', async () => {
+    const { childConfig, memberB, everyPartitionServed } = await twoMembers();
+    const statuses: string[] = [];
+    const subscription = memberB.status.subscribe((status) => statuses.push(status));
+
+    // a second process under "member-b" (a misconfiguration): the coordinator fences the first one
+    const duplicate = await startKafkaApp(
+      consumerModule(childConfig.topic, () => Promise.resolve()),
+      {
+        brokers: infra.kafkaBrokers,
+        groupId: childConfig.groupId,
+        groupInstanceId: 'member-b',
+        sessionTimeoutMs: SESSION_MS,
+        rebalanceTimeoutMs: SESSION_MS,
+        heartbeatIntervalMs: 300,
+      },
+      false,
+    );
+    apps.push(duplicate.app);
+    await eventually(
+      () => memberB.health().crashed,
+      (crashed) => crashed,
+      SESSION_MS / 2,
+    );
+    await duplicate.app.close();
+    apps.splice(apps.indexOf(duplicate.app), 1);
+
+    // kafkajs does not restart a fenced consumer; the server starts a new one
+    await eventually(
+      () => assignedCount(memberB),
+      (count) => count === PARTITIONS / 2 && memberB.health().joined,
+      SESSION_MS,
+    );
+    await everyPartitionServed();
+    subscription.unsubscribe();
+    expect(statuses).toContain('crashed');
+    expect(memberB.health().crashed).toBe(false);
   }, 90_000);
 });
 
