@@ -181,9 +181,9 @@ export class KafkaBatchServer extends BatchServerBase {
    * kafkajs restarts its consumer only after retriable errors; after any other this process would
    * hold no partitions, and consume nothing, until someone restarted it (readiness fails, but no probe
    * restarts a pod for that). So a new consumer joins after CONSUMER_REPLACE_BACKOFF. What the
-   * crashed one handled but had not committed is redelivered to it (at-least-once; the effects are
-   * idempotent), and a transactional batch's partition is checked against the committed offset again
-   * at the join.
+   * crashed one handled but had not committed is delivered again to the new one (at-least-once; the
+   * effects are idempotent), and in transactional mode each partition is checked against the
+   * committed offset again after the join.
    */
   private replaceLater(kafka: Kafka, crashed: Consumer, error: unknown): void {
     if (!this.running || this.replacement) return;
