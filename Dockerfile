@@ -42,9 +42,6 @@ FROM ${NODE_IMAGE} AS runtime
 ARG APP
 LABEL org.opencontainers.image.title="nowcast-${APP}"
 ENV NODE_ENV=production
-# a 64 MiB young generation keeps each batch's short-lived objects from being promoted
-# (enricher bench: 24k -> 36k events/s, docs/benchmarks.md)
-ENV NODE_OPTIONS=--max-semi-space-size=64
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
@@ -54,4 +51,7 @@ COPY --from=build /out/main.js ./dist/main.js
 # the `node` user (uid 1000) of the official image; k8s runs it with a read-only root filesystem
 USER node
 EXPOSE 3000-3003 50051-50054
-CMD ["node", "dist/main.js"]
+# a young generation held at 64 MiB keeps each batch's short-lived objects from being promoted
+# (SERVICE_NODE_FLAGS in libs/mesh, docs/benchmarks.md); on the command line because NODE_OPTIONS
+# refuses --min-semi-space-size
+CMD ["node", "--max-semi-space-size=64", "--min-semi-space-size=64", "dist/main.js"]

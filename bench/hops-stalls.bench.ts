@@ -230,7 +230,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     })),
     gcPauses: mineLines
       .filter(({ line }) => (gcPauseMs(line) ?? 0) >= gcMinMs)
-      .map(({ atMs, line }) => `${(atMs / 1000).toFixed(2)}s ${line.slice(0, 200)}`),
+      // whole: V8 puts the reason (allocation failure, external memory pressure, task...) last
+      .map(({ atMs, line }) => `${(atMs / 1000).toFixed(2)}s ${line}`),
     // the other lines by kind (service + the start of the message), with a count and the first one whole
     otherLines: Object.values(
       mineLines

@@ -11,10 +11,15 @@ try {
   console.error(error.message);
   process.exit(1);
 }
-// same V8 flag as the services' image (Dockerfile NODE_OPTIONS): fewer promotions of per-batch garbage
+// same V8 flags as the services (Dockerfile CMD, SERVICE_NODE_FLAGS): fewer promotions of per-batch garbage
 const child = spawn(
   process.execPath,
-  ['--max-semi-space-size=64', freshness.bundlePath(root, 'nowcast'), ...process.argv.slice(2)],
+  [
+    '--max-semi-space-size=64',
+    '--min-semi-space-size=64',
+    freshness.bundlePath(root, 'nowcast'),
+    ...process.argv.slice(2),
+  ],
   {
     cwd: root,
     stdio: 'inherit',
