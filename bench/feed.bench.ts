@@ -35,7 +35,7 @@ import { streamSnapshot } from '../apps/recommender-api/src/test-support/stream-
  * `--profile <dir>` writes the server's V8 CPU profile there (node --cpu-prof) for a flame view;
  * `--alloc-profile <file>` samples every allocation of the server (garbage included: what the
  * young-generation GCs sweep) and prints the top sites; `--floor <path>` loads that path instead (the framework's own cost per request); the server runs
- * with the node flags of a deployed service (SERVICE_NODE_FLAGS, as the image's NODE_OPTIONS) unless
+ * with the node flags of a deployed service (SERVICE_NODE_FLAGS, as the image's CMD) unless
  * `--server-flags` gives others (e.g. GC settings to compare, "" for none); `--users-prefix <prefix>` keeps
  * the users under that prefix for the next run (written once, ~1-2 min; delete them yourself) so
  * profiling iterations skip the write. User state follows
