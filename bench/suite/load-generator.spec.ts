@@ -1,7 +1,7 @@
 import { NowcastEvent } from '@app/contracts';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { generateLoad } from './load-generator';
+import { generateLoad, startLoad } from './load-generator';
 
 /** An ingress stand-in that keeps every event POSTed to it and answers 202, as the real one does. */
 async function recordingIngress(): Promise<{ url: string; events: NowcastEvent[]; server: Server }> {
@@ -57,4 +57,28 @@ describe('load generator', () => {
       ingress.server.close();
     }
   }, 30_000);
+
+  it('runs a rate of 0 as a window without load: started at once, done after the window, nothing written', async () => {
+    const startedAt = Date.now();
+    const load = startLoad({
+      sink: { kind: 'http', url: 'http://127.0.0.1:9' },
+      rate: 0,
+      durationSec: 0.3,
+      seed: 1,
+    });
+    await load.started;
+    const report = await load.done;
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+    expect(report).toMatchObject({ written: 0, rejected: 0, closedShows: 0 });
+    expect(report.wallMs).toBeGreaterThanOrEqual(290);
+
+    const stopped = startLoad({
+      sink: { kind: 'http', url: 'http://127.0.0.1:9' },
+      rate: 0,
+      durationSec: 60,
+      seed: 1,
+    });
+    stopped.stop();
+    expect((await stopped.done).written).toBe(0);
+  });
 });

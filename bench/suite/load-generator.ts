@@ -285,8 +285,34 @@ export function killAllLoads(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/** Forks a generator process (this file) with `spec`. */
+/**
+ * A window without load (rate 0: a quiet phase of the stall tracer, a baseline): nothing is forked;
+ * `done` resolves when the window is over or stopped, with nothing written.
+ */
+function idleLoad(durationSec: number): RunningLoad {
+  const startedAt = Date.now();
+  const report = (): LoadReport => ({
+    written: 0,
+    rejected: 0,
+    wallMs: Date.now() - startedAt,
+    cpuUs: 0,
+    closedShows: 0,
+  });
+  let finish: () => void = () => undefined;
+  const done = new Promise<LoadReport>((resolve) => {
+    const timer = setTimeout(() => finish(), durationSec * 1_000);
+    finish = () => {
+      clearTimeout(timer);
+      resolve(report());
+    };
+  });
+  return { progress: report, started: Promise.resolve(), done, stop: () => finish() };
+}
+
+/** Forks a generator process (this file) with `spec`; a rate of 0 (or less) is a window without load. */
 export function startLoad(spec: LoadSpec): RunningLoad {
+  // the generator paces event i at i / rate: at 0 it would never be due, and `done` never came
+  if (!(spec.rate > 0)) return idleLoad(spec.durationSec);
   const child: ChildProcess = fork(__filename, ['--bench-load', JSON.stringify(spec)], {
     execArgv: ['-r', '@swc-node/register'],
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
