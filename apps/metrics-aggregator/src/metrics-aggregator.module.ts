@@ -1,6 +1,6 @@
 import { EnvSource, loadConfig } from '@app/config';
 import { serviceInfrastructure } from '@app/health';
-import { BatchingProducer, KafkaBatchServer } from '@app/kafka';
+import { BatchingProducer, KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
 import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
@@ -53,6 +53,8 @@ export class MetricsAggregatorModule {
               offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
               readCommitted: true,
               maxWaitTimeMs: 100,
+              // off the feed's latency path (starts and ends reach it through the lifecycle feed)
+              minBytes: OFF_PATH_FETCH_MIN_BYTES,
               partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
               maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
               maxBytes: ENRICHED_FETCH_MAX_BYTES,

@@ -77,6 +77,21 @@ type Defaulted =
 export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
   Required<Pick<KafkaBatchServerOptions, Defaulted>>;
 
+/**
+ * `minBytes` of a consumer whose effects are not on a feed's latency path (the aggregator's metrics,
+ * the writer's vectors): the broker answers its fetch once this much arrived or after
+ * `maxWaitTimeMs` (100 ms), whichever comes first. With minBytes 1 such a consumer fetches as soon
+ * as anything arrived, so at a few thousand events/s it handles ~200 batches of 2-5 events a
+ * second, at ~1 ms of CPU each (kafkajs, the broker, Redis), and the whole machine is 80 % busy at
+ * 1,000 events/s. Measured (docs/benchmarks.md, session 23): at 1,000-2,500 events/s the aggregator
+ * and the writer ~45 -> ~30 % of a core together, the broker 39-41 -> 28-34 %, the machine 79-85 ->
+ * 57-72 % busy; the data latency at ~1,000 events/s, whose path does not pass them, p50 12-21 ->
+ * 11-13 ms, p99 71-88 -> 56-60 ms. Their effects wait at most `maxWaitTimeMs` more at low rates
+ * (the metrics feed already coalesces a busy stream's records over 250 ms); under load the
+ * threshold is reached sooner than the wait, and batches are as large as before.
+ */
+export const OFF_PATH_FETCH_MIN_BYTES = 256 * 1024;
+
 export const KAFKA_BATCH_SERVER_DEFAULTS: Required<Pick<KafkaBatchServerOptions, Defaulted>> = {
   fromBeginning: true,
   maxWaitTimeMs: 100,

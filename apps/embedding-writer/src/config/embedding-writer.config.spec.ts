@@ -1,5 +1,5 @@
 import { describeEnv, loadConfig } from '@app/config';
-import { KafkaBatchServerOptions } from '@app/kafka';
+import { KafkaBatchServerOptions, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
 import { SERVICE_NAME, embeddingWriterEnvSchema } from './embedding-writer.config';
 import { embeddingWriterTransport } from '../writer/embedding-writer-feature.module';
 
@@ -33,6 +33,14 @@ describe('embedding-writer config', () => {
       sasl: { mechanism: 'scram-sha-512', username: 'writer', password: 'pw' },
       groupInstanceId: 'embedding-writer-7d9f5-x2k4q',
     });
+  });
+
+  it('fetches the enriched topic in batches of at least 256 KiB or 100 ms (off the latency path)', () => {
+    const config = loadConfig(embeddingWriterEnvSchema, {});
+    const transport = embeddingWriterTransport({ ...config, serviceName: SERVICE_NAME });
+    const options = (transport as unknown as { options: KafkaBatchServerOptions }).options;
+    expect(options).toMatchObject({ minBytes: OFF_PATH_FETCH_MIN_BYTES, maxWaitTimeMs: 100 });
+    expect(OFF_PATH_FETCH_MIN_BYTES).toBe(256 * 1024);
   });
 
   it("drops idle users after the enriched topic's retention by default; 0 keeps them for good", () => {

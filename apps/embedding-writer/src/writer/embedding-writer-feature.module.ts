@@ -5,7 +5,7 @@ import {
   ContentEmbeddingSettings,
 } from '@app/embeddings';
 import { KafkaConnectionConfig } from '@app/config';
-import { BatchingProducer, EventProducer, KafkaBatchServer } from '@app/kafka';
+import { BatchingProducer, EventProducer, KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { QdrantVectorStore } from '@app/vector-store';
 import { ReadinessRegistry, qdrantCheck } from '@app/health';
@@ -100,6 +100,10 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
     readCommitted: true,
     // one model, one order: partitions are applied one batch at a time
     partitionsConsumedConcurrently: 1,
+    // off the feed's latency path: drifting vectors are coalesced for EMBEDDING_COALESCE_MS anyway,
+    // and whether a stream is live the recommender learns from the lifecycle feed
+    minBytes: OFF_PATH_FETCH_MIN_BYTES,
+    maxWaitTimeMs: 100,
   });
 }
 
