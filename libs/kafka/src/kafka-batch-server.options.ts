@@ -81,14 +81,14 @@ export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
  * `minBytes` of a consumer whose effects are not on a feed's latency path (the aggregator's metrics,
  * the writer's vectors): the broker answers its fetch once this much arrived or after
  * `maxWaitTimeMs` (100 ms), whichever comes first. With minBytes 1 such a consumer fetches as soon
- * as anything arrived, so at a few thousand events/s it handles ~200 batches of 2-5 events a
- * second, at ~1 ms of CPU each (kafkajs, the broker, Redis), and the whole machine is 80 % busy at
- * 1,000 events/s. Measured (docs/benchmarks.md, session 23): at 1,000-2,500 events/s the aggregator
- * and the writer ~45 -> ~30 % of a core together, the broker 39-41 -> 28-34 %, the machine 79-85 ->
- * 57-72 % busy; the data latency at ~1,000 events/s, whose path does not pass them, p50 12-21 ->
- * 11-13 ms, p99 71-88 -> 56-60 ms. Their effects wait at most `maxWaitTimeMs` more at low rates
- * (the metrics feed already coalesces a busy stream's records over 250 ms); under load the
- * threshold is reached sooner than the wait, and batches are as large as before.
+ * as anything arrived: at 500-1,000 events/s ~200-250 batches a second of 2-4 events, each costing
+ * the service ~1-1.7 ms of CPU whatever its size, and the broker and Redis their share; the machine
+ * was 80 % busy at 1,000 events/s. Measured (docs/benchmarks.md, session 23), at 1,000-2,500
+ * events/s: the aggregator and the writer 49-52 -> 32-42 % of a core together, the broker 38-40 ->
+ * 31-34 %, the machine 80-85 -> 62-77 % busy; the data latency at ~1,000 events/s, whose path does
+ * not pass them, p50 12-21 -> 11-13 ms, p99 71-88 -> 56-60 ms. Their effects wait at most
+ * `maxWaitTimeMs` more at low rates (the metrics feed already spaces a busy stream's records up to
+ * 250 ms apart). From ~5,000 events/s a fetch round lasts about as long anyway: no change measured.
  */
 export const OFF_PATH_FETCH_MIN_BYTES = 256 * 1024;
 
