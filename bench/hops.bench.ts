@@ -88,20 +88,17 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await sleep(2_000);
     for (const [index, rate] of rates.entries()) {
       // each rate its own marketplace: the same seed again would repeat the event ids (dropped as
-      // duplicates by the enricher) and restart the same streams
-      const load =
-        rate > 0
-          ? startLoad({
-              sink: target.loadSink,
-              rate,
-              durationSec: 3_600,
-              seed: 5 + index,
-              idPrefix: `r${index + 1}.`,
-              live: true,
-            })
-          : null;
-      await load?.started;
-      if (load) await sleep(3_000); // let the pipeline reach its steady state under the load
+      // duplicates by the enricher) and restart the same streams; rate 0 is a window without load
+      const load = startLoad({
+        sink: target.loadSink,
+        rate,
+        durationSec: 3_600,
+        seed: 5 + index,
+        idPrefix: `r${index + 1}.`,
+        live: true,
+      });
+      await load.started;
+      if (rate > 0) await sleep(3_000); // let the pipeline reach its steady state under the load
       const pids = described.processes.flatMap(({ pid }) => (pid ? [pid] : []));
       const profilesBefore = new Set(profileDir ? cpuProfileFiles(profileDir) : []);
       if (profileDir) toggleCpuProfiles(pids); // start
@@ -146,9 +143,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
               .map((file) => [file, summarizeCpuProfile(file)]),
           )
         : undefined;
-      load?.stop();
-      const report = load ? await load.done.catch(() => load.progress()) : null;
-      const achieved = report ? achievedRateOf(report) : 0;
+      load.stop();
+      const achieved = achievedRateOf(await load.done.catch(() => load.progress()));
       byRate[String(rate)] = {
         achievedEventsPerSec: Math.round(achieved),
         // all of a process's CPU over the probe window / events in it (idle polling included), us
@@ -175,7 +171,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         ),
         ...(cpuProfiles ? { cpuProfiles } : {}),
       };
-      if (load) await sleep(3_000); // drain before the next rate
+      if (rate > 0) await sleep(3_000); // drain before the next rate
     }
   } finally {
     await tracer.stop().catch(() => undefined);
