@@ -1,14 +1,10 @@
 import { EnvSource, loadConfig } from '@app/config';
 import { serviceInfrastructure } from '@app/health';
-import { BatchingProducer, KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
+import { BatchingProducer } from '@app/kafka';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
+import { enrichedEventsTransport } from './stream-metrics/enriched-events.transport';
 import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
-import {
-  ENRICHED_FETCH_BYTES_PER_PARTITION,
-  ENRICHED_FETCH_MAX_BYTES,
-  ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
-} from './aggregation/aggregator.settings';
 
 /**
  * Root module of metrics-aggregator. `forRoot` validates the environment once (throwing a
@@ -43,22 +39,7 @@ export class MetricsAggregatorModule {
           groupId: config.aggregator.groupId,
           source: SERVICE_NAME,
           storage: config.aggregator.storage,
-          // read committed: the enricher writes in transactions; batches of several partitions overlap
-          // (one folds while Redis runs another's script)
-          createTransport: () =>
-            new KafkaBatchServer({
-              ...connection,
-              groupId: config.aggregator.groupId,
-              groupInstanceId: config.kafka.groupInstanceId,
-              offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
-              readCommitted: true,
-              maxWaitTimeMs: 100,
-              // off the feed's latency path (starts and ends reach it through the lifecycle feed)
-              minBytes: OFF_PATH_FETCH_MIN_BYTES,
-              partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
-              maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
-              maxBytes: ENRICHED_FETCH_MAX_BYTES,
-            }),
+          createTransport: () => enrichedEventsTransport(config),
           // no linger: a change-feed flush sends its records within one tick anyway, and one batch in
           // flight at a time grows the next under load; the 2 ms it waited were on every idle hop
           createProducer: () => new BatchingProducer({ ...connection, lingerMs: 0, maxBatchMessages: 500 }),
