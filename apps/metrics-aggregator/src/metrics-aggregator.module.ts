@@ -1,6 +1,6 @@
 import { EnvSource, loadConfig } from '@app/config';
 import { serviceInfrastructure } from '@app/health';
-import { BatchingProducer } from '@app/kafka';
+import { BatchingProducer, kafkaConnectionOf } from '@app/kafka';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SERVICE_NAME, metricsAggregatorEnvSchema } from './config/metrics-aggregator.config';
 import { enrichedEventsTransport } from './stream-metrics/enriched-events.transport';
@@ -15,12 +15,7 @@ import { StreamMetricsModule } from './stream-metrics/stream-metrics.module';
 export class MetricsAggregatorModule {
   static forRoot(env: EnvSource): DynamicModule {
     const config = loadConfig(metricsAggregatorEnvSchema, env);
-    const connection = {
-      brokers: [...config.kafka.brokers],
-      clientId: config.kafka.clientId,
-      ssl: config.kafka.ssl,
-      sasl: config.kafka.sasl,
-    };
+    const connection = kafkaConnectionOf(config.kafka);
     const names = config.topics.names;
     return {
       module: MetricsAggregatorModule,

@@ -19,6 +19,31 @@ export interface KafkaConnectionOptions {
   logger?: LoggerService;
 }
 
+/** The connection fields of a validated config (`@app/config`'s KafkaConnectionConfig has them). */
+export interface KafkaClusterConfig {
+  brokers: readonly string[];
+  clientId: string;
+  ssl: boolean;
+  sasl?: SASLOptions;
+}
+
+/**
+ * The cluster's connection options for one client: its brokers (copied, as the config's array is
+ * frozen), TLS and SASL, and its client id with an optional suffix (`<clientId>-<suffix>`) that
+ * tells a service's clients apart in the broker's logs and quotas.
+ */
+export function kafkaConnectionOf(
+  cluster: KafkaClusterConfig,
+  clientIdSuffix?: string,
+): KafkaConnectionOptions {
+  return {
+    brokers: [...cluster.brokers],
+    clientId: clientIdSuffix ? `${cluster.clientId}-${clientIdSuffix}` : cluster.clientId,
+    ssl: cluster.ssl,
+    sasl: cluster.sasl,
+  };
+}
+
 /** Routes kafkajs' own logs into a Nest LoggerService instead of its console JSON. */
 export function nestLogCreator(logger: LoggerService): logCreator {
   return () =>

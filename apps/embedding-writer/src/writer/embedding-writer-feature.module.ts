@@ -5,7 +5,13 @@ import {
   ContentEmbeddingSettings,
 } from '@app/embeddings';
 import { KafkaConnectionConfig } from '@app/config';
-import { BatchingProducer, EventProducer, KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
+import {
+  BatchingProducer,
+  EventProducer,
+  KafkaBatchServer,
+  OFF_PATH_FETCH_MIN_BYTES,
+  kafkaConnectionOf,
+} from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { QdrantVectorStore } from '@app/vector-store';
 import { ReadinessRegistry, qdrantCheck } from '@app/health';
@@ -89,10 +95,7 @@ export function writerGroupId(settings: EmbeddingWriterSettings, now = Date.now(
 /** The transport main.ts connects (`app.connectMicroservice({ strategy })`): enriched topic, read committed. */
 export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): KafkaBatchServer {
   return new KafkaBatchServer({
-    brokers: [...config.kafka.brokers],
-    clientId: config.kafka.clientId,
-    ssl: config.kafka.ssl,
-    sasl: config.kafka.sasl,
+    ...kafkaConnectionOf(config.kafka),
     groupId: writerGroupId(config.writer),
     groupInstanceId: config.kafka.groupInstanceId,
     offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
@@ -150,10 +153,7 @@ export class EmbeddingWriterFeatureModule {
           useFactory: (): EventProducer =>
             options.producer ??
             new BatchingProducer({
-              brokers: [...config.kafka.brokers],
-              clientId: `${config.kafka.clientId}-publisher`,
-              ssl: config.kafka.ssl,
-              sasl: config.kafka.sasl,
+              ...kafkaConnectionOf(config.kafka, 'publisher'),
               maxBatchMessages: PUBLISH_BATCH_MESSAGES,
             }),
         },

@@ -1,5 +1,5 @@
 import { pipelineTopicSpec } from '@app/config';
-import { ensureTopics } from '@app/kafka';
+import { ensureTopics, kafkaConnectionOf } from '@app/kafka';
 import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
 
 /** max.message.bytes of the enriched and dead-letter topics (a record batch, not one event), bytes. */
@@ -16,10 +16,7 @@ export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promi
   const { kafka, topics } = config;
   await ensureTopics(
     {
-      brokers: [...kafka.brokers],
-      clientId: kafka.clientId,
-      ssl: kafka.ssl,
-      sasl: kafka.sasl,
+      ...kafkaConnectionOf(kafka),
       retry: { retries: 2 },
     },
     [

@@ -1,4 +1,4 @@
-import { BatchingProducer, EventProducer } from '@app/kafka';
+import { BatchingProducer, EventProducer, kafkaConnectionOf } from '@app/kafka';
 import {
   DynamicModule,
   Inject,
@@ -63,13 +63,7 @@ export class IngressModule {
       ? { provide: INGRESS_PRODUCER, useValue: options.producer }
       : {
           provide: INGRESS_PRODUCER,
-          useFactory: () =>
-            new BatchingProducer({
-              brokers: [...kafka.brokers],
-              clientId: `${kafka.clientId}-ingress`,
-              ssl: kafka.ssl,
-              sasl: kafka.sasl,
-            }),
+          useFactory: () => new BatchingProducer(kafkaConnectionOf(kafka, 'ingress')),
         };
     return {
       module: IngressModule,

@@ -1,6 +1,6 @@
 import { APP_CONFIG } from '@app/config';
 import { ReadinessRegistry, ShutdownState, createFastifyService, kafkaConsumerCheck } from '@app/health';
-import { KafkaBatchServer, retryUntilStopped } from '@app/kafka';
+import { KafkaBatchServer, kafkaConnectionOf, retryUntilStopped } from '@app/kafka';
 import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PipelineMetrics } from '@app/observability';
@@ -17,10 +17,7 @@ export interface EventEnricherApp {
 export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatchServer {
   const { kafka, enricher } = config;
   return new KafkaBatchServer({
-    brokers: [...kafka.brokers],
-    clientId: kafka.clientId,
-    ssl: kafka.ssl,
-    sasl: kafka.sasl,
+    ...kafkaConnectionOf(kafka),
     groupId: enricher.groupId,
     groupInstanceId: kafka.groupInstanceId,
     readCommitted: true,

@@ -1,4 +1,4 @@
-import { KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
+import { KafkaBatchServer, OFF_PATH_FETCH_MIN_BYTES, kafkaConnectionOf } from '@app/kafka';
 import {
   ENRICHED_FETCH_BYTES_PER_PARTITION,
   ENRICHED_FETCH_MAX_BYTES,
@@ -13,10 +13,7 @@ import { MetricsAggregatorConfig } from '../config/metrics-aggregator.config';
  */
 export function enrichedEventsTransport(config: MetricsAggregatorConfig): KafkaBatchServer {
   return new KafkaBatchServer({
-    brokers: [...config.kafka.brokers],
-    clientId: config.kafka.clientId,
-    ssl: config.kafka.ssl,
-    sasl: config.kafka.sasl,
+    ...kafkaConnectionOf(config.kafka),
     groupId: config.aggregator.groupId,
     groupInstanceId: config.kafka.groupInstanceId,
     offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,

@@ -1,6 +1,6 @@
 import { ApiAuthModule } from '@app/api-auth';
 import { ReadinessRegistry, qdrantCheck } from '@app/health';
-import { BatchingProducer, EventProducer } from '@app/kafka';
+import { BatchingProducer, CompactedTopicReader, EventProducer, kafkaConnectionOf } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import {
   InProcessVectorStore,
@@ -14,7 +14,6 @@ import { CandidateService } from '../candidates/candidate.service';
 import { STREAM_INDEX, StreamIndex } from '../candidates/stream-index';
 import { registerStreamIndexMetrics } from '../candidates/stream-index.metrics';
 import { ChangeFeedsLifecycle } from '../change-feeds/change-feeds.lifecycle';
-import { CompactedTopicReader } from '@app/kafka';
 import { RecommenderApiConfig, SERVICE_NAME } from '../config/recommender-api.config';
 import { RecommenderSettings } from './feed.env';
 import { ERASURE_SERVICE, ErasureController } from '../erasure/erasure.controller';
@@ -65,7 +64,7 @@ export class RecommenderFeaturesModule {
   static forRoot(options: RecommenderFeaturesOptions): DynamicModule {
     const { config } = options;
     const settings = config.recommender;
-    const kafka = { ...config.kafka, brokers: [...config.kafka.brokers] };
+    const kafka = kafkaConnectionOf(config.kafka);
     const cache = new LiveMetricsCache({ maxEnded: 50_000, trendingRefreshMs: 250 });
     const tracker = new WatermarkTracker({ sources: WATERMARK_SOURCES, idleAfterMs: 5_000 });
     const readChangeFeeds = options.changeFeeds ?? true;
