@@ -6,7 +6,7 @@ const root = join(__dirname, '..');
 
 // The V8 flags live in three places that cannot share code (the mesh, the image's exec-form CMD,
 // the npm start launcher): a flag dropped from one silently changes how that deployment collects
-// garbage (docs/benchmarks.md, session 22).
+// garbage (docs/benchmarks-history.md, session 22).
 describe("the services' V8 flags", () => {
   it("are the arguments of the runtime image's command", () => {
     // the last stage's CMD (the tools stage before it runs the simulator)

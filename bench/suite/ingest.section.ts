@@ -16,7 +16,7 @@ const DRAIN_MS = { quick: 10_000, full: 60_000 };
  * Load before the first trial, s (quick, full), at half the start rate: the services start with
  * the suite, and a fresh process runs unoptimised code and has not sized its heap. Without it the
  * first trial measured the warm-up: in session 18's stall tracer runs at 4,400 events/s the first
- * 60 s phase lagged 1.7 s, the next four 0.40-0.65 s (docs/benchmarks.md).
+ * 60 s phase lagged 1.7 s, the next four 0.40-0.65 s (docs/benchmarks-history.md, session 18).
  */
 const WARM_UP_SEC = { quick: 5, full: 30 };
 
@@ -115,7 +115,7 @@ async function trial(
   const o = ctx.options;
   // each trial a marketplace of its own (its own users, sellers and streams, its shows ended after
   // it): no trial runs with another's shows live or its users' histories. The services still keep
-  // the earlier trials' users in memory (docs/benchmarks.md, session 17)
+  // the earlier trials' users in memory (docs/benchmarks-history.md, session 17)
   const load = startLoad({
     sink: target.loadSink,
     rate,

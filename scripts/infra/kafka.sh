@@ -60,7 +60,7 @@ group.initial.rebalance.delay.ms=0
 group.min.session.timeout.ms=500
 # The group coordinator holds offset commits for up to 5 ms (Kafka 4 default) to batch its log
 # writes: 7-11 ms per OffsetCommit on this host, awaited by every consumer cycle that commits.
-# Without it 2.5-3 ms. Commits here are few and small, so latency wins (docs/benchmarks.md).
+# Without it 2.5-3 ms. Commits here are few and small, so latency wins (docs/benchmarks-history.md, session 7).
 group.coordinator.append.linger.ms=0
 log.segment.bytes=67108864
 log.retention.check.interval.ms=60000

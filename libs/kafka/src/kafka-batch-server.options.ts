@@ -83,7 +83,7 @@ export type ResolvedKafkaBatchServerOptions = KafkaBatchServerOptions &
  * `maxWaitTimeMs` (100 ms), whichever comes first. With minBytes 1 such a consumer fetches as soon
  * as anything arrived: at 500-1,000 events/s ~200-250 batches a second of 2-4 events, each costing
  * the service ~1-1.7 ms of CPU whatever its size, and the broker and Redis their share; the machine
- * was 80 % busy at 1,000 events/s. Measured (docs/benchmarks.md, session 23), at 1,000-2,500
+ * was 80 % busy at 1,000 events/s. Measured (docs/benchmarks-history.md, session 23), at 1,000-2,500
  * events/s: the aggregator and the writer 49-52 -> 32-42 % of a core together, the broker 38-40 ->
  * 31-34 %, the machine 80-85 -> 62-77 % busy; the data latency at ~1,000 events/s, whose path does
  * not pass them, p50 12-21 -> 11-13 ms, p99 71-88 -> 56-60 ms. Their effects wait at most

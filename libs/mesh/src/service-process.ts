@@ -27,11 +27,11 @@ export const DEFAULT_PORTS: Record<MeshService, { http: number; grpc: number }> 
 /**
  * V8 flags every service runs with (the image's CMD has the same): a 64 MiB young-generation
  * semi-space keeps a batch's short-lived objects out of the old generation; measured on the
- * enricher bench: 24k -> 36k events/s (bench/enricher.bench.ts, docs/benchmarks.md). The minimum
+ * enricher bench: 24k -> 36k events/s (bench/enricher.bench.ts; commit 3c2393d). The minimum
  * keeps it that size: V8 shrinks the young generation when allocation slows, and at 1,000 events/s
  * the enricher then promoted ~37 MB a second of in-flight batches and ran a mark-compact every
- * 1-3 s (none with the minimum; 25 -> 18 % of a core; docs/benchmarks.md, session 22). It costs
- * ~128 MiB of committed young generation per process.
+ * 1-3 s (none with the minimum; 25 -> 18 % of a core; docs/benchmarks-history.md, session 22).
+ * It costs ~128 MiB of committed young generation per process.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64', '--min-semi-space-size=64'];
 

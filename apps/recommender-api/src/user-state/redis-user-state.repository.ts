@@ -103,7 +103,7 @@ export class RedisUserStateRepository extends UserStateRepository {
    * system call for the batch). Not an ioredis Pipeline: on Node 20 every Pipeline instance gets a
    * hidden class of its own, which young-generation GC keeps alive with its commands, replies and
    * the feed requests waiting on them, so each scavenge copied and promoted ~1 MB more (measured
-   * with `npm run bench -- feed ... --alloc-retained`, see docs/benchmarks.md).
+   * with `npm run bench -- feed ... --alloc-retained`, see docs/benchmarks-history.md, session 6).
    */
   private readonly flush = (): void => {
     const reads = this.queued;
