@@ -1,7 +1,10 @@
 import { defineEnvSchema, kafkaEnv, loadConfig, pipelineTopicSpecs, topicsEnv } from '@app/config';
-import { ensureTopics } from '@app/kafka';
+import { describeReconfigured, ensureTopics } from '@app/kafka';
 
-/** `npm run topics:bootstrap`: creates every pipeline topic that is missing (idempotent). */
+/**
+ * `npm run topics:bootstrap`: creates every pipeline topic that is missing and brings the configs
+ * the release names on existing ones to its values (idempotent).
+ */
 async function main(): Promise<void> {
   const config = loadConfig(
     defineEnvSchema({ kafka: kafkaEnv({ clientId: 'nowcast-bootstrap' }), topics: topicsEnv() }),
@@ -17,6 +20,10 @@ async function main(): Promise<void> {
         ? `; partition mismatch (left alone): ${JSON.stringify(result.mismatched)}`
         : ''),
   );
+  for (const line of describeReconfigured(result.reconfigured)) console.log(`topic configs updated: ${line}`);
+  for (const { name, message } of result.configErrors)
+    console.error(`topic configs NOT updated: ${name}: ${message}`);
+  if (result.configErrors.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

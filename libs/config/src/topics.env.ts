@@ -1,8 +1,17 @@
-import { COMPACTED_TOPICS, DEFAULT_PARTITIONS, DEFAULT_TOPICS, TopicRole } from '@app/contracts';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import {
+  COMPACTED_TOPICS,
+  DEFAULT_PARTITIONS,
+  DEFAULT_TOPICS,
+  LIFECYCLE_FEED_RETENTION,
+  METRICS_FEED_RETENTION,
+  TopicRole,
+} from '@app/contracts';
+import { IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { EnvGroup } from './env-schema';
 import { EnvVar } from './env-var.decorator';
 import { ToNumber } from './env.validators';
+
+const HOUR_MS = 3600_000;
 
 // Kafka's legal topic name characters, at most 249 of them.
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -21,11 +30,15 @@ export class TopicsEnvDto {
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_DEAD_LETTER!: string;
 
-  @EnvVar({ description: 'Stream metrics change feed (compacted).' })
+  @EnvVar({
+    description: 'Stream metrics change feed (compacted; records older than its retention deleted).',
+  })
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_METRICS_STREAMS!: string;
 
-  @EnvVar({ description: 'Stream starts and ends change feed (compacted; enricher -> recommender).' })
+  @EnvVar({
+    description: 'Stream starts and ends feed (enricher -> recommender; its last day, not compacted).',
+  })
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_STREAM_LIFECYCLE!: string;
 
@@ -53,11 +66,27 @@ export class TopicsEnvDto {
   @Min(1)
   @Max(10000)
   TOPIC_PARTITIONS!: number;
+
+  @EnvVar({
+    description:
+      "How long the metrics feed keeps an ended stream's last record, hours (0 = forever, i.e. compaction only); applied to the topic by the topic bootstrap.",
+  })
+  @ToNumber()
+  @IsInt()
+  @ValidateIf((dto: TopicsEnvDto) => dto.TOPIC_METRICS_STREAMS_RETENTION_HOURS !== 0)
+  @Min(METRICS_FEED_RETENTION.minRetentionMs / HOUR_MS, {
+    message:
+      '$property must be 0 (forever) or at least $constraint1 hours (the lifecycle feed must forget first)',
+  })
+  @Max(10 * 365 * 24)
+  TOPIC_METRICS_STREAMS_RETENTION_HOURS!: number;
 }
 
 export interface TopicsConfig {
   names: Record<TopicRole, string>;
   partitions: Record<TopicRole, number>;
+  /** The metrics feed's retention, ms; null = forever (compaction only). */
+  metricsRetentionMs: number | null;
 }
 
 /** The environment variable that names each topic. */
@@ -79,6 +108,7 @@ const ROLES = Object.keys(TOPIC_ENV_VARIABLES) as TopicRole[];
 export function topicsEnv(): EnvGroup<TopicsEnvDto, TopicsConfig> {
   const defaults: Partial<Record<keyof TopicsEnvDto, string>> = {
     TOPIC_PARTITIONS: String(DEFAULT_PARTITIONS.raw),
+    TOPIC_METRICS_STREAMS_RETENTION_HOURS: String(METRICS_FEED_RETENTION.retentionMs / HOUR_MS),
   };
   for (const role of ROLES) defaults[TOPIC_ENV_VARIABLES[role]] = DEFAULT_TOPICS[role];
   return {
@@ -93,6 +123,10 @@ export function topicsEnv(): EnvGroup<TopicsEnvDto, TopicsConfig> {
       partitions: Object.fromEntries(
         ROLES.map((r) => [r, DEFAULT_PARTITIONS[r] === 1 ? 1 : dto.TOPIC_PARTITIONS]),
       ) as Record<TopicRole, number>,
+      metricsRetentionMs:
+        dto.TOPIC_METRICS_STREAMS_RETENTION_HOURS === 0
+          ? null
+          : dto.TOPIC_METRICS_STREAMS_RETENTION_HOURS * HOUR_MS,
     }),
   };
 }
@@ -121,7 +155,10 @@ const RETENTION_MS: Partial<Record<TopicRole, number>> = {
  */
 const EVENT_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
-/** Every pipeline topic as configured; change feeds and state topics are compacted (last record per key). */
+/**
+ * Every pipeline topic as configured: change feeds and state topics compacted (last record per
+ * key), event topics and the stream feeds deleting what is older than their retention.
+ */
 export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
   return ROLES.map((role) => pipelineTopicSpec(topics, role));
 }
@@ -134,11 +171,31 @@ export function pipelineTopicSpec(topics: TopicsConfig, role: TopicRole): Pipeli
   const configs: Record<string, string> = {
     ...(retentionMs ? { 'retention.ms': String(retentionMs) } : {}),
     ...(largeBatches ? { 'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES) } : {}),
+    ...streamFeedConfigs(topics, role),
   };
   return {
     name: topics.names[role],
     partitions: topics.partitions[role],
     compacted: COMPACTED_TOPICS.includes(role),
     ...(Object.keys(configs).length > 0 ? { configs } : {}),
+  };
+}
+
+/** The stream feeds' own policies (@app/contracts, LIFECYCLE_FEED_RETENTION: why they are safe). */
+function streamFeedConfigs(topics: TopicsConfig, role: TopicRole): Record<string, string> {
+  if (role === 'streamLifecycle') {
+    // named, not left to the broker's default: an earlier release created it compacted
+    return {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(LIFECYCLE_FEED_RETENTION.retentionMs),
+      'segment.ms': String(LIFECYCLE_FEED_RETENTION.segmentMs),
+    };
+  }
+  if (role !== 'metricsStreams' || topics.metricsRetentionMs === null) return {};
+  return {
+    'cleanup.policy': 'compact,delete',
+    'retention.ms': String(topics.metricsRetentionMs),
+    'segment.ms': String(METRICS_FEED_RETENTION.segmentMs),
+    'segment.bytes': String(METRICS_FEED_RETENTION.segmentBytes),
   };
 }

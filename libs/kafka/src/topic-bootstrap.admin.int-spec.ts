@@ -17,6 +17,14 @@ describe('ensureTopics and BatchingProducer against Kafka 4.x', () => {
     await admin.disconnect();
   });
 
+  async function topicConfig(name: string): Promise<Map<string, string>> {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+    });
+    return new Map(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+  }
+
   it('creates missing topics once and leaves existing ones alone', async () => {
     const events = uniqueName('boot-events');
     const feed = uniqueName('boot-feed');
@@ -25,10 +33,22 @@ describe('ensureTopics and BatchingProducer against Kafka 4.x', () => {
       { name: feed, partitions: 2, compacted: true, configs: { 'min.cleanable.dirty.ratio': '0.1' } },
     ];
     const first = await ensureTopics({ brokers: infra.kafkaBrokers }, specs);
-    expect(first).toEqual({ created: [events, feed], existing: [], mismatched: [] });
+    expect(first).toEqual({
+      created: [events, feed],
+      existing: [],
+      mismatched: [],
+      reconfigured: [],
+      configErrors: [],
+    });
 
     const second = await ensureTopics(admin, specs);
-    expect(second).toEqual({ created: [], existing: [events, feed], mismatched: [] });
+    expect(second).toEqual({
+      created: [],
+      existing: [events, feed],
+      mismatched: [],
+      reconfigured: [],
+      configErrors: [],
+    });
 
     const metadata = await admin.fetchTopicMetadata({ topics: [events, feed] });
     expect(metadata.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual(
@@ -37,13 +57,87 @@ describe('ensureTopics and BatchingProducer against Kafka 4.x', () => {
         [feed, 2],
       ].sort(),
     );
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: feed }],
-    });
-    const config = new Map(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+    const config = await topicConfig(feed);
     expect(config.get('cleanup.policy')).toBe('compact');
     expect(config.get('min.cleanable.dirty.ratio')).toBe('0.1');
+  });
+
+  it("brings an existing topic's configs to the spec's, keeping the overrides the spec does not name", async () => {
+    const name = uniqueName('boot-reconfigure');
+    // as an earlier release created it, then an operator's override
+    await ensureTopics(admin, [
+      { name, partitions: 2, compacted: true, configs: { 'max.message.bytes': '2097152' } },
+    ]);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: '2097152' },
+            { name: 'min.cleanable.dirty.ratio', value: '0.2' },
+          ],
+        },
+      ],
+    });
+    const release = {
+      name,
+      partitions: 2,
+      compacted: true,
+      configs: {
+        'cleanup.policy': 'compact,delete',
+        'retention.ms': '259200000',
+        'max.message.bytes': '2097152',
+      },
+    };
+
+    const result = await ensureTopics(admin, [release]);
+
+    expect(result.reconfigured).toEqual([
+      {
+        name,
+        changes: {
+          'cleanup.policy': { from: 'compact', to: 'compact,delete' },
+          'retention.ms': { from: '604800000', to: '259200000' },
+        },
+      },
+    ]);
+    const config = await topicConfig(name);
+    expect(config.get('cleanup.policy')).toBe('compact,delete');
+    expect(config.get('retention.ms')).toBe('259200000');
+    expect(config.get('max.message.bytes')).toBe('2097152');
+    expect(config.get('min.cleanable.dirty.ratio')).toBe('0.2');
+    expect((await ensureTopics(admin, [release])).reconfigured).toEqual([]);
+  });
+
+  it('reports a config the broker refuses, leaves that topic as it was and sets the others', async () => {
+    const refused = uniqueName('boot-refused');
+    const fine = uniqueName('boot-fine');
+    await ensureTopics(admin, [
+      { name: refused, partitions: 1, configs: { 'max.message.bytes': '2097152' } },
+      { name: fine, partitions: 1 },
+    ]);
+
+    const result = await ensureTopics(admin, [
+      {
+        name: refused,
+        partitions: 1,
+        configs: { 'max.message.bytes': '2097152', 'cleanup.policy': 'shred' },
+      },
+      { name: fine, partitions: 1, configs: { 'retention.ms': '86400000' } },
+    ]);
+
+    expect(result.configErrors).toEqual([
+      { name: refused, message: 'cannot set cleanup.policy delete -> shred: Configuration is invalid' },
+    ]);
+    expect(result.reconfigured).toEqual([
+      { name: fine, changes: { 'retention.ms': { from: '604800000', to: '86400000' } } },
+    ]);
+    const config = await topicConfig(refused);
+    expect(config.get('cleanup.policy')).toBe('delete');
+    expect(config.get('max.message.bytes')).toBe('2097152');
   });
 
   it('reports an existing topic whose partition count differs, without changing it', async () => {

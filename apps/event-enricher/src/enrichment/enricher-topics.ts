@@ -1,20 +1,21 @@
 import { pipelineTopicSpec } from '@app/config';
-import { ensureTopics, kafkaConnectionOf } from '@app/kafka';
+import { EnsureTopicsResult, ensureTopics, kafkaConnectionOf } from '@app/kafka';
 import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
 
 /** max.message.bytes of the enriched and dead-letter topics (a record batch, not one event), bytes. */
 export const OUTPUT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /**
- * Creates the enricher's topics if missing (idempotent; existing ones are left alone). One raw batch
+ * Creates the enricher's topics if missing and brings the configs it names to this release's
+ * (idempotent; partition counts are never changed). One raw batch
  * (up to ENRICHER_MAX_BYTES_PER_PARTITION) becomes one transactional record batch per output
  * partition, and enrichment makes events larger: above the broker's 1 MiB default, hence the
  * larger max.message.bytes of the output topics. The lifecycle feed is created as the bootstrap
  * creates it (compacted, large batches).
  */
-export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<void> {
+export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<EnsureTopicsResult> {
   const { kafka, topics } = config;
-  await ensureTopics(
+  return ensureTopics(
     {
       ...kafkaConnectionOf(kafka),
       retry: { retries: 2 },

@@ -1,4 +1,4 @@
-import { EnrichedEvent, parseStreamLifecycle } from '@app/contracts';
+import { EnrichedEvent, LIFECYCLE_FEED_RETENTION, parseStreamLifecycle } from '@app/contracts';
 import { BatchingProducer, OutboundMessage, createKafka } from '@app/kafka';
 import { ConfigResourceTypes } from 'kafkajs';
 import { PipelineMetrics } from '@app/observability';
@@ -157,7 +157,7 @@ describe('event-enricher against real Kafka and Redis', () => {
     expect(dedup.values.find((v) => v.labels.type === 'view.started')?.value).toBe(1);
   });
 
-  it('writes each start and end, once, to the compacted lifecycle topic in the same transaction', async () => {
+  it('writes each start and end, once, to the lifecycle topic (its last day) in the same transaction', async () => {
     const raw = enricher.config.topics.names.raw;
     const t0 = Date.now() - 30_000;
     const streamId = 's-life';
@@ -210,8 +210,9 @@ describe('event-enricher against real Kafka and Redis', () => {
         resources: [{ type: ConfigResourceTypes.TOPIC, name: enricher.config.topics.names.streamLifecycle }],
         includeSynonyms: false,
       });
-      const policy = described.resources[0].configEntries.find((e) => e.configName === 'cleanup.policy');
-      expect(policy?.configValue).toBe('compact');
+      const config = new Map(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+      expect(config.get('cleanup.policy')).toBe('delete');
+      expect(config.get('retention.ms')).toBe(String(LIFECYCLE_FEED_RETENTION.retentionMs));
     } finally {
       await admin.disconnect();
     }

@@ -1,6 +1,6 @@
 import { APP_CONFIG } from '@app/config';
 import { ReadinessRegistry, ShutdownState, createFastifyService, kafkaConsumerCheck } from '@app/health';
-import { KafkaBatchServer, kafkaConnectionOf, retryUntilStopped } from '@app/kafka';
+import { KafkaBatchServer, describeReconfigured, kafkaConnectionOf, retryUntilStopped } from '@app/kafka';
 import { DynamicModule, Logger as NestLogger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PipelineMetrics } from '@app/observability';
@@ -69,7 +69,14 @@ export async function startEventEnricherApp(
   // a shutdown during the bootstrap's backoff ends it at once, not after the wait
   const stopped = new AbortController();
   const unsubscribe = shutdown.onBegin(() => stopped.abort());
-  const created = await retryUntilStopped(() => ensureEnricherTopics(config), {
+  const bootstrapTopics = async () => {
+    const { reconfigured, configErrors } = await ensureEnricherTopics(config);
+    for (const line of describeReconfigured(reconfigured)) logger.log(`topic configs updated: ${line}`);
+    // the topics are there: their configs wait for an operator, the events do not
+    for (const { name, message } of configErrors)
+      logger.warn(`topic configs not updated: ${name}: ${message}`);
+  };
+  const created = await retryUntilStopped(bootstrapTopics, {
     backoff: TOPIC_BOOTSTRAP_BACKOFF,
     signal: stopped.signal,
     onFailure: (error, attempt, delayMs) =>

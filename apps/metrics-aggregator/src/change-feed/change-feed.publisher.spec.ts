@@ -77,6 +77,41 @@ describe('ChangeFeedPublisher', () => {
     expect((await repo.readWatermarks())[0].eventTime).toBe(T0 + 30);
   });
 
+  it("writes a live stream's unchanged record again once refreshMs passed (the feed's retention keeps live streams)", async () => {
+    let now = Date.now();
+    const repo = new InMemoryAggregateStateRepository(DEFAULT_AGGREGATOR_SETTINGS);
+    const applier = new BatchApplier(new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS), repo);
+    const producer = new RecordingProducer();
+    const feed = new ChangeFeedPublisher(
+      repo,
+      producer,
+      { ...PUBLISHER_OPTIONS, refreshMs: 60_000 },
+      () => now,
+    );
+    const f = new EnrichedEventFactory();
+    await applier.apply('enriched', 0, [{ offset: '0', event: f.started('quiet', now) }]);
+    const heartbeat = async (offset: number) => {
+      feed.markApplied({ partition: 0, lastOffset: String(offset), streamIds: ['quiet'], eventTime: now });
+      await feed.flush();
+    };
+    await heartbeat(0);
+    now += 30_000;
+    await heartbeat(1);
+    expect(producer.values('metrics')).toHaveLength(1);
+
+    now += 30_000;
+    await heartbeat(2);
+    now += 1_000;
+    await heartbeat(3);
+
+    const records = producer.values('metrics').map((v) => parseStreamMetricsSnapshot(v));
+    expect(records.map((r) => [r.streamId, r.live])).toEqual([
+      ['quiet', true],
+      ['quiet', true],
+    ]);
+    await feed.close();
+  });
+
   it('publishes a lifecycle change at once while a slow flush runs, and holds the watermark for it', async () => {
     const repo = new InMemoryAggregateStateRepository(DEFAULT_AGGREGATOR_SETTINGS);
     const applier = new BatchApplier(new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS), repo);

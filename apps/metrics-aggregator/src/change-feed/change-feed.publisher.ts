@@ -1,3 +1,4 @@
+import { LIVE_STREAM_REFRESH_MS } from '@app/contracts';
 import { EventProducer, OutboundMessage } from '@app/kafka';
 import { Logger } from '@nestjs/common';
 import { AggregateStateRepository, PendingStream, Watermark } from '../state/aggregate-state.repository';
@@ -19,6 +20,12 @@ export interface ChangeFeedOptions {
   recordsPerSecBudget?: number;
   /** Who publishes (the key of the watermark records): e.g. "metrics-aggregator". */
   source: string;
+  /**
+   * A live stream's record is written again after this long even when nothing material changed,
+   * so the feed's retention (METRICS_FEED_RETENTION) only ever deletes ended streams' records, ms.
+   * Default LIVE_STREAM_REFRESH_MS.
+   */
+  refreshMs?: number;
 }
 
 interface DirtyStream {
@@ -75,7 +82,8 @@ export class ChangeFeedPublisher {
   private readonly watermarkSent = new Map<number, number>();
   /** Partitions with batches applied since their last watermark record. */
   private readonly watermarkDue = new Set<number>();
-  private readonly published = new Map<string, string>();
+  /** Each live stream's last record: its material fingerprint and when it was sent (wall clock). */
+  private readonly published = new Map<string, { fingerprint: string; at: number }>();
   /** Wall clock of each stream's last read for a record (sent or found immaterial), ms. */
   private readonly lastRecordAt = new Map<string, number>();
   /** Distinct streams marked in the current and the previous second (the busy-stream count). */
@@ -96,13 +104,16 @@ export class ChangeFeedPublisher {
   private lane: Promise<void> | null = null;
   private laneTaken = new Map<string, DirtyStream>();
   private closed = false;
+  private readonly refreshMs: number;
 
   constructor(
     private readonly repository: AggregateStateRepository,
     private readonly producer: EventProducer,
     private readonly options: ChangeFeedOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.refreshMs = options.refreshMs ?? LIVE_STREAM_REFRESH_MS;
+  }
 
   /** After a batch was applied: its streams, partition, offset, event time (max of the partition) and lifecycle changes. */
   markApplied({ partition, lastOffset, streamIds, eventTime, urgent = NO_URGENT }: AppliedStreams): void {
@@ -326,7 +337,8 @@ export class ChangeFeedPublisher {
       const snapshot = buildSnapshot(state, at, now);
       if (!snapshot) return;
       const fingerprint = materialFingerprint(snapshot);
-      if (this.published.get(snapshot.streamId) === fingerprint) return;
+      const last = this.published.get(snapshot.streamId);
+      if (last?.fingerprint === fingerprint && now - last.at < this.refreshMs) return;
       sent.push([snapshot.streamId, fingerprint, snapshot.live]);
       const traceparent = urgent.get(snapshot.streamId);
       messages.push({
@@ -346,7 +358,7 @@ export class ChangeFeedPublisher {
     );
     for (const [id, fingerprint, live] of sent) {
       if (live) {
-        this.published.set(id, fingerprint);
+        this.published.set(id, { fingerprint, at: now });
       } else {
         this.published.delete(id);
         this.lastRecordAt.delete(id);
