@@ -1,4 +1,5 @@
 import { EnrichedEvent, LIFECYCLE_FEED_RETENTION, parseStreamLifecycle } from '@app/contracts';
+import { EVENT_TOPIC_RETENTION_MS } from '@app/config';
 import { BatchingProducer, OutboundMessage, createKafka } from '@app/kafka';
 import { ConfigResourceTypes } from 'kafkajs';
 import { PipelineMetrics } from '@app/observability';
@@ -213,6 +214,33 @@ describe('event-enricher against real Kafka and Redis', () => {
       const config = new Map(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]));
       expect(config.get('cleanup.policy')).toBe('delete');
       expect(config.get('retention.ms')).toBe(String(LIFECYCLE_FEED_RETENTION.retentionMs));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('has its topics configured as the topic bootstrap configures them', async () => {
+    const { names } = enricher.config.topics;
+    const admin = createKafka({ brokers: [...enricher.config.kafka.brokers] }, 'topic-configs').admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        resources: [names.raw, names.enriched, names.deadLetter].map((name) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name,
+        })),
+        includeSynonyms: false,
+      });
+      const configs = described.resources.map((resource) => {
+        const config = new Map(resource.configEntries.map((e) => [e.configName, e.configValue]));
+        return [resource.resourceName, config.get('retention.ms'), config.get('max.message.bytes')];
+      });
+      const eightMiB = String(8 * 1024 * 1024);
+      expect(configs).toEqual([
+        [names.raw, String(EVENT_TOPIC_RETENTION_MS), eightMiB],
+        [names.enriched, String(EVENT_TOPIC_RETENTION_MS), eightMiB],
+        [names.deadLetter, String(14 * 24 * 3600_000), eightMiB],
+      ]);
     } finally {
       await admin.disconnect();
     }
