@@ -52,7 +52,7 @@ export class BusTail {
       for (;;) {
         const stored = this.bus.read(this.topic, partition, this.next[partition], 1_000);
         if (stored.length === 0) break;
-        this.next[partition] += stored.length;
+        this.next[partition] = stored[stored.length - 1].offset + 1;
         for (const m of stored) {
           if (m.key) records.push({ key: m.key.toString('utf8'), value: m.value, timestamp: m.timestamp });
         }

@@ -1,5 +1,5 @@
 import { EnvSource, loadConfig } from '@app/config';
-import { NowcastEvent, partitionKeyOf } from '@app/contracts';
+import { NowcastEvent, TopicRole, partitionKeyOf } from '@app/contracts';
 import { InProcessBus, InProcessProducer } from '@app/kafka';
 import { REDIS_CLIENT, RedisClient } from '@app/redis';
 import { FeedClient, InProcessSink, MarketplaceSimulator, runSimulation } from '@app/simulator';
@@ -21,6 +21,7 @@ import {
   AggregateStateRepository,
 } from '../../metrics-aggregator/src/state/aggregate-state.repository';
 import { InMemoryUserStateRepository } from '../../recommender-api/src/user-state/in-memory-user-state.repository';
+import { busRetentionOf } from './bus-retention';
 import { InMemoryUserVectors } from './in-memory-user-vectors';
 import { LiveView } from './live-view';
 import { NowcastUserStateSource } from './nowcast-user-state.source';
@@ -69,8 +70,8 @@ export async function startNowcast(env: EnvSource, options: NowcastOptions): Pro
   const names = recommender.topics.names;
   const partitions = recommender.topics.partitions;
   const bus = new InProcessBus();
-  for (const [key, topic] of Object.entries(names))
-    bus.createTopic(topic, partitions[key as keyof typeof names]);
+  for (const [role, topic] of Object.entries(names) as [TopicRole, string][])
+    bus.createTopic(topic, partitions[role], busRetentionOf(role));
   const producer = new InProcessProducer(bus);
 
   let cache: LiveMetricsCache | null = null;

@@ -173,6 +173,27 @@ describe('InProcessBatchServer (in-process twin of the Kafka transport)', () => 
     expect(late).toEqual(['newest']);
   });
 
+  it('reads across the gaps a compacted topic leaves and commits past its last record', async () => {
+    let now = 1_000_000;
+    bus = new InProcessBus({ defaultPartitions: 1, clock: () => now });
+    bus.createTopic(IN, 1, { compacted: true, retentionMs: 1_000 });
+    producer = new InProcessProducer(bus);
+    await producer.send(IN, [
+      { key: 'a', value: 'a1' },
+      { key: 'b', value: 'b1' },
+      { key: 'a', value: 'a2' },
+    ]);
+    now += 2_000;
+    await producer.send(IN, [{ key: 'c', value: 'c1' }]);
+    const offsets: string[] = [];
+    behaviour = (batch) => {
+      offsets.push(...batch.messages.map((m) => `${m.offset}:${m.value?.toString() ?? ''}`));
+    };
+    apps.push(await startServer({ bus, groupId: 'g', retryBackoff: fastRetry }));
+    await eventually(() => bus.committedOffset('g', IN, 0) === 4);
+    expect(offsets).toEqual(['1:b1', '2:a2', '3:c1']);
+  });
+
   it('allows one member per group and reports health', async () => {
     const server = new InProcessBatchServer({ bus, groupId: 'g', retryBackoff: fastRetry });
     const moduleRef = await Test.createTestingModule({ imports: [TestModule] }).compile();

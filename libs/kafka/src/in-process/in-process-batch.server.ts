@@ -139,7 +139,8 @@ export class InProcessBatchServer extends BatchServerBase {
         await this.wakeup.wait();
         continue;
       }
-      const next = position.next + stored.length;
+      // offsets have gaps where the bus dropped records (retention, compaction)
+      const next = stored[stored.length - 1].offset + 1;
       const started = Date.now();
       const transaction = this.options.transactional ? new InProcessTransaction() : null;
       try {

@@ -27,6 +27,29 @@ export interface OffsetCommit {
 export interface InProcessBusOptions {
   /** Partitions of a topic created implicitly by its first producer or consumer. Default 6. */
   defaultPartitions?: number;
+  /** Append time of the records, epoch ms. Default Date.now. */
+  clock?: () => number;
+}
+
+/**
+ * What a topic keeps, as Kafka's cleanup.policy and retention.ms: records older than `retentionMs`
+ * go - all of them, or, `compacted`, all but the last one per key (a tombstone goes too). Without a
+ * retention a topic keeps everything (a process that runs for hours then grows without end).
+ */
+export interface InProcessTopicPolicy {
+  retentionMs?: number;
+  compacted?: boolean;
+}
+
+/** One partition's log: records by ascending offset, with gaps where records were dropped. */
+interface PartitionLog {
+  messages: StoredMessage[];
+  /** The offset the next record gets (the high watermark). */
+  next: number;
+  /** Compacted topics: each key's latest offset. */
+  latest: Map<string, number> | null;
+  /** When its old records were last dropped, epoch ms. */
+  cleanedAt: number;
 }
 
 const toBuffer = (value: string | Buffer | null): Buffer | null =>
@@ -39,28 +62,30 @@ const toBuffer = (value: string | Buffer | null): Buffer | null =>
  * "transactions" (writes + offset commit applied together or not at all).
  */
 export class InProcessBus {
-  private readonly logs = new Map<string, StoredMessage[][]>();
+  private readonly logs = new Map<string, PartitionLog[]>();
+  private readonly policies = new Map<string, InProcessTopicPolicy>();
   private readonly committed = new Map<string, number>();
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly members = new Map<string, object>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly defaultPartitions: number;
 
+  private readonly clock: () => number;
+
   constructor(options: InProcessBusOptions = {}) {
     this.defaultPartitions = options.defaultPartitions ?? 6;
+    this.clock = options.clock ?? Date.now;
   }
 
   /** Idempotent; a different partition count for an existing topic is an error (it would remap keys). */
-  createTopic(topic: string, partitions: number): void {
+  createTopic(topic: string, partitions: number, policy: InProcessTopicPolicy = {}): void {
     const existing = this.logs.get(topic);
     if (existing && existing.length !== partitions) {
       throw new Error(`Topic ${topic} exists with ${existing.length} partitions, not ${partitions}`);
     }
-    if (!existing)
-      this.logs.set(
-        topic,
-        Array.from({ length: partitions }, () => []),
-      );
+    this.policies.set(topic, policy);
+    if (!existing) this.logs.set(topic, this.newPartitions(topic, partitions));
+    else if (policy.compacted) for (const log of existing) log.latest ??= latestOffsets(log.messages);
   }
 
   partitionCount(topic: string): number {
@@ -76,32 +101,46 @@ export class InProcessBus {
     const placed = writes.flatMap(({ topic, messages }) =>
       messages.map((message) => ({ topic, partition: this.partitionFor(topic, message), message })),
     );
-    const now = Date.now();
+    const now = this.clock();
     const touched = new Set<string>();
     for (const { topic, partition, message } of placed) {
       const log = this.log(topic)[partition];
-      log.push({
-        offset: log.length,
+      const stored: StoredMessage = {
+        offset: log.next++,
         key: toBuffer(message.key),
         value: toBuffer(message.value),
         headers: Object.fromEntries(
           Object.entries(message.headers ?? {}).map(([name, value]) => [name, value.toString()]),
         ),
         timestamp: now,
-      });
+      };
+      log.messages.push(stored);
+      if (log.latest && stored.key) log.latest.set(stored.key.toString('latin1'), stored.offset);
       touched.add(topic);
     }
+    for (const topic of touched) this.dropExpired(topic, now);
     if (offset)
       this.committed.set(this.offsetKey(offset.groupId, offset.topic, offset.partition), offset.offset);
     for (const topic of touched) this.listeners.get(topic)?.forEach((listener) => listener());
   }
 
+  /**
+   * Up to `maxMessages` records from `fromOffset` on (from the oldest kept one when `fromOffset`
+   * was dropped, as Kafka's earliest reset). Offsets may have gaps: go on after the last one read.
+   */
   read(topic: string, partition: number, fromOffset: number, maxMessages: number): StoredMessage[] {
-    return this.log(topic)[partition].slice(fromOffset, fromOffset + maxMessages);
+    const { messages } = this.log(topic)[partition];
+    const from = firstAtOrAfter(messages, fromOffset);
+    return messages.slice(from, from + maxMessages);
   }
 
   highWatermark(topic: string, partition: number): number {
-    return this.log(topic)[partition].length;
+    return this.log(topic)[partition].next;
+  }
+
+  /** Records kept in a partition (for tests and status). */
+  keptMessages(topic: string, partition: number): number {
+    return this.log(topic)[partition].messages.length;
   }
 
   committedOffset(groupId: string, topic: string, partition: number): number | null {
@@ -154,16 +193,72 @@ export class InProcessBus {
     });
   }
 
-  private log(topic: string): StoredMessage[][] {
+  private log(topic: string): PartitionLog[] {
     let log = this.logs.get(topic);
     if (!log) {
-      log = Array.from({ length: this.defaultPartitions }, (): StoredMessage[] => []);
+      log = this.newPartitions(topic, this.defaultPartitions);
       this.logs.set(topic, log);
     }
     return log;
   }
 
+  private newPartitions(topic: string, count: number): PartitionLog[] {
+    const compacted = this.policies.get(topic)?.compacted === true;
+    return Array.from({ length: count }, () => ({
+      messages: [],
+      next: 0,
+      latest: compacted ? new Map<string, number>() : null,
+      cleanedAt: this.clock(),
+    }));
+  }
+
+  /**
+   * Drops the records past the topic's retention, at most every tenth of it per partition (so a
+   * record stays up to 1.1 times the retention, as Kafka's segments make it stay longer too).
+   */
+  private dropExpired(topic: string, now: number): void {
+    const retentionMs = this.policies.get(topic)?.retentionMs;
+    if (retentionMs === undefined) return;
+    const cutoff = now - retentionMs;
+    for (const log of this.log(topic)) {
+      if (now - log.cleanedAt < retentionMs / 10) continue;
+      log.cleanedAt = now;
+      // append times only grow, so the expired records are a prefix
+      let expired = 0;
+      while (expired < log.messages.length && log.messages[expired].timestamp < cutoff) expired++;
+      if (expired === 0) continue;
+      const kept: StoredMessage[] = [];
+      // compacted: a key's last record stays; a superseded one goes, and so does an old tombstone
+      for (const m of log.latest ? log.messages.slice(0, expired) : []) {
+        const key = m.key?.toString('latin1');
+        if (key === undefined || log.latest?.get(key) !== m.offset) continue;
+        if (m.value !== null) kept.push(m);
+        else log.latest?.delete(key);
+      }
+      log.messages = kept.concat(log.messages.slice(expired));
+    }
+  }
+
   private offsetKey(groupId: string, topic: string, partition: number): string {
     return `${groupId}\u0000${topic}\u0000${partition}`;
   }
+}
+
+/** The index of the first record at or after `offset` (messages sorted by offset). */
+function firstAtOrAfter(messages: readonly StoredMessage[], offset: number): number {
+  let low = 0;
+  let high = messages.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (messages[mid].offset < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Each key's latest offset in `messages`. */
+function latestOffsets(messages: readonly StoredMessage[]): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const m of messages) if (m.key) latest.set(m.key.toString('latin1'), m.offset);
+  return latest;
 }
