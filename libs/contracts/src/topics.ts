@@ -61,7 +61,8 @@ export interface StreamFeedRetention {
  * - The metrics feed is compacted and also deletes segments older than its retention. The log
  *   cleaner merges cleaned segments up to segment.bytes, and a merged segment is as young as its
  *   newest record, so ended streams' records stay until a segment's worth of them has piled up
- *   (64 MiB, ~40,000 streams) and then age out: never sooner than the retention, and bounded.
+ *   (64 MiB, ~80,000 streams of ~800 bytes) and then age out: never sooner than the retention,
+ *   and bounded.
  * A replay's live set stays right because:
  * - the aggregator writes a live stream's metrics record again at least every
  *   LIVE_STREAM_REFRESH_MS (it touches every live stream at least once a lease), far inside the

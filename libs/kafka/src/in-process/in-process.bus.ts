@@ -69,7 +69,6 @@ export class InProcessBus {
   private readonly members = new Map<string, object>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly defaultPartitions: number;
-
   private readonly clock: () => number;
 
   constructor(options: InProcessBusOptions = {}) {
@@ -138,7 +137,7 @@ export class InProcessBus {
     return this.log(topic)[partition].next;
   }
 
-  /** Records kept in a partition (for tests and status). */
+  /** Records a partition keeps (what its policy has not dropped yet). */
   keptMessages(topic: string, partition: number): number {
     return this.log(topic)[partition].messages.length;
   }
