@@ -1,16 +1,11 @@
 import { loadConfig, pipelineTopicSpec, topicsEnv } from '@app/config';
 import { StreamLifecycle, StreamMetricsSnapshot } from '@app/contracts';
-import {
-  BatchingProducer,
-  CompactedTopicReader,
-  createKafka,
-  ensureTopics,
-  OutboundMessage,
-} from '@app/kafka';
+import { BatchingProducer, CompactedTopicReader, ensureTopics, OutboundMessage } from '@app/kafka';
 import { randomUUID } from 'node:crypto';
 import { LiveMetricsCache } from '../apps/recommender-api/src/live-metrics/live-metrics.cache';
 import { startedSnapshot } from '../apps/recommender-api/src/live-metrics/stream-lifecycle.gate';
 import { arg } from './cli-args';
+import { deleteKafkaState } from './suite/infra';
 import { median } from './suite/percentiles';
 
 /**
@@ -29,12 +24,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const streams = Number(arg(args, 'streams', '100000'));
   const runs = Number(arg(args, 'runs', '3'));
   const partitions = Number(arg(args, 'partitions', '6'));
-  const suffix = randomUUID().slice(0, 8);
+  const topicPrefix = `bench-replay-${randomUUID().slice(0, 8)}-`;
   const topics = loadConfig(
     { topics: topicsEnv() },
     {
-      TOPIC_METRICS_STREAMS: `bench-replay-metrics-${suffix}`,
-      TOPIC_STREAM_LIFECYCLE: `bench-replay-lifecycle-${suffix}`,
+      TOPIC_METRICS_STREAMS: `${topicPrefix}metrics`,
+      TOPIC_STREAM_LIFECYCLE: `${topicPrefix}lifecycle`,
       TOPIC_PARTITIONS: String(partitions),
     },
   ).topics;
@@ -51,7 +46,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     written = await writeEndedStreams(brokers, metricsTopic, lifecycleTopic, streams);
     for (let i = 0; i < runs; i++) replays.push(await replay(brokers, metricsTopic, lifecycleTopic));
   } finally {
-    await deleteTopics(brokers, [metricsTopic, lifecycleTopic]);
+    await deleteKafkaState(brokers, topicPrefix, []);
   }
   const medianMs = median(replays.map((r) => r.ms));
   return {
@@ -65,16 +60,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     recordsPerSec: Math.round(written.records / (medianMs / 1000)),
     heapMbAfter: replays.map((r) => r.heapMb),
   };
-}
-
-async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = createKafka({ brokers }, 'bench-replay').admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function writeEndedStreams(
