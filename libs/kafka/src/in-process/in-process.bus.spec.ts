@@ -76,4 +76,18 @@ describe('InProcessBus retention', () => {
     expect(bus.keptMessages('feed', 0)).toBeLessThanOrEqual(12 + 20);
     expect(bus.highWatermark('feed', 0)).toBe(3_600);
   });
+
+  it('keeps a record that outlives its retention in memory of its own, not in a shared pool slab', () => {
+    const bus = new InProcessBus({ clock });
+    bus.createTopic('feed', 1, { compacted: true, retentionMs: 10_000 });
+    bus.produce('feed', [{ key: 'ended', value: 'last', partition: 0 }]);
+    const [written] = bus.read('feed', 0, 0, 1);
+    expect(written.value?.buffer.byteLength).toBeGreaterThan(written.value?.byteLength ?? 0);
+    now += 12_000;
+    bus.produce('feed', [{ key: 'other', value: 'o', partition: 0 }]);
+    const [kept] = bus.read('feed', 0, 0, 1);
+    expect(kept.value?.toString()).toBe('last');
+    expect(kept.value?.buffer.byteLength).toBe(4);
+    expect(kept.key?.buffer.byteLength).toBe(5);
+  });
 });

@@ -231,7 +231,7 @@ export class InProcessBus {
       for (const m of log.latest ? log.messages.slice(0, expired) : []) {
         const key = m.key?.toString('latin1');
         if (key === undefined || log.latest?.get(key) !== m.offset) continue;
-        if (m.value !== null) kept.push(m);
+        if (m.value !== null) kept.push({ ...m, key: ownedCopy(m.key), value: ownedCopy(m.value) });
         else log.latest?.delete(key);
       }
       log.messages = kept.concat(log.messages.slice(expired));
@@ -241,6 +241,18 @@ export class InProcessBus {
   private offsetKey(groupId: string, topic: string, partition: number): string {
     return `${groupId}\u0000${topic}\u0000${partition}`;
   }
+}
+
+/**
+ * `buffer` in memory of its own. A small Buffer is a view of an 8 KiB pool slab shared with
+ * other records, so a record kept for good (a key's last one) would keep its whole slab: ~10 times
+ * its size in the one-process demo's change feeds.
+ */
+function ownedCopy(buffer: Buffer | null): Buffer | null {
+  if (buffer === null || buffer.byteLength === buffer.buffer.byteLength) return buffer;
+  const copy = Buffer.allocUnsafeSlow(buffer.byteLength);
+  buffer.copy(copy);
+  return copy;
 }
 
 /** The index of the first record at or after `offset` (messages sorted by offset). */
