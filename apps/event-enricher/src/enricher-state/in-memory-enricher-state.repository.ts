@@ -12,18 +12,31 @@ interface Expiring<T> {
   expiresAt: number;
 }
 
+/** How often the stream contexts are scanned for expired ones (they are few; marks go as they expire). */
+const STREAM_SWEEP_INTERVAL_MS = 60_000;
+
 /** The in-memory twin (one-process mode without Redis, fast tests); same semantics, TTLs included. */
 export class InMemoryEnricherStateRepository implements EnricherStateRepository {
+  /** In claim order, which is expiry order: every mark gets the same dedupe window. */
   private readonly marks = new Map<string, Expiring<string>>();
   /** Drops already recorded, by `<eventId>\n<mark>` (the Redis twin's dropped:<id>:<mark>). */
   private readonly drops = new Map<string, Expiring<true>>();
   private readonly streams = new Map<string, Expiring<StreamContextRecord>>();
   private readonly follows = new Map<string, Set<string>>();
+  private streamsSweptAt: number;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now) {
+    this.streamsSweptAt = clock();
+  }
+
+  /** Entries held (expired ones included until swept): what the twin's memory grows with. */
+  get held(): { marks: number; drops: number; streams: number } {
+    return { marks: this.marks.size, drops: this.drops.size, streams: this.streams.size };
+  }
 
   claimAndLookup(lookup: StateLookup): Promise<StateSnapshot> {
     const now = this.clock();
+    this.dropExpired(now);
     const expiresAt = now + lookup.dedupeWindowSec * 1000;
     const dropRecorded = new Array<boolean>(lookup.claims.length).fill(false);
     const previousMarks = lookup.claims.map(({ eventId, mark }, i) => {
@@ -79,6 +92,18 @@ export class InMemoryEnricherStateRepository implements EnricherStateRepository 
     return Promise.resolve();
   }
 
+  /**
+   * Redis' active expiry: an event id is claimed once and rarely looked up again, so reading
+   * alone (live) would keep every id ever claimed.
+   */
+  private dropExpired(now: number): void {
+    dropExpiredPrefix(this.marks, now);
+    dropExpiredPrefix(this.drops, now);
+    if (now - this.streamsSweptAt < STREAM_SWEEP_INTERVAL_MS) return;
+    this.streamsSweptAt = now;
+    for (const [streamId, entry] of this.streams) if (entry.expiresAt <= now) this.streams.delete(streamId);
+  }
+
   private live<T>(map: Map<string, Expiring<T>>, key: string, now: number): T | undefined {
     const entry = map.get(key);
     if (!entry) return undefined;
@@ -87,5 +112,13 @@ export class InMemoryEnricherStateRepository implements EnricherStateRepository 
       return undefined;
     }
     return entry.value;
+  }
+}
+
+/** Deletes the expired entries at the front of a map kept in expiry order. */
+function dropExpiredPrefix<T>(map: Map<string, Expiring<T>>, now: number): void {
+  for (const [key, entry] of map) {
+    if (entry.expiresAt > now) return;
+    map.delete(key);
   }
 }
