@@ -11,7 +11,9 @@ const positiveNumber = (raw: string | undefined, fallback: number): number => {
 };
 
 async function bootstrap(): Promise<void> {
-  const env = { NODE_ENV: 'development', LOG_LEVEL: 'warn', ...process.env };
+  // an ended show's aggregates for an hour, not a week: the demo ends ~150 shows an hour, and
+  // nothing it shows reads an ended one's aggregates after its last late events
+  const env = { NODE_ENV: 'development', LOG_LEVEL: 'warn', ENDED_STREAM_TTL_SEC: '3600', ...process.env };
   const nowcast = await startNowcast(env, {
     port: positiveNumber(process.env.PORT, DEFAULT_PORT),
     host: process.env.HOST ?? '0.0.0.0',

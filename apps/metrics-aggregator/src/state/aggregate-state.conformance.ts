@@ -23,6 +23,8 @@ export interface ConformanceSubject {
   /** Sets / reads `<P>agg:format`, the state format the apply script gates on (null: none). */
   writeStateFormat(format: number): Promise<void>;
   readStateFormat(): Promise<number | null>;
+  /** TTL as Redis' TTL (seconds; -1 none, -2 missing) of `<P>s:<id>`, `:uv`, `:ub` and `:watching`. */
+  streamKeyTtls(id: string): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -247,6 +249,20 @@ export function describeAggregateStateConformance(
       expect(await repo.readLive()).toEqual([]);
       expect(await repo.leaseHolders(TOPIC, 0, T0 + 100_000, 10)).toEqual([]);
       expect((await repo.readStreams(['s2']))[0]?.endReason).toBe('removed');
+    });
+
+    it("expires an ended stream's keys endedTtlSec after its last write; a restart keeps them", async () => {
+      await apply(withOffsets(showEvents()));
+      expect(await subject.streamKeyTtls('s1')).toEqual([-1, -1, -1, -1]);
+      await apply(withOffsets([f.event('stream.ended', T0 + 8_000, { streamId: 's1' })]));
+      const ttls = await subject.streamKeyTtls('s1');
+      expect(ttls).toHaveLength(4);
+      for (const ttl of ttls) {
+        expect(ttl).toBeGreaterThan(settings.endedTtlSec - 60);
+        expect(ttl).toBeLessThanOrEqual(settings.endedTtlSec);
+      }
+      await apply(withOffsets([f.started('s1', T0 + 9_000)]));
+      expect(await subject.streamKeyTtls('s1')).toEqual([-1, -1, -1, -1]);
     });
 
     it('expires a stream only when the expiry matches its last activity', async () => {

@@ -56,6 +56,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readProgress(topic: string, partition: number): Promise<PartitionProgress> {
+    this.store.dropExpired();
     const h = this.store.hashes.get(`offset:${topic}:${partition}`);
     return Promise.resolve({
       offset: h?.get('offset') ?? null,
@@ -64,6 +65,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   applyBatch(u: BatchUpdate): Promise<ApplyOutcome> {
+    this.store.dropExpired();
     const format = Number(this.store.strings.get('format') ?? '0');
     if (format > AGGREGATE_STATE_FORMAT) return Promise.reject(new NewerStateFormatError(format));
     if (format < AGGREGATE_STATE_FORMAT) this.store.strings.set('format', String(AGGREGATE_STATE_FORMAT));
@@ -94,6 +96,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readStreams(ids: string[]): Promise<(StreamState | null)[]> {
+    this.store.dropExpired();
     return Promise.resolve(
       ids.map((id) => {
         const h = this.store.hashes.get(`s:${id}`);
@@ -103,10 +106,12 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readLive(): Promise<string[]> {
+    this.store.dropExpired();
     return Promise.resolve(this.store.zsorted('live').map(([id]) => id));
   }
 
   readUser(userId: string): Promise<UserState> {
+    this.store.dropExpired();
     const base = `u:${userId}:`;
     const desc = (key: string): [string, number][] => this.store.zsorted(base + key).reverse();
     const counts = (key: string): Record<string, number> =>
@@ -123,6 +128,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readSeller(sellerId: string): Promise<SellerState> {
+    this.store.dropExpired();
     const h = this.store.hashes.get(`seller:${sellerId}`);
     return Promise.resolve({
       live: h?.get('live') === '1',
@@ -132,6 +138,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   leaseHolders(topic: string, partition: number, before: number, limit: number): Promise<LeaseHolder[]> {
+    this.store.dropExpired();
     return Promise.resolve(
       this.store
         .zsorted(`lease:${topic}:${partition}`)
@@ -142,6 +149,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   writeWatermarks(watermarks: Watermark[]): Promise<void> {
+    this.store.dropExpired();
     const h = this.store.hash('watermarks');
     for (const w of watermarks) {
       h.set(`${w.topic}:${w.partition}`, JSON.stringify({ eventTime: w.eventTime, updatedAt: w.updatedAt }));
@@ -150,6 +158,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readPending(topic: string, partition: number): Promise<PendingStream[]> {
+    this.store.dropExpired();
     return Promise.resolve(
       this.store
         .zsorted(`pending:${topic}:${partition}`)
@@ -158,6 +167,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   ackPending(topic: string, acked: PendingStream[]): Promise<void> {
+    this.store.dropExpired();
     for (const { partition, streamId, offset } of acked) {
       const pending = this.store.zsets.get(`pending:${topic}:${partition}`);
       const score = pending?.get(streamId);
@@ -167,6 +177,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
   }
 
   readWatermarks(): Promise<Watermark[]> {
+    this.store.dropExpired();
     return Promise.resolve(
       [...(this.store.hashes.get('watermarks') ?? [])].map(([field, json]) => {
         const cut = field.lastIndexOf(':');
@@ -201,6 +212,13 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
       if (seller.get('streamId') === id) seller.set('live', '0');
     }
     this.store.del(`${s}:viewers`);
+    this.expireLater(s);
+  }
+
+  /** As the script's expireLater: an ended stream's keys go `endedTtlSec` after its last write. */
+  private expireLater(s: string): void {
+    for (const key of [s, `${s}:uv`, `${s}:ub`, `${s}:watching`])
+      this.store.expire(key, this.cfg.endedTtlSec);
   }
 
   private applyLife(id: string, s: string, op: LifecycleOp): void {
@@ -220,6 +238,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
           h.set(k, v);
         h.delete('endedAt');
         h.delete('endReason');
+        for (const key of [s, `${s}:uv`, `${s}:ub`, `${s}:watching`]) this.store.persist(key);
         this.store.zset('live').set(id, op.t);
         this.store.zset(`lease:${this.topic}:${this.partition}`).set(id, op.t);
         this.store.hash(`seller:${op.sellerId}`).set('live', '1');
@@ -323,6 +342,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     }
     if (!live) {
       if (dirty) writePacked(h, p);
+      this.expireLater(s);
       return;
     }
     const viewersZ = store.zsets.get(vkey);

@@ -35,6 +35,10 @@ function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
       for (const [member, score] of members)
         await redis.zadd(`${KEY_NAMESPACE}u:${userId}:streams`, score, member);
     },
+    streamKeyTtls: (id) => {
+      const s = `${KEY_NAMESPACE}s:${id}`;
+      return Promise.all([s, `${s}:uv`, `${s}:ub`, `${s}:watching`].map((key) => redis.ttl(key)));
+    },
     close: async () => {
       await repository.deleteAll();
       await redis.quit();
