@@ -30,4 +30,15 @@ describe('aggregatorEnv', () => {
     );
     expect(() => parseWeights('nope=1', DEFAULT_SCORE_WEIGHTS)).toThrow(/known: viewers/);
   });
+
+  it('takes 0 (never) or at least a day for the user engagement TTL', () => {
+    expect(loadConfig(schema, { USER_ENGAGEMENT_TTL_SEC: '0' }).aggregator.settings.userTtlSec).toBe(0);
+    expect(loadConfig(schema, { USER_ENGAGEMENT_TTL_SEC: '86400' }).aggregator.settings.userTtlSec).toBe(
+      86_400,
+    );
+    expect(() => loadConfig(schema, { USER_ENGAGEMENT_TTL_SEC: '3600' })).toThrow(
+      /USER_ENGAGEMENT_TTL_SEC must be 0 \(never\) or at least 86400 seconds/,
+    );
+    expect(() => loadConfig(schema, { USER_ENGAGEMENT_TTL_SEC: 'soon' })).toThrow(/USER_ENGAGEMENT_TTL_SEC/);
+  });
 });

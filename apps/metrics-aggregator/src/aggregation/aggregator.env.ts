@@ -1,5 +1,15 @@
 import { EnvGroup, EnvVar, ToNumber } from '@app/config';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import {
   AggregatorSettings,
   DEFAULT_AGGREGATOR_SETTINGS,
@@ -103,6 +113,17 @@ export class AggregatorEnvDto {
   ENDED_STREAM_TTL_SEC!: number;
 
   @EnvVar({
+    description:
+      "A user's engagement keys (recent, sellers, categories, shown and their counts; not follows) are deleted once the user has been idle this long (event time of the user's last batch; swept every 15 minutes), seconds (0 = never).",
+  })
+  @ToNumber()
+  @IsInt()
+  @ValidateIf((dto: AggregatorEnvDto) => dto.USER_ENGAGEMENT_TTL_SEC !== 0)
+  @Min(86_400, { message: '$property must be 0 (never) or at least $constraint1 seconds (a day)' })
+  @Max(10 * 365 * 86_400)
+  USER_ENGAGEMENT_TTL_SEC!: number;
+
+  @EnvVar({
     type: 'list',
     description:
       'Engagement score weights, name=value comma list over viewers,chats,bids,uniqueBidders,purchases,gmv,giveaways,newViewers,velocity (unset = defaults).',
@@ -153,6 +174,7 @@ export function aggregatorEnv(): EnvGroup<AggregatorEnvDto, AggregatorEnvConfig>
       USER_AFFINITY_HALF_LIFE_MS: String(d.userHalfLifeMs),
       USER_DECAY_EPOCH_MS: String(d.userDecayEpochMs),
       ENDED_STREAM_TTL_SEC: String(d.endedTtlSec),
+      USER_ENGAGEMENT_TTL_SEC: String(d.userTtlSec),
     },
     toConfig: (dto) => ({
       groupId: dto.AGGREGATOR_GROUP_ID,
@@ -170,6 +192,7 @@ export function aggregatorEnv(): EnvGroup<AggregatorEnvDto, AggregatorEnvConfig>
         userHalfLifeMs: dto.USER_AFFINITY_HALF_LIFE_MS,
         userDecayEpochMs: dto.USER_DECAY_EPOCH_MS,
         endedTtlSec: dto.ENDED_STREAM_TTL_SEC,
+        userTtlSec: dto.USER_ENGAGEMENT_TTL_SEC,
         scoreWeights: parseWeights(dto.SCORE_WEIGHTS ?? '', DEFAULT_SCORE_WEIGHTS),
         engagementWeights: DEFAULT_ENGAGEMENT_WEIGHTS,
       },

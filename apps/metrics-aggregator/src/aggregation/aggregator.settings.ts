@@ -54,6 +54,8 @@ export interface AggregatorSettings {
   watchCapMs: number;
   /** Keys of an ended stream expire this long after its end, seconds. */
   endedTtlSec: number;
+  /** A user's engagement keys (all but follows) are deleted once the user is idle this long, seconds; 0 = never. */
+  userTtlSec: number;
   scoreWeights: ScoreWeights;
   engagementWeights: EngagementWeights;
 }
@@ -117,6 +119,8 @@ export const DEFAULT_AGGREGATOR_SETTINGS: AggregatorSettings = {
   userDecayEpochMs: Date.UTC(2026, 0, 1),
   watchCapMs: 4 * 3_600_000,
   endedTtlSec: 7 * 24 * 3_600,
+  // past four half-lives of idleness the affinities weigh ~5 % against a day's new engagement
+  userTtlSec: 30 * 24 * 3_600,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   engagementWeights: DEFAULT_ENGAGEMENT_WEIGHTS,
 };

@@ -11,6 +11,7 @@ import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
 import { watchAssignments } from '../change-feed/pending-recovery';
+import { IDLE_USER_SWEEP_INTERVAL_MS, IdleUserSweeper } from '../idle-users/idle-user.sweeper';
 import { LeaseSweeper } from '../liveness/lease-sweeper';
 import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
 import { AggregatorCounters, EnrichedBatchHandler } from '../stream-metrics/enriched-batch.handler';
@@ -126,12 +127,19 @@ export async function startStandaloneAggregator(
     streamLeaseMs: options.settings.streamLeaseMs,
     sweepIntervalMs: options.settings.sweepIntervalMs,
   });
+  const idleUsers = new IdleUserSweeper(repository, {
+    userTtlSec: options.settings.userTtlSec,
+    intervalMs: IDLE_USER_SWEEP_INTERVAL_MS,
+  });
   await new Promise<void>((resolve, reject) =>
     server.listen((error?: unknown) =>
       error ? reject(error instanceof Error ? error : new Error('the consumer failed to start')) : resolve(),
     ),
   );
-  if (options.sweeper) sweeper.start();
+  if (options.sweeper) {
+    sweeper.start();
+    idleUsers.start();
+  }
   return {
     server,
     repository,
@@ -142,6 +150,7 @@ export async function startStandaloneAggregator(
     stop: async () => {
       assignments.unsubscribe();
       await sweeper.stop();
+      await idleUsers.stop();
       await server.close();
       await feed.close();
       await producer.close();

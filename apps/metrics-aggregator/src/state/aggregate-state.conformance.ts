@@ -29,6 +29,17 @@ export interface ConformanceSubject {
 }
 
 const T0 = Date.UTC(2026, 10, 26, 12);
+
+/** A user's state with nothing but its follows. */
+const withoutEngagement = (follows: string[]) => ({
+  sellers: [],
+  categories: [],
+  recent: [],
+  sellerCounts: {},
+  shown: [],
+  shownCounts: {},
+  follows,
+});
 const TOPIC = 'enriched';
 
 /**
@@ -301,6 +312,45 @@ export function describeAggregateStateConformance(
       ]);
     });
 
+    it('deletes the engagement keys of users idle since a cutoff, never their follows', async () => {
+      const userEvents = (g: EnrichedEventFactory) => [
+        ...showEvents(),
+        g.event('seller.followed', T0 + 8_000, { userId: 'u1', sellerId: 'seller-1' }),
+        g.event('rec.impression', T0 + 9_000, { userId: 'u1', requestId: 'r1', streamIds: ['s1'] }),
+      ];
+      await apply(withOffsets(userEvents(f)));
+      const HOUR = 3_600_000;
+      await apply(
+        withOffsets([f.event('chat.message', T0 + 2 * HOUR + 1_000, { userId: 'u2', streamId: 's1' })]),
+      );
+      // recorded at the end of the hour of the user's last batch: u1 T0 + 1 h, u2 T0 + 3 h
+      expect(await repo.sweepIdleUsers(T0 + HOUR - 1, 100)).toBe(0);
+      expect(await repo.sweepIdleUsers(T0 + HOUR, 100)).toBe(1);
+      expect(await repo.readUser('u1')).toEqual(withoutEngagement(['seller-1']));
+      expect((await repo.readUser('u2')).recent.map(([id]) => id)).toEqual(['s1']);
+      expect(await repo.sweepIdleUsers(T0 + 3 * HOUR - 1, 100)).toBe(0);
+      // active again: seen anew, swept only past its new time
+      await apply(withOffsets([f.event('chat.message', T0 + 4 * HOUR, { userId: 'u1', streamId: 's1' })]));
+      expect(await repo.sweepIdleUsers(T0 + 3 * HOUR, 1)).toBe(1);
+      expect((await repo.readUser('u2')).recent).toEqual([]);
+      expect((await repo.readUser('u1')).recent.map(([id]) => id)).toEqual(['s1']);
+      // USER_ENGAGEMENT_TTL_SEC=0: nothing recorded, nothing swept
+      const forever = { ...settings, userTtlSec: 0 };
+      const other = await create(forever);
+      try {
+        const events = userEvents(new EnrichedEventFactory('k'));
+        await new BatchApplier(new BatchFoldService(forever), other.repository).apply(
+          TOPIC,
+          0,
+          events.map((event, i) => ({ offset: String(i), event })),
+        );
+        expect(await other.repository.sweepIdleUsers(T0 + 100_000, 100)).toBe(0);
+        expect((await other.repository.readUser('u1')).recent.map(([id]) => id)).toEqual(['s1']);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('keeps per-user engagement, follows and feedback, and erases them', async () => {
       await apply(
         withOffsets([
@@ -334,15 +384,7 @@ export function describeAggregateStateConformance(
       expect((await repo.readSeller('seller-1')).followers).toEqual(['u1']);
       const erased = await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 3), 3);
       expect(erased.outcome).toEqual({ status: 'applied', erasedFollows: [['u1', 'seller-1']] });
-      expect(await repo.readUser('u1')).toEqual({
-        sellers: [],
-        categories: [],
-        recent: [],
-        sellerCounts: {},
-        shown: [],
-        shownCounts: {},
-        follows: [],
-      });
+      expect(await repo.readUser('u1')).toEqual(withoutEngagement([]));
       expect((await repo.readSeller('seller-1')).followers).toEqual([]);
       expect((await repo.readStreams(['s1']))[0]?.uniqueViewers).toBe(2);
     });

@@ -102,16 +102,39 @@ export interface AggregateStateRepository {
    */
   ackPending(topic: string, acked: PendingStream[]): Promise<void>;
   readWatermarks(): Promise<Watermark[]>;
+  /**
+   * Deletes the engagement keys (USER_ENGAGEMENT_SUFFIXES; not follows) of up to `limit` users
+   * whose last batch was at or before `cutoff` (event time, epoch ms); returns how many.
+   */
+  sweepIdleUsers(cutoff: number, limit: number): Promise<number>;
   /** Deletes every key of this state (rebuild). */
   deleteAll(): Promise<number>;
 }
 
 export const AGGREGATE_STATE_REPOSITORY = Symbol('AGGREGATE_STATE_REPOSITORY');
 
+/**
+ * users:seen holds the end of the hour of a user's last batch: within an hour a user's score
+ * stays the same, and ZADD GT of an unchanged score is a lookup, not a skiplist move (the TTL is
+ * days; a user is swept up to an hour late, never early).
+ */
+export const USER_SEEN_RESOLUTION_MS = 3_600_000;
+
+/** A user's keys (`u:<userId>:<suffix>`) that go when the user is idle; follows stay. */
+export const USER_ENGAGEMENT_SUFFIXES = [
+  'recent',
+  'sellers',
+  'categories',
+  'seller-counts',
+  'shown',
+  'shown-counts',
+] as const;
+
 /** What the apply logic needs from the settings (also the Lua script's ARGV[3]). */
 export interface ApplySettings {
   viewerLeaseMs: number;
   endedTtlSec: number;
+  userTtlSec: number;
   userRecentMax: number;
   userSellersMax: number;
   userCategoriesMax: number;
@@ -128,6 +151,7 @@ export function applySettingsOf(settings: AggregatorSettings): ApplySettings {
   return {
     viewerLeaseMs: settings.viewerLeaseMs,
     endedTtlSec: settings.endedTtlSec,
+    userTtlSec: settings.userTtlSec,
     userRecentMax: settings.userRecentMax,
     userSellersMax: settings.userSellersMax,
     userCategoriesMax: settings.userCategoriesMax,

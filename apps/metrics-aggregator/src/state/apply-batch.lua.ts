@@ -12,9 +12,10 @@
  * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
  * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per
  * stream and batch there is one HMGET (live, r), one HSET (r) and one variadic ZADD of the viewers, per batch one
- * variadic ZADD of the leases; no trending sorted sets and no per-user stream affinities (nothing
+ * variadic ZADD of the leases and one of the users it wrote (users:seen); no trending sorted sets and no per-user stream affinities (nothing
  * read them: the recommender ranks from the change feed and the user's sellers/categories/shown).
  */
+import { USER_SEEN_RESOLUTION_MS } from './aggregate-state.repository';
 import { AGGREGATE_STATE_FORMAT } from './state-format';
 
 export const APPLY_BATCH_LUA = `
@@ -144,6 +145,15 @@ local function applyLife(id, s, op)
   end
 end
 
+-- the users whose engagement keys this batch wrote: one variadic ZADD at the end records when each
+-- was last active (<P>users:seen), from which the idle-user sweep deletes the keys of idle ones
+local touchedUsers, touchedList = {}, {}
+local function touchUser(id)
+  if touchedUsers[id] then return end
+  touchedUsers[id] = true
+  touchedList[#touchedList + 1] = id
+end
+
 local fwdRate = math.log(2) / cfg.userHalfLifeMs
 -- watch time of a view that ended: forward-decayed affinity and exact ms per seller, on the user's keys
 local function watched(userId, started, t, seller, cat)
@@ -151,6 +161,7 @@ local function watched(userId, started, t, seller, cat)
   local w = cfg.watchWeight * dur / 60000 * math.exp((t - cfg.epochMs) * fwdRate)
   if w <= 0 then return end
   local base = P .. 'u:' .. userId .. ':'
+  touchUser(userId)
   if seller ~= '' then
     redis.call('ZINCRBY', base .. 'sellers', num(w), seller)
     redis.call('HINCRBY', base .. 'seller-counts', seller .. ':watchMs', int(dur))
@@ -391,6 +402,7 @@ local function applyUser()
   local id = nx()
   if nx() == 1 then eraseUser(id) end
   local base = P .. 'u:' .. id .. ':'
+  touchUser(id)
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
   local grewShown = false
   local grew = userZset(base, 'recent', true)
@@ -435,6 +447,11 @@ local n = reset(ARGV[9])
 while ti < n do applyStream() end
 n = reset(ARGV[10])
 while ti < n do applyUser() end
+if cfg.userTtlSec > 0 and #touchedList > 0 then
+  local seen, at = {}, int(math.ceil(tonumber(ARGV[7]) / ${USER_SEEN_RESOLUTION_MS}) * ${USER_SEEN_RESOLUTION_MS})
+  for _, id in ipairs(touchedList) do seen[#seen + 1] = at; seen[#seen + 1] = id end
+  for k = 1, #seen, 2000 do redis.call('ZADD', P .. 'users:seen', 'GT', unpack(seen, k, math.min(k + 1999, #seen))) end
+end
 for k = 1, #leases, 2000 do redis.call('ZADD', leaseKey, 'GT', unpack(leases, k, math.min(k + 1999, #leases))) end
 local pkey = P .. 'pending:' .. topic .. ':' .. partition
 for k = 1, npending, 2000 do redis.call('ZADD', pkey, unpack(pending, k, math.min(k + 1999, npending))) end

@@ -15,6 +15,8 @@ import {
   LeaseHolder,
   PendingStream,
   SellerState,
+  USER_ENGAGEMENT_SUFFIXES,
+  USER_SEEN_RESOLUTION_MS,
   StreamState,
   UserState,
   Watermark,
@@ -44,6 +46,8 @@ function writePacked(h: Map<string, string>, p: PackedStream): void {
 export class InMemoryAggregateStateRepository implements AggregateStateRepository {
   private readonly cfg: ApplySettings;
   private erased: [string, string][] = [];
+  /** The users whose engagement keys the batch wrote (the script's touchedList). */
+  private readonly touchedUsers = new Set<string>();
   private topic = '';
   private partition = 0;
 
@@ -83,12 +87,17 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     this.topic = u.topic;
     this.partition = u.partition;
     this.erased = [];
+    this.touchedUsers.clear();
     const pending = this.store.zset(`pending:${u.topic}:${u.partition}`);
     for (const d of u.streams) {
       pending.set(d.id, Number(u.lastOffset));
       this.applyStream(d);
     }
     for (const d of u.users) this.applyUser(d);
+    if (this.cfg.userTtlSec > 0) {
+      const seenAt = Math.ceil(u.maxEventTime / USER_SEEN_RESOLUTION_MS) * USER_SEEN_RESOLUTION_MS;
+      for (const id of this.touchedUsers) this.store.zaddGt('users:seen', id, seenAt);
+    }
     const h = this.store.hash(okey);
     h.set('offset', u.lastOffset);
     h.set('maxEventTime', String(Math.max(num(h, 'maxEventTime'), u.maxEventTime)));
@@ -185,6 +194,19 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
         return { topic: field.slice(0, cut), partition: Number(field.slice(cut + 1)), eventTime, updatedAt };
       }),
     );
+  }
+
+  sweepIdleUsers(cutoff: number, limit: number): Promise<number> {
+    this.store.dropExpired();
+    const idle = this.store
+      .zsorted('users:seen')
+      .filter(([, at]) => at <= Math.floor(cutoff))
+      .slice(0, limit);
+    for (const [id] of idle) {
+      for (const suffix of USER_ENGAGEMENT_SUFFIXES) this.store.del(`u:${id}:${suffix}`);
+      this.store.zsets.get('users:seen')?.delete(id);
+    }
+    return Promise.resolve(idle.length);
   }
 
   deleteAll(): Promise<number> {
@@ -380,6 +402,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const w = ((cfg.watchWeight * dur) / 60_000) * Math.exp((t - cfg.epochMs) * fwdRate);
     if (w <= 0) return;
     const base = `u:${userId}:`;
+    this.touchedUsers.add(userId);
     if (seller !== '') {
       store.zincr(`${base}sellers`, seller, w);
       store.hincr(`${base}seller-counts`, `${seller}:watchMs`, dur);
@@ -417,6 +440,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const { store, cfg } = this;
     if (d.erase) this.eraseUser(d.id);
     const base = `u:${d.id}:`;
+    this.touchedUsers.add(d.id);
     const counts = `${base}seller-counts`;
     // trims only when a stream new to the user appeared (as the script: amortized bounds)
     let grew = false;

@@ -8,6 +8,7 @@ import {
   PendingStream,
   SellerState,
   StreamState,
+  USER_ENGAGEMENT_SUFFIXES,
   UserState,
   Watermark,
   applySettingsOf,
@@ -40,11 +41,28 @@ for i = 2, #ARGV, 3 do
 end
 return 0`;
 
+/**
+ * ARGV: full prefix, cutoff (epoch ms), limit. Deletes the engagement keys of up to `limit` users
+ * last active at or before the cutoff (users:seen) and forgets them there; follows stay. One call
+ * is atomic, so a user a batch has just written (a higher score) is never half-deleted.
+ */
+const SWEEP_IDLE_USERS_LUA = `
+local P = ARGV[1]
+local seen = P .. 'users:seen'
+local idle = redis.call('ZRANGEBYSCORE', seen, '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(idle) do
+  local base = P .. 'u:' .. id .. ':'
+  redis.call('UNLINK', ${USER_ENGAGEMENT_SUFFIXES.map((suffix) => `base .. '${suffix}'`).join(', ')})
+  redis.call('ZREM', seen, id)
+end
+return #idle`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     aggApplyBatch(...args: (string | Buffer)[]): Result<string[], Context>;
     aggUnlink(...keys: string[]): Result<number, Context>;
     aggAckPending(...args: string[]): Result<number, Context>;
+    aggSweepIdleUsers(prefix: string, cutoff: string, limit: string): Result<number, Context>;
   }
 }
 
@@ -67,6 +85,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
       redis.defineCommand('aggApplyBatch', { numberOfKeys: 0, lua: APPLY_BATCH_LUA });
       redis.defineCommand('aggUnlink', { numberOfKeys: 0, lua: UNLINK_LUA });
       redis.defineCommand('aggAckPending', { numberOfKeys: 0, lua: ACK_PENDING_LUA });
+      redis.defineCommand('aggSweepIdleUsers', { numberOfKeys: 0, lua: SWEEP_IDLE_USERS_LUA });
     }
   }
 
@@ -219,6 +238,10 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
       const { eventTime, updatedAt } = JSON.parse(json) as { eventTime: number; updatedAt: number };
       return { topic: field.slice(0, cut), partition: Number(field.slice(cut + 1)), eventTime, updatedAt };
     });
+  }
+
+  async sweepIdleUsers(cutoff: number, limit: number): Promise<number> {
+    return this.redis.aggSweepIdleUsers(this.fullPrefix, String(Math.floor(cutoff)), String(limit));
   }
 
   async deleteAll(): Promise<number> {

@@ -19,6 +19,7 @@ import { BatchApplier } from '../aggregation/batch-applier';
 import { BatchFoldService } from '../aggregation/batch-fold.service';
 import { ChangeFeedPublisher } from '../change-feed/change-feed.publisher';
 import { watchAssignments } from '../change-feed/pending-recovery';
+import { IDLE_USER_SWEEP_INTERVAL_MS, IdleUserSweeper } from '../idle-users/idle-user.sweeper';
 import { LeaseSweeper } from '../liveness/lease-sweeper';
 import { AGGREGATE_STATE_REPOSITORY, AggregateStateRepository } from '../state/aggregate-state.repository';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
@@ -65,6 +66,7 @@ class AggregatorLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly handler: EnrichedBatchHandler,
     @Inject('AGGREGATOR_ENRICHED_TOPIC') private readonly enrichedTopic: string,
     private readonly sweeper: LeaseSweeper,
+    private readonly idleUsers: IdleUserSweeper,
     private readonly feed: ChangeFeedPublisher,
     @Inject(AGGREGATOR_TRANSPORT) private readonly transport: AggregatorTransport,
     @Inject(AGGREGATOR_PRODUCER) private readonly producer: EventProducer,
@@ -72,7 +74,10 @@ class AggregatorLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.sweeperEnabled) this.sweeper.start();
+    if (this.sweeperEnabled) {
+      this.sweeper.start();
+      this.idleUsers.start();
+    }
     this.assignments = watchAssignments(this.transport, this.enrichedTopic, (partitions) =>
       this.handler.partitionsAssigned(partitions),
     );
@@ -81,6 +86,7 @@ class AggregatorLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
   async beforeApplicationShutdown(): Promise<void> {
     this.assignments?.unsubscribe();
     await this.sweeper.stop();
+    await this.idleUsers.stop();
     // Nest closes microservices only after this hook: stop the consumer first so the last
     // applied batches are in the final flush (closing it again later is harmless).
     await Promise.resolve(this.transport.close());
@@ -145,6 +151,15 @@ export class StreamMetricsModule {
           }),
       },
       {
+        provide: IdleUserSweeper,
+        inject: [AGGREGATE_STATE_REPOSITORY],
+        useFactory: (repo: AggregateStateRepository) =>
+          new IdleUserSweeper(repo, {
+            userTtlSec: options.settings.userTtlSec,
+            intervalMs: IDLE_USER_SWEEP_INTERVAL_MS,
+          }),
+      },
+      {
         provide: EnrichedBatchHandler,
         inject: [
           BatchApplier,
@@ -182,6 +197,7 @@ export class StreamMetricsModule {
         AGGREGATOR_TRANSPORT,
         ChangeFeedPublisher,
         LeaseSweeper,
+        IdleUserSweeper,
         EnrichedBatchHandler,
       ],
     };
