@@ -385,6 +385,8 @@ export function describeAggregateStateConformance(
       const erased = await apply(withOffsets([f.event('user.erased', T0 + 70_000, { userId: 'u1' })], 3), 3);
       expect(erased.outcome).toEqual({ status: 'applied', erasedFollows: [['u1', 'seller-1']] });
       expect(await repo.readUser('u1')).toEqual(withoutEngagement([]));
+      // nor is the erased user in users:seen: only u2 is left to sweep
+      expect(await repo.sweepIdleUsers(T0 + 1_000 * 3_600_000, 100)).toBe(1);
       expect((await repo.readSeller('seller-1')).followers).toEqual([]);
       expect((await repo.readStreams(['s1']))[0]?.uniqueViewers).toBe(2);
     });

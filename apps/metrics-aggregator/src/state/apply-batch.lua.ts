@@ -12,8 +12,9 @@
  * suite checks both. The batch's streams are added to the partition's pending set (one variadic ZADD,
  * docs/key-layout.md) so the change feed survives a crash. Cost model: Redis calls dominate, so per
  * stream and batch there is one HMGET (live, r), one HSET (r) and one variadic ZADD of the viewers, per batch one
- * variadic ZADD of the leases and one of the users it wrote (users:seen); no trending sorted sets and no per-user stream affinities (nothing
- * read them: the recommender ranks from the change feed and the user's sellers/categories/shown).
+ * variadic ZADD of the leases and one of the users it wrote (users:seen); no trending sorted sets
+ * and no per-user stream affinities (nothing read them: the recommender ranks from the change feed
+ * and the user's sellers/categories/shown).
  */
 import { USER_SEEN_RESOLUTION_MS } from './aggregate-state.repository';
 import { AGGREGATE_STATE_FORMAT } from './state-format';
@@ -146,12 +147,14 @@ local function applyLife(id, s, op)
 end
 
 -- the users whose engagement keys this batch wrote: one variadic ZADD at the end records when each
--- was last active (<P>users:seen), from which the idle-user sweep deletes the keys of idle ones
+-- was last active (<P>users:seen), from which the idle-user sweep deletes the keys of idle ones;
+-- an erasure un-touches (false) until the user writes again
 local touchedUsers, touchedList = {}, {}
 local function touchUser(id)
-  if touchedUsers[id] then return end
+  local touched = touchedUsers[id]
+  if touched then return end
+  if touched == nil then touchedList[#touchedList + 1] = id end
   touchedUsers[id] = true
-  touchedList[#touchedList + 1] = id
 end
 
 local fwdRate = math.log(2) / cfg.userHalfLifeMs
@@ -365,6 +368,8 @@ local function eraseUser(id)
   -- 'streams' is no longer written; deleted still so that an older version's key is erased too
   redis.call('DEL', base .. 'streams', base .. 'sellers', base .. 'categories', base .. 'recent',
     base .. 'seller-counts', base .. 'shown', base .. 'shown-counts', base .. 'follows')
+  redis.call('ZREM', P .. 'users:seen', id)
+  if touchedUsers[id] then touchedUsers[id] = false end
 end
 
 local function trim(key, max, evictHash, prefixes)
@@ -385,7 +390,7 @@ local function userZset(base, suffix, gt)
   local i = ti + 1
   local n = tok[i]
   ti = i + 2 * n
-  if n == 0 then return false end
+  if n == 0 then return false, 0 end
   local key = base .. suffix
   local added = false
   for j = i + 1, i + 2 * n, 2 do
@@ -395,19 +400,18 @@ local function userZset(base, suffix, gt)
       redis.call('ZINCRBY', key, tok[j + 1], tok[j])
     end
   end
-  return added
+  return added, n
 end
 
 local function applyUser()
   local id = nx()
   if nx() == 1 then eraseUser(id) end
   local base = P .. 'u:' .. id .. ':'
-  touchUser(id)
   -- trims (ZCARD + ZREMRANGEBYRANK) only when a stream new to the user appeared: amortized bounds
   local grewShown = false
-  local grew = userZset(base, 'recent', true)
-  userZset(base, 'sellers', false)
-  userZset(base, 'categories', false)
+  local grew, nRecent = userZset(base, 'recent', true)
+  local _, nSellers = userZset(base, 'sellers', false)
+  local _, nCategories = userZset(base, 'categories', false)
   -- keys are built only when written (most users touch 2-3 of their keys per batch)
   local nCounts, counts = nx(), nil
   if nCounts > 0 then counts = base .. 'seller-counts' end
@@ -417,7 +421,9 @@ local function applyUser()
     if b ~= '0' then redis.call('HINCRBY', counts, sel .. ':bids', b) end
     if p ~= '0' then redis.call('HINCRBY', counts, sel .. ':purchases', p) end
   end
-  for _ = 1, nx() do
+  local nShown = nx()
+  if nRecent + nSellers + nCategories + nCounts + nShown > 0 then touchUser(id) end
+  for _ = 1, nShown do
     local sid, i, c, t = nx(), nx(), nx(), nx()
     if i ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'i:' .. sid, i) end
     if c ~= '0' then redis.call('HINCRBY', base .. 'shown-counts', 'c:' .. sid, c) end
@@ -449,7 +455,9 @@ n = reset(ARGV[10])
 while ti < n do applyUser() end
 if cfg.userTtlSec > 0 and #touchedList > 0 then
   local seen, at = {}, int(math.ceil(tonumber(ARGV[7]) / ${USER_SEEN_RESOLUTION_MS}) * ${USER_SEEN_RESOLUTION_MS})
-  for _, id in ipairs(touchedList) do seen[#seen + 1] = at; seen[#seen + 1] = id end
+  for _, id in ipairs(touchedList) do
+    if touchedUsers[id] then seen[#seen + 1] = at; seen[#seen + 1] = id end
+  end
   for k = 1, #seen, 2000 do redis.call('ZADD', P .. 'users:seen', 'GT', unpack(seen, k, math.min(k + 1999, #seen))) end
 end
 for k = 1, #leases, 2000 do redis.call('ZADD', leaseKey, 'GT', unpack(leases, k, math.min(k + 1999, #leases))) end

@@ -412,6 +412,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
 
   private eraseUser(id: string): void {
     const base = `u:${id}:`;
+    this.store.zsets.get('users:seen')?.delete(id);
+    this.touchedUsers.delete(id);
     for (const seller of this.store.sets.get(`${base}follows`) ?? []) {
       this.store.sets.get(`seller:${seller}:followers`)?.delete(id);
       this.erased.push([id, seller]);
@@ -440,7 +442,8 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const { store, cfg } = this;
     if (d.erase) this.eraseUser(d.id);
     const base = `u:${d.id}:`;
-    this.touchedUsers.add(d.id);
+    const writes = [d.recent, d.sellers, d.categories, d.sellerCounts, d.shown];
+    if (writes.some((m) => (m?.size ?? 0) > 0)) this.touchedUsers.add(d.id);
     const counts = `${base}seller-counts`;
     // trims only when a stream new to the user appeared (as the script: amortized bounds)
     let grew = false;
