@@ -31,14 +31,16 @@ describe('IdleUserSweeper', () => {
   it('deletes the engagement of the users idle for the TTL, in calls of usersPerCall', async () => {
     const repo = await seeded(30 * 86_400);
     let now = T0 + 29 * DAY_MS;
+    const swept: number[] = [];
     const sweeper = new IdleUserSweeper(
       repo,
-      { userTtlSec: 30 * 86_400, intervalMs: 1_000, usersPerCall: 1 },
+      { userTtlSec: 30 * 86_400, intervalMs: 1_000, usersPerCall: 1, onSwept: (n) => swept.push(n) },
       () => now,
     );
     expect(await sweeper.sweep()).toBe(0);
     now = T0 + 31 * DAY_MS;
     expect(await sweeper.sweep()).toBe(2);
+    expect(swept).toEqual([2]);
     expect([await recentOf(repo, 'u1'), await recentOf(repo, 'u2'), await recentOf(repo, 'u3')]).toEqual([
       0, 0, 1,
     ]);

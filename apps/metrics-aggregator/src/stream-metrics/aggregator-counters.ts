@@ -21,3 +21,13 @@ export function prometheusCounters(registry: Registry, pipeline: PipelineMetrics
     duplicateBatch: () => duplicates.inc(),
   };
 }
+
+/** Users whose engagement keys the idle-user sweep deleted (USER_ENGAGEMENT_TTL_SEC). */
+export function idleUsersSweptCounter(registry: Registry): (users: number) => void {
+  const swept = new Counter({
+    name: 'nowcast_aggregator_idle_users_swept_total',
+    help: 'Users idle for USER_ENGAGEMENT_TTL_SEC whose engagement keys were deleted (follows kept).',
+    registers: [registry],
+  });
+  return (users) => swept.inc(users);
+}

@@ -24,7 +24,7 @@ import { LeaseSweeper } from '../liveness/lease-sweeper';
 import { AGGREGATE_STATE_REPOSITORY, AggregateStateRepository } from '../state/aggregate-state.repository';
 import { InMemoryAggregateStateRepository } from '../state/in-memory-aggregate-state.repository';
 import { RedisAggregateStateRepository } from '../state/redis-aggregate-state.repository';
-import { prometheusCounters } from './aggregator-counters';
+import { idleUsersSweptCounter, prometheusCounters } from './aggregator-counters';
 import { EnrichedBatchHandler } from './enriched-batch.handler';
 import { enrichedEventsConsumer } from './enriched-events.consumer';
 
@@ -152,11 +152,12 @@ export class StreamMetricsModule {
       },
       {
         provide: IdleUserSweeper,
-        inject: [AGGREGATE_STATE_REPOSITORY],
-        useFactory: (repo: AggregateStateRepository) =>
+        inject: [AGGREGATE_STATE_REPOSITORY, { token: Registry, optional: true }],
+        useFactory: (repo: AggregateStateRepository, registry?: Registry) =>
           new IdleUserSweeper(repo, {
             userTtlSec: options.settings.userTtlSec,
             intervalMs: IDLE_USER_SWEEP_INTERVAL_MS,
+            onSwept: registry ? idleUsersSweptCounter(registry) : undefined,
           }),
       },
       {
