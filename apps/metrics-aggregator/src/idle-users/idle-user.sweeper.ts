@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SerialInterval } from '../liveness/serial-interval';
 import { AggregateStateRepository } from '../state/aggregate-state.repository';
 
 export interface IdleUserSweeperOptions {
@@ -25,37 +26,29 @@ export const IDLE_USER_SWEEP_INTERVAL_MS = 15 * 60_000;
  */
 export class IdleUserSweeper {
   private readonly logger = new Logger(IdleUserSweeper.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly interval: SerialInterval;
 
   constructor(
     private readonly repository: AggregateStateRepository,
     private readonly options: IdleUserSweeperOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    if (this.timer || this.options.userTtlSec <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .then(
-          (swept) => {
-            if (swept > 0) this.logger.log(`swept the engagement keys of ${swept} idle users`);
-          },
-          (error: unknown) => this.logger.warn(`idle-user sweep failed: ${(error as Error).message}`),
-        )
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.options.intervalMs);
-    this.timer.unref();
+  ) {
+    this.interval = new SerialInterval(
+      options.intervalMs,
+      async () => {
+        const swept = await this.sweep();
+        if (swept > 0) this.logger.log(`swept the engagement keys of ${swept} idle users`);
+      },
+      (error) => this.logger.warn(`idle-user sweep failed: ${error.message}`),
+    );
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    if (this.options.userTtlSec > 0) this.interval.start();
+  }
+
+  stop(): Promise<void> {
+    return this.interval.stop();
   }
 
   /** One sweep; returns the users whose keys it deleted. */

@@ -2,6 +2,7 @@ import { EventProducer, TransportHealth } from '@app/kafka';
 import { Logger } from '@nestjs/common';
 import { AggregateStateRepository } from '../state/aggregate-state.repository';
 import { expiredEventId } from './expired-event-id';
+import { SerialInterval } from './serial-interval';
 import { sendChunked } from '../aggregation/send-chunked';
 
 export interface LeaseSweeperOptions {
@@ -28,9 +29,8 @@ export type HealthSource = () => TransportHealth;
  */
 export class LeaseSweeper {
   private readonly logger = new Logger(LeaseSweeper.name);
-  private timer: NodeJS.Timeout | null = null;
   private readonly assignedSince = new Map<number, number>();
-  private running: Promise<void> | null = null;
+  private readonly interval: SerialInterval;
 
   constructor(
     private readonly repository: AggregateStateRepository,
@@ -38,27 +38,20 @@ export class LeaseSweeper {
     private readonly health: HealthSource,
     private readonly options: LeaseSweeperOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .then(
-          () => undefined,
-          (error: unknown) => this.logger.warn(`lease sweep failed: ${(error as Error).message}`),
-        )
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.options.sweepIntervalMs);
+  ) {
+    this.interval = new SerialInterval(
+      options.sweepIntervalMs,
+      () => this.sweep(),
+      (error) => this.logger.warn(`lease sweep failed: ${error.message}`),
+    );
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.interval.start();
+  }
+
+  stop(): Promise<void> {
+    return this.interval.stop();
   }
 
   /** One sweep over the owned, caught-up partitions; returns the expiries written. */

@@ -27,6 +27,9 @@ import { AGGREGATE_STATE_FORMAT, NewerStateFormatError } from './state-format';
 import { HOT_FIELDS, PackedStream, decodePackedStream, packedStreamString } from './packed-stream.codec';
 import { decodeStreamHash } from './stream-state.codec';
 
+/** A stream's keys that expire once it has ended (the script's expireLater) and persist on a restart. */
+const streamKeys = (s: string): string[] => [s, `${s}:uv`, `${s}:ub`, `${s}:watching`];
+
 const num = (h: Map<string, string>, field: string): number => Number(h.get(field) ?? '0');
 
 /** The numbers of a stream hash (format 2, or an earlier version's fields: the script's readPacked). */
@@ -239,8 +242,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
 
   /** As the script's expireLater: an ended stream's keys go `endedTtlSec` after its last write. */
   private expireLater(s: string): void {
-    for (const key of [s, `${s}:uv`, `${s}:ub`, `${s}:watching`])
-      this.store.expire(key, this.cfg.endedTtlSec);
+    for (const key of streamKeys(s)) this.store.expire(key, this.cfg.endedTtlSec);
   }
 
   private applyLife(id: string, s: string, op: LifecycleOp): void {
@@ -260,7 +262,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
           h.set(k, v);
         h.delete('endedAt');
         h.delete('endReason');
-        for (const key of [s, `${s}:uv`, `${s}:ub`, `${s}:watching`]) this.store.persist(key);
+        for (const key of streamKeys(s)) this.store.persist(key);
         this.store.zset('live').set(id, op.t);
         this.store.zset(`lease:${this.topic}:${this.partition}`).set(id, op.t);
         this.store.hash(`seller:${op.sellerId}`).set('live', '1');
