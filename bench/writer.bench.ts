@@ -22,7 +22,7 @@ import {
  * The embedding-writer against a real broker and Redis:
  *   npm run bench -- writer --brokers 127.0.0.1:9092 --redis redis://127.0.0.1:6379
  *     [--events 300000] [--partitions 6] [--probes 300] [--runs 3] [--profile /tmp/writer.cpuprofile]
- *     [--event-loop-budget-ms 10]
+ *     [--event-loop-budget-ms 10] [--user-vector-ttl-sec 2592000]
  * throughput: N simulator events (enriched envelopes) pre-produced to a fresh topic, then consumed
  * by the writer (KafkaBatchServer -> model -> coalesced publishing to Kafka + Redis): events/s from
  * the first batch until every event is applied and flushed. Median of --runs. Also the event-loop
@@ -68,6 +68,7 @@ async function startRig(
   partitions: number,
   coalesceMs: number,
   eventLoopBudgetMs?: number,
+  userVectorTtlSec?: number,
 ): Promise<Rig> {
   const id = randomUUID().slice(0, 8);
   const input = `bench-ew-${id}-in`;
@@ -91,6 +92,7 @@ async function startRig(
     userKeyPrefix: `bench-ew-${id}:emb:user:`,
     coalesceMs,
     consumerGroup: groupId,
+    ...(userVectorTtlSec === undefined ? {} : { userVectorTtlSec }),
   });
   @Module({
     controllers: [embeddingWriterConsumer(input)],
@@ -154,8 +156,9 @@ async function throughputRun(
   partitions: number,
   profilePath: string | undefined,
   eventLoopBudgetMs: number | undefined,
+  userVectorTtlSec: number | undefined,
 ) {
-  const rig = await startRig(brokers, redis, partitions, 100, eventLoopBudgetMs);
+  const rig = await startRig(brokers, redis, partitions, 100, eventLoopBudgetMs, userVectorTtlSec);
   const produceStarted = performance.now();
   await produceAll(producer, rig.input, events);
   process.stderr.write(
@@ -307,6 +310,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const eventLoopBudgetMs = args.includes('--event-loop-budget-ms')
     ? Number(arg(args, 'event-loop-budget-ms', '10'))
     : undefined;
+  // EMBEDDING_USER_VECTOR_TTL_SEC (0 = none, Redis MSET); the deployed default unless given
+  const userVectorTtlSec = args.includes('--user-vector-ttl-sec')
+    ? Number(arg(args, 'user-vector-ttl-sec', '0'))
+    : undefined;
   // --profile <path>: V8 CPU profile of each measured window, written to <path>.<run>
   const profile = args.includes('--profile') ? arg(args, 'profile', 'writer.cpuprofile') : undefined;
   // before anything of ours runs: the machine's background load
@@ -331,6 +338,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
           partitions,
           profile ? `${profile}.${r}` : undefined,
           eventLoopBudgetMs,
+          userVectorTtlSec,
         ),
       );
     const rates = throughput.map((t) => t.eventsPerSec);
@@ -340,6 +348,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       events: total,
       partitions,
       runs,
+      userVectorTtlSec: userVectorTtlSec ?? 'default',
       eventsPerSecMedian: Math.round(quantile(rates, 0.5)),
       eventsPerSecRuns: rates.map(Math.round),
       cpuUsPerEventMedian: round(quantile(cpus, 0.5), 2),

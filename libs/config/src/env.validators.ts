@@ -1,4 +1,4 @@
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { IsInt, Max, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { Transform, TransformFnParams } from 'class-transformer';
 import { parseApiKeys } from './api-keys.parser';
 
@@ -84,4 +84,21 @@ export function ToNumber(): PropertyDecorator {
   return Transform(({ value }: TransformFnParams): unknown =>
     typeof value === 'string' ? (/^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN) : value,
   );
+}
+
+/**
+ * Seconds a user may stay idle before a service deletes what it keeps of them (a decimal string):
+ * 0 (never) or from a day to ten years. One rule for every such TTL, so they can be set alike.
+ */
+export function IsUserIdleTtlSec(): PropertyDecorator {
+  const decorators = [
+    ToNumber(),
+    IsInt(),
+    ValidateIf((_dto: object, value: unknown) => value !== 0),
+    Min(86_400, { message: '$property must be 0 (never) or at least $constraint1 seconds (a day)' }),
+    Max(10 * 365 * 86_400),
+  ];
+  return (target, property) => {
+    for (const decorate of decorators) decorate(target, property);
+  };
 }

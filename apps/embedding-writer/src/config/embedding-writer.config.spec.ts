@@ -51,4 +51,20 @@ describe('embedding-writer config', () => {
       /EMBEDDING_USER_IDLE_SEC/,
     );
   });
+
+  it("keeps a user's vector in Redis 30 days after the last engagement by default; 0 (never) or at least a day", () => {
+    expect(loadConfig(embeddingWriterEnvSchema, {}).writer.userVectorTtlSec).toBe(30 * 86_400);
+    const never = loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_VECTOR_TTL_SEC: '0' });
+    expect(never.writer.userVectorTtlSec).toBe(0);
+    expect(
+      loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_VECTOR_TTL_SEC: '86400' }).writer
+        .userVectorTtlSec,
+    ).toBe(86_400);
+    expect(() => loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_VECTOR_TTL_SEC: '3600' })).toThrow(
+      /EMBEDDING_USER_VECTOR_TTL_SEC must be 0 \(never\) or at least 86400 seconds/,
+    );
+    expect(() => loadConfig(embeddingWriterEnvSchema, { EMBEDDING_USER_VECTOR_TTL_SEC: 'soon' })).toThrow(
+      /EMBEDDING_USER_VECTOR_TTL_SEC/,
+    );
+  });
 });

@@ -24,6 +24,11 @@ export interface EmbeddingModelOptions {
    * published vector stays, and a later engagement starts a new one. Infinity = never.
    */
   userIdleMs: number;
+  /**
+   * A user's unchanged vector is published again when they engage this long (event time) after
+   * its last publication, so the TTL of the Redis copy never ends an active user's. Infinity = never.
+   */
+  userRepublishAfterMs: number;
   /** Half-life of a stream's live-audience context, ms of event time. */
   audienceHalfLifeMs: number;
   seller: Partial<Omit<SellerEmbeddingOptions, 'dimension'>>;
@@ -44,6 +49,7 @@ export const DEFAULT_EMBEDDING_MODEL_OPTIONS: EmbeddingModelOptions = {
   // the enriched topic's retention: a restart rebuilds from 7 days of events, so a writer that has
   // run for longer holds no user a restarted one would not
   userIdleMs: EVENT_TOPIC_RETENTION_MS,
+  userRepublishAfterMs: Number.POSITIVE_INFINITY,
   audienceHalfLifeMs: 10 * 60_000,
   seller: {},
   streamWeights: DEFAULT_STREAM_VECTOR_WEIGHTS,
@@ -120,7 +126,13 @@ export class EmbeddingModelService {
     const d = options.dimension;
     this.sellers = new SellerEmbeddingService({ ...options.seller, dimension: d });
     this.streams = new StreamVectorService(d, options.streamWeights, options.audienceHalfLifeMs);
-    this.users = new UserVectorService(d, options.userHalfLifeMs, options.actionWeights, options.userIdleMs);
+    this.users = new UserVectorService(
+      d,
+      options.userHalfLifeMs,
+      options.actionWeights,
+      options.userIdleMs,
+      options.userRepublishAfterMs,
+    );
   }
 
   /** Points changed and not yet drained. */

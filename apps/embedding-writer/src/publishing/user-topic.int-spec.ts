@@ -117,6 +117,8 @@ describe('user topic cadence against real Kafka and Redis', () => {
     await writer.flush(true);
     // Redis has both users after the coalescing flush; the topic waits for its interval
     expect(await redis.exists(`${keyPrefix}u1`, `${keyPrefix}u2`)).toBe(2);
+    // as deployed: a vector outlives the user's last engagement by EMBEDDING_USER_VECTOR_TTL_SEC's 30 days
+    expect(await redis.ttl(`${keyPrefix}u2`)).toBeGreaterThan(30 * 86_400);
     expect(writer.stats.userRecords).toBe(0);
 
     await writer.handleBatch(batchOf([{ type: 'user.erased', sec: 3, data: { userId: 'u1' } }]));

@@ -72,4 +72,29 @@ describe('UserVectorService', () => {
     expect(Array.from(users.publishableVectorOf('c', 0.5) as Float32Array)).toEqual([0, 1, 0]);
     expect(users.publishableVectorOf('c', 0.5)).toBe('unchanged');
   });
+
+  it('publishes an unchanged vector again once the user engages republishAfterMs after its last publication', () => {
+    const users = new UserVectorService(3, HOUR, undefined, undefined, 10 * HOUR);
+    users.engage('u', 'view.started', x, 0);
+    expect(users.publishableVectorOf('u', 0.5)).toBeInstanceOf(Float32Array);
+    // the same direction again and again: never moved, so only the renewal publishes it
+    users.engage('u', 'view.started', x, 9 * HOUR);
+    expect(users.publishableVectorOf('u', 0.5)).toBe('unchanged');
+    users.engage('u', 'view.started', x, 10 * HOUR);
+    expect(Array.from(users.publishableVectorOf('u', 0.5) as Float32Array)).toEqual([1, 0, 0]);
+    // counted from that publication, not from the first
+    users.engage('u', 'view.started', x, 19 * HOUR);
+    expect(users.publishableVectorOf('u', 0.5)).toBe('unchanged');
+    // a publication because the vector moved restarts the count as well
+    users.engage('u', 'purchase.completed', y, 20 * HOUR);
+    expect(users.publishableVectorOf('u', 0.5)).toBeInstanceOf(Float32Array);
+    users.engage('u', 'purchase.completed', y, 29 * HOUR);
+    expect(users.publishableVectorOf('u', 0.5)).toBe('unchanged');
+    // without republishAfterMs an unchanged vector is never due
+    const forever = new UserVectorService(3, HOUR);
+    forever.engage('u', 'view.started', x, 0);
+    forever.publishableVectorOf('u', 0.5);
+    forever.engage('u', 'view.started', x, 1e12);
+    expect(forever.publishableVectorOf('u', 0.5)).toBe('unchanged');
+  });
 });

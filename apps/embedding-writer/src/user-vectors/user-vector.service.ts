@@ -53,6 +53,8 @@ export class UserVectorService {
   private readonly units: PagedSlab<Float32Array>;
   /** Per slot: 1 once the slot's user has a published unit vector. */
   private readonly published = new PagedSlab((n) => new Uint8Array(n), 1);
+  /** Per slot: the event time of the engagement behind the last publication, epoch ms. */
+  private readonly publishedAt = new PagedSlab((n) => new Float64Array(n), 1);
   private readonly last: RawUserVector = { sum: new Float32Array(0), squaredNorm: 0 };
   private readonly scratch: Float32Array;
 
@@ -61,6 +63,12 @@ export class UserVectorService {
     private readonly halfLifeMs: number,
     private readonly weights: ActionWeights = DEFAULT_ACTION_WEIGHTS,
     idleMs = Number.POSITIVE_INFINITY,
+    /**
+     * An unchanged vector is published again once the user engages this long (event time) after
+     * its last publication: a reader that expires what it holds (Redis' TTL) keeps an active
+     * user's vector even when it no longer moves. Infinity = never.
+     */
+    private readonly republishAfterMs = Number.POSITIVE_INFINITY,
   ) {
     this.scratch = new Float32Array(dimension);
     this.slots = new IdleSlots(idleMs);
@@ -120,7 +128,7 @@ export class UserVectorService {
    * per flush) and returned as a view of it: what readers hold. undefined when the user is unknown
    * (or their vector is zero): publish a tombstone. 'unchanged' when it moved less than `minChange`
    * (cosine distance) since its last publication and is not `force`d (a failed flush being
-   * retried): nothing to publish. The view stays valid until the next call for that user and, once
+   * retried) or due again (`republishAfterMs`): nothing to publish. The view stays valid until the next call for that user and, once
    * the user is dropped or erased, until the slot's next user publishes: a reader keeping it longer
    * than a flush copies it (the user-topic buffer does).
    */
@@ -132,12 +140,17 @@ export class UserVectorService {
     normalizeInPlace(next);
     if (!isNonZero(next)) return undefined;
     const unit = this.units.view(slot);
+    const activeAt = this.slots.lastActiveAt(slot);
     if (!this.isPublished(slot)) {
       unit.set(next);
       this.setPublished(slot, true);
+      this.publishedAt.set(slot, activeAt);
       return unit;
     }
-    return copyIfMoved(unit, next, minChange, force) ? unit : 'unchanged';
+    const due = activeAt - this.publishedAt.get(slot) >= this.republishAfterMs;
+    if (!copyIfMoved(unit, next, minChange, force || due)) return 'unchanged';
+    this.publishedAt.set(slot, activeAt);
+    return unit;
   }
 
   erase(userId: string): boolean {

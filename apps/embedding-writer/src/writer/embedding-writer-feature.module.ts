@@ -28,7 +28,7 @@ import {
   EmbeddingModelService,
 } from '../embedding-model/embedding-model.service';
 import { EmbeddingPublisher, PUBLISH_BATCH_MESSAGES, QdrantTargets } from '../publishing/embedding.publisher';
-import { UserVectorRepository } from '../publishing/user-vector.repository';
+import { UserVectorRepository, userVectorExpiry } from '../publishing/user-vector.repository';
 import { embeddingWriterConsumer } from './embedding-writer.consumer';
 import { EmbeddingWriterSettings } from './embedding-writer.env';
 import { EmbeddingWriterService } from './embedding-writer.service';
@@ -110,9 +110,13 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
   });
 }
 
-function redisUserVectors(redis: RedisClient | undefined, keyPrefix: string): UserVectorRepository {
+function redisUserVectors(
+  redis: RedisClient | undefined,
+  keyPrefix: string,
+  ttlSec: number,
+): UserVectorRepository {
   if (!redis) throw new Error('user vectors in Redis need RedisModule (REDIS_CLIENT)');
-  return new UserVectorRepository(redis, keyPrefix);
+  return new UserVectorRepository(redis, keyPrefix, userVectorExpiry(ttlSec).keyTtlSec);
 }
 
 @Module({})
@@ -139,6 +143,7 @@ export class EmbeddingWriterFeatureModule {
               dimension: writer.dimension,
               userHalfLifeMs: writer.userHalfLifeMs,
               userIdleMs: writer.userIdleMs,
+              userRepublishAfterMs: userVectorExpiry(writer.userVectorTtlSec).republishAfterMs,
               audienceHalfLifeMs: writer.audienceHalfLifeMs,
               publishMinChange: writer.publishMinChange,
               seller: {
@@ -189,7 +194,7 @@ export class EmbeddingWriterFeatureModule {
                 users: names.embeddingsUsers,
                 watermarks: names.watermarks,
               },
-              options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix),
+              options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix, writer.userVectorTtlSec),
               qdrant,
               // resuming from committed offsets has no replay to republish users after a crash:
               // the topic then keeps the Redis cadence (never left behind for good)

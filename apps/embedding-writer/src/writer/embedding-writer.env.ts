@@ -1,4 +1,11 @@
-import { EVENT_TOPIC_RETENTION_MS, EnvGroup, EnvVar, ToBoolean, ToNumber } from '@app/config';
+import {
+  EVENT_TOPIC_RETENTION_MS,
+  EnvGroup,
+  EnvVar,
+  IsUserIdleTtlSec,
+  ToBoolean,
+  ToNumber,
+} from '@app/config';
 import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
@@ -8,6 +15,9 @@ import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } f
  * 30 s -> 0.45, 60 s -> 0.31.
  */
 export const DEFAULT_USER_TOPIC_MS = 60_000;
+
+/** A user's vector leaves Redis after 30 days without an engagement: the aggregator's default for the rest of the user's keys. */
+export const DEFAULT_USER_VECTOR_TTL_SEC = 30 * 24 * 3600;
 
 /** The embedding-writer's own variables (see apps/embedding-writer/README.md for the model). */
 export class EmbeddingWriterEnvDto {
@@ -45,6 +55,13 @@ export class EmbeddingWriterEnvDto {
   @IsInt()
   @Min(0)
   EMBEDDING_USER_IDLE_SEC!: number;
+
+  @EnvVar({
+    description:
+      "A user's vector in Redis is deleted once the user has not engaged for this long, seconds (0 = never): the key's TTL, refreshed by a publication at most every eighth of it, so deleted between 1 and 1 1/8 of it after the last engagement. Match USER_ENGAGEMENT_TTL_SEC, the aggregator's.",
+  })
+  @IsUserIdleTtlSec()
+  EMBEDDING_USER_VECTOR_TTL_SEC!: number;
 
   @EnvVar({ description: "Half-life of a stream's live-audience context, seconds of event time." })
   @ToNumber()
@@ -121,6 +138,8 @@ export interface EmbeddingWriterSettings {
   userHalfLifeMs: number;
   /** Infinity = never drop idle users. */
   userIdleMs: number;
+  /** TTL of a user's vector in Redis after their last engagement, seconds; 0 = never expires. */
+  userVectorTtlSec: number;
   audienceHalfLifeMs: number;
   learningRate: number;
   coEngagementWindowMs: number;
@@ -140,6 +159,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_DIMENSION: '128',
       EMBEDDING_USER_HALF_LIFE_SEC: String(3 * 24 * 3600),
       EMBEDDING_USER_IDLE_SEC: String(EVENT_TOPIC_RETENTION_MS / 1000),
+      EMBEDDING_USER_VECTOR_TTL_SEC: String(DEFAULT_USER_VECTOR_TTL_SEC),
       EMBEDDING_AUDIENCE_HALF_LIFE_SEC: '600',
       EMBEDDING_LEARNING_RATE: '0.05',
       EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),
@@ -160,6 +180,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       userHalfLifeMs: dto.EMBEDDING_USER_HALF_LIFE_SEC * 1000,
       userIdleMs:
         dto.EMBEDDING_USER_IDLE_SEC === 0 ? Number.POSITIVE_INFINITY : dto.EMBEDDING_USER_IDLE_SEC * 1000,
+      userVectorTtlSec: dto.EMBEDDING_USER_VECTOR_TTL_SEC,
       audienceHalfLifeMs: dto.EMBEDDING_AUDIENCE_HALF_LIFE_SEC * 1000,
       learningRate: dto.EMBEDDING_LEARNING_RATE,
       coEngagementWindowMs: dto.EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC * 1000,

@@ -11,8 +11,8 @@ import {
   PUBLISH_BATCH_MESSAGES,
   EmbeddingPublisherTopics,
 } from '../publishing/embedding.publisher';
-import { UserVectorRepository } from '../publishing/user-vector.repository';
-import { DEFAULT_USER_TOPIC_MS } from './embedding-writer.env';
+import { UserVectorRepository, userVectorExpiry } from '../publishing/user-vector.repository';
+import { DEFAULT_USER_TOPIC_MS, DEFAULT_USER_VECTOR_TTL_SEC } from './embedding-writer.env';
 import { EmbeddingWriterService } from './embedding-writer.service';
 
 export interface EmbeddingWriterStackOptions {
@@ -23,6 +23,8 @@ export interface EmbeddingWriterStackOptions {
   coalesceMs: number;
   /** The user topic's own coalescing interval, ms (default DEFAULT_USER_TOPIC_MS, as deployed). */
   userTopicMs?: number;
+  /** EMBEDDING_USER_VECTOR_TTL_SEC (default DEFAULT_USER_VECTOR_TTL_SEC, as deployed; 0 = none). */
+  userVectorTtlSec?: number;
   consumerGroup: string;
   model?: Partial<EmbeddingModelOptions>;
 }
@@ -40,13 +42,18 @@ export interface EmbeddingWriterStack {
  * the benchmark drive through a real KafkaBatchServer.
  */
 export function createEmbeddingWriterStack(options: EmbeddingWriterStackOptions): EmbeddingWriterStack {
-  const model = new EmbeddingModelService({ ...DEFAULT_EMBEDDING_MODEL_OPTIONS, ...options.model });
+  const expiry = userVectorExpiry(options.userVectorTtlSec ?? DEFAULT_USER_VECTOR_TTL_SEC);
+  const model = new EmbeddingModelService({
+    ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
+    userRepublishAfterMs: expiry.republishAfterMs,
+    ...options.model,
+  });
   const producer = new BatchingProducer({
     brokers: options.brokers,
     clientId: `${options.consumerGroup}-publisher`,
     maxBatchMessages: PUBLISH_BATCH_MESSAGES,
   });
-  const users = new UserVectorRepository(options.redis, options.userKeyPrefix);
+  const users = new UserVectorRepository(options.redis, options.userKeyPrefix, expiry.keyTtlSec);
   const publisher = new EmbeddingPublisher(
     producer,
     options.topics,

@@ -1,15 +1,5 @@
-import { EnvGroup, EnvVar, ToNumber } from '@app/config';
-import {
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { EnvGroup, EnvVar, IsUserIdleTtlSec, ToNumber } from '@app/config';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   AggregatorSettings,
   DEFAULT_AGGREGATOR_SETTINGS,
@@ -116,11 +106,7 @@ export class AggregatorEnvDto {
     description:
       "A user's engagement keys (recent, sellers, categories, shown and their counts; not follows) are deleted once the user has been idle this long (event time of the user's last batch; swept every 15 minutes), seconds (0 = never).",
   })
-  @ToNumber()
-  @IsInt()
-  @ValidateIf((dto: AggregatorEnvDto) => dto.USER_ENGAGEMENT_TTL_SEC !== 0)
-  @Min(86_400, { message: '$property must be 0 (never) or at least $constraint1 seconds (a day)' })
-  @Max(10 * 365 * 86_400)
+  @IsUserIdleTtlSec()
   USER_ENGAGEMENT_TTL_SEC!: number;
 
   @EnvVar({
