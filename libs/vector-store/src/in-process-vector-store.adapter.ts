@@ -128,6 +128,17 @@ export class InProcessVectorStore implements VectorStore {
     return Promise.resolve();
   }
 
+  deleteWhere(filter: Filter): Promise<void> {
+    return settle(() => {
+      const predicate = compileFilter(filter);
+      const matching: string[] = [];
+      this.forEachCandidate(this.inverted.candidates(filter), (slot) => {
+        if (predicate(this.payloadAt(slot))) matching.push(this.ids[slot]!);
+      });
+      return matching;
+    }).then((ids) => this.delete(ids));
+  }
+
   setPayload(ids: string | readonly string[], payload: Payload): Promise<void> {
     return settle(() => this.mergePayload(typeof ids === 'string' ? [ids] : ids, payload));
   }

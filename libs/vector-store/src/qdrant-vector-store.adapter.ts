@@ -127,6 +127,12 @@ export class QdrantVectorStore implements VectorStore {
     await this.call('delete', () => this.client.delete(this.collection, { ...this.write, points }));
   }
 
+  /** Points/delete with a filter: one request whatever the number of points it removes. */
+  async deleteWhere(filter: Filter): Promise<void> {
+    const body = { ...this.write, filter: toQdrantFilter(filter) };
+    await this.call('delete by filter', () => this.client.delete(this.collection, body));
+  }
+
   /** Merge by a has_id filter, so ids that do not exist are ignored instead of failing the call. */
   async setPayload(ids: string | readonly string[], payload: Payload): Promise<void> {
     const list = typeof ids === 'string' ? [ids] : ids;

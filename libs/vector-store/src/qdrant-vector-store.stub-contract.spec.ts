@@ -166,6 +166,18 @@ describe('QdrantVectorStore REST contract (against a local STUB, not a real Qdra
     ]);
   });
 
+  it('deletes by a filter in one request, the filter in Qdrant format', async () => {
+    stub.on('POST', `${C}/points/delete?${WRITE}`, ok({ operation_id: 7, status: 'completed' }));
+    await store().deleteWhere({ must: [{ key: 'lastEngagedAt', range: { lt: 1_000 } }] });
+    expect(sent()).toStrictEqual([
+      {
+        method: 'POST',
+        path: `${C}/points/delete?${WRITE}`,
+        body: { filter: { must: [{ key: 'lastEngagedAt', range: { lt: 1_000 } }] } },
+      },
+    ]);
+  });
+
   it('deletes by mapped ids and merges payloads through a has_id filter', async () => {
     stub
       .on('POST', `${C}/points/delete?${WRITE}`, ok({ operation_id: 5, status: 'completed' }))

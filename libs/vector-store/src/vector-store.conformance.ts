@@ -111,6 +111,15 @@ export function describeVectorStoreConformance(
       expect(await searchIds(undefined, 1)).toEqual(['a']);
     });
 
+    it('deleteWhere removes exactly the points the filter matches', async () => {
+      await store.deleteWhere({ must: [{ key: 'startedAt', range: { lt: 300 } }] });
+      expect((await searchIds(undefined, 10)).sort()).toEqual(['c', 'd', 'e', 'f'].sort());
+      expect(await store.count()).toBe(4);
+      // nothing matches: nothing changes
+      await store.deleteWhere({ must: [{ key: 'category', match: { value: 'no-such-category' } }] });
+      expect(await store.count()).toBe(4);
+    });
+
     it('setPayload merges into existing points and filters see it; unknown ids are ignored', async () => {
       await store.setPayload('b', { live: false, viewers: 7 });
       await store.setPayload(['c', 'missing'], { category: 'news' });

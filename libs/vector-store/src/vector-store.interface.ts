@@ -44,6 +44,8 @@ export interface VectorStore {
   upsert(points: readonly VectorPoint[]): Promise<void>;
   /** Removes points; unknown ids are ignored. */
   delete(ids: readonly string[]): Promise<void>;
+  /** Removes every point the filter matches (none: nothing happens). */
+  deleteWhere(filter: Filter): Promise<void>;
   /** Merges `payload` into the payload of each existing point; unknown ids are ignored. */
   setPayload(ids: string | readonly string[], payload: Payload): Promise<void>;
   /** Top-k by cosine among points matching the filter, best first. */

@@ -1,7 +1,12 @@
 import { RecordingProducer } from '@app/testing';
-import { decodeUserVectorRecord } from '@app/vector-store';
+import { InProcessVectorStore, decodeUserVectorRecord } from '@app/vector-store';
 import { EmbeddingChanges } from '../embedding-model/embedding-model.service';
-import { EmbeddingPublisher, USER_TOPIC_RECORDS_PER_FLUSH } from './embedding.publisher';
+import {
+  EmbeddingPublisher,
+  LAST_ENGAGED_AT,
+  USER_POINT_SWEEP_EVERY_MS,
+  USER_TOPIC_RECORDS_PER_FLUSH,
+} from './embedding.publisher';
 
 const TOPICS = { streams: 'streams', users: 'users', watermarks: 'wm' };
 const D = 4;
@@ -161,5 +166,50 @@ describe('EmbeddingPublisher user topic cadence', () => {
     expect(await publisher.publish(users(), 1, t0 + 10_001)).toBe(500);
     expect(new Set(usersSent(producer).map((r) => r.key)).size).toBe(n);
     expect(publisher.userTopicDue(t0 + 10_002)).toBe(false);
+  });
+});
+
+describe('EmbeddingPublisher user points in the vector store (Qdrant when configured)', () => {
+  const MIN = 60_000;
+  const TTL = 24 * 60 * MIN;
+
+  function withStores(userPointTtlMs?: number) {
+    const streams = new InProcessVectorStore({ dimension: D });
+    const userStore = new InProcessVectorStore({ dimension: D });
+    const redis = { write: () => Promise.resolve() };
+    const qdrant = { streams, users: userStore, ...(userPointTtlMs === undefined ? {} : { userPointTtlMs }) };
+    const publisher = new EmbeddingPublisher(new RecordingProducer(), TOPICS, redis, qdrant, 0, 0);
+    const ids = async () =>
+      (await userStore.search({ vector: [1, 0, 0, 0], limit: 10 })).map((p) => p.id).sort();
+    return { publisher, userStore, ids };
+  }
+
+  it('stamps each user point with the event time of its publication', async () => {
+    const { publisher, userStore } = withStores(TTL);
+    await publisher.publish(users(['u1', [1, 0, 0, 0]]), 5 * MIN, 0);
+    const [point] = await userStore.search({ vector: [1, 0, 0, 0], limit: 1 });
+    expect(point.payload).toEqual({ userId: 'u1', [LAST_ENGAGED_AT]: 5 * MIN });
+  });
+
+  it('deletes the points of users idle for the TTL, at most every USER_POINT_SWEEP_EVERY_MS', async () => {
+    const { publisher, ids } = withStores(TTL);
+    await publisher.publish(users(['old', [1, 0, 0, 0]], ['renewed', [1, 0, 0, 0]]), 0, 0);
+    await publisher.publish(users(['recent', [1, 0, 0, 0]]), 20 * MIN, 0);
+    // every sweep so far found nothing idle; the last ran at TTL - 1, the next is due 15 minutes later
+    await publisher.publish(users(['renewed', [1, 0, 0, 0]]), TTL - 1, 0);
+    await publisher.publish(users(), TTL + 14 * MIN, 0);
+    expect(await ids()).toEqual(['old', 'recent', 'renewed']);
+    await publisher.publish(users(), TTL - 1 + USER_POINT_SWEEP_EVERY_MS, 0);
+    // 'old' is a TTL behind; 'recent' not yet; 'renewed' was published again
+    expect(await ids()).toEqual(['recent', 'renewed']);
+    await publisher.publish(users(), TTL + 30 * MIN, 0);
+    expect(await ids()).toEqual(['renewed']);
+  });
+
+  it('keeps every user point without a TTL', async () => {
+    const { publisher, ids } = withStores();
+    await publisher.publish(users(['u1', [1, 0, 0, 0]]), 0, 0);
+    await publisher.publish(users(['u2', [1, 0, 0, 0]]), 100 * TTL, 0);
+    expect(await ids()).toEqual(['u1', 'u2']);
   });
 });

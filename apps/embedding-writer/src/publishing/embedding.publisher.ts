@@ -28,7 +28,19 @@ export interface EmbeddingPublisherTopics {
 export interface QdrantTargets {
   streams: VectorStore;
   users: VectorStore;
+  /**
+   * A user point whose `lastEngagedAt` is this far (event time, ms) behind a flush is deleted:
+   * the Redis key's TTL (`userVectorExpiry(ttl).keyTtlSec`), so both forget a user together.
+   * Infinity (or absent) = never.
+   */
+  userPointTtlMs?: number;
 }
+
+/** How often (event time, ms) the users collection is swept of idle users' points. */
+export const USER_POINT_SWEEP_EVERY_MS = 15 * 60_000;
+
+/** The payload field of a user point that the idle sweep filters on (event time, epoch ms). */
+export const LAST_ENGAGED_AT = 'lastEngagedAt';
 
 /**
  * Writes one flush's changes everywhere at once: the compacted stream feed (tombstone = null
@@ -39,6 +51,8 @@ export interface QdrantTargets {
  */
 export class EmbeddingPublisher {
   private readonly userTopic: UserTopicBuffer;
+  /** Event time at which the users collection's next idle sweep is due. */
+  private nextUserPointSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly producer: EventProducer,
@@ -121,7 +135,7 @@ export class EmbeddingPublisher {
     writes.push(...this.sendChunked(this.topics.streams, streamMessages));
     writes.push(...this.sendChunked(this.topics.users, userMessages));
     writes.push(this.userVectors.write(userUpserts, userDeletes));
-    if (this.qdrant) writes.push(this.writeQdrant(changes, this.qdrant));
+    if (this.qdrant) writes.push(this.writeQdrant(changes, this.qdrant, eventTime));
     const results = await Promise.allSettled(writes);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -146,7 +160,11 @@ export class EmbeddingPublisher {
     return sends;
   }
 
-  private async writeQdrant(changes: EmbeddingChanges, qdrant: QdrantTargets): Promise<void> {
+  private async writeQdrant(
+    changes: EmbeddingChanges,
+    qdrant: QdrantTargets,
+    eventTime: number,
+  ): Promise<void> {
     const streamPoints: VectorPoint[] = [];
     const streamDeletes: string[] = [];
     for (const c of changes.streams) {
@@ -155,7 +173,9 @@ export class EmbeddingPublisher {
       else streamDeletes.push(c.streamId);
     }
     const userPoints: VectorPoint[] = changes.users.flatMap((c) =>
-      c.vector ? [{ id: c.userId, vector: c.vector, payload: { userId: c.userId } }] : [],
+      c.vector
+        ? [{ id: c.userId, vector: c.vector, payload: { userId: c.userId, [LAST_ENGAGED_AT]: eventTime } }]
+        : [],
     );
     const userDeletes = changes.users.filter((c) => c.vector === null).map((c) => c.userId);
     await Promise.all([
@@ -163,6 +183,20 @@ export class EmbeddingPublisher {
       streamPoints.length > 0 ? qdrant.streams.upsert(streamPoints) : undefined,
       userDeletes.length > 0 ? qdrant.users.delete(userDeletes) : undefined,
       userPoints.length > 0 ? qdrant.users.upsert(userPoints) : undefined,
+      this.sweepIdleUserPoints(qdrant, eventTime),
     ]);
+  }
+
+  /**
+   * Deletes the points of users idle for `userPointTtlMs` with one filtered request, at most every
+   * USER_POINT_SWEEP_EVERY_MS of event time (a failure fails the flush, which is retried). A
+   * republication of an unchanged vector (an eighth of the TTL after the last one) renews
+   * `lastEngagedAt`, so an active user's point never goes.
+   */
+  private async sweepIdleUserPoints(qdrant: QdrantTargets, eventTime: number): Promise<void> {
+    const ttl = qdrant.userPointTtlMs ?? Number.POSITIVE_INFINITY;
+    if (!Number.isFinite(ttl) || eventTime < this.nextUserPointSweepAt) return;
+    await qdrant.users.deleteWhere({ must: [{ key: LAST_ENGAGED_AT, range: { lt: eventTime - ttl } }] });
+    this.nextUserPointSweepAt = eventTime + USER_POINT_SWEEP_EVERY_MS;
   }
 }

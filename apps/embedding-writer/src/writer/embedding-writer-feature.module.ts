@@ -27,7 +27,12 @@ import {
   DEFAULT_EMBEDDING_MODEL_OPTIONS,
   EmbeddingModelService,
 } from '../embedding-model/embedding-model.service';
-import { EmbeddingPublisher, PUBLISH_BATCH_MESSAGES, QdrantTargets } from '../publishing/embedding.publisher';
+import {
+  EmbeddingPublisher,
+  LAST_ENGAGED_AT,
+  PUBLISH_BATCH_MESSAGES,
+  QdrantTargets,
+} from '../publishing/embedding.publisher';
 import { UserVectorRepository, userVectorExpiry } from '../publishing/user-vector.repository';
 import { embeddingWriterConsumer } from './embedding-writer.consumer';
 import { EmbeddingWriterSettings } from './embedding-writer.env';
@@ -110,6 +115,12 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
   });
 }
 
+/** Qdrant forgets an idle user's point when Redis' key expires (0 = never). */
+function userPointTtlMsOf(ttlSec: number): number {
+  const { keyTtlSec } = userVectorExpiry(ttlSec);
+  return keyTtlSec > 0 ? keyTtlSec * 1000 : Number.POSITIVE_INFINITY;
+}
+
 function redisUserVectors(
   redis: RedisClient | undefined,
   keyPrefix: string,
@@ -179,7 +190,12 @@ export class EmbeddingWriterFeatureModule {
               };
               qdrant = {
                 streams: new QdrantVectorStore({ ...common, collection: writer.qdrantCollections.streams }),
-                users: new QdrantVectorStore({ ...common, collection: writer.qdrantCollections.users }),
+                users: new QdrantVectorStore({
+                  ...common,
+                  collection: writer.qdrantCollections.users,
+                  payloadIndexes: [{ field: LAST_ENGAGED_AT, schema: 'integer' }],
+                }),
+                userPointTtlMs: userPointTtlMsOf(writer.userVectorTtlSec),
               };
               const streams = qdrant.streams;
               readiness.register(qdrantCheck(() => streams.ping()));
