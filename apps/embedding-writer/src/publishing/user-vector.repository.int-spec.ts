@@ -37,7 +37,7 @@ describe('UserVectorRepository against a real Redis', () => {
     expect(userVectorExpiry(0)).toEqual({ keyTtlSec: 0, republishAfterMs: Number.POSITIVE_INFINITY });
   });
 
-  it('writes every vector with the TTL in commands of 1,000 keys, renews it on rewrite and deletes', async () => {
+  it('writes every vector with the TTL, renews it on rewrite and deletes', async () => {
     const keyTtl = userVectorExpiry(30 * DAY_SEC).keyTtlSec;
     const users = new UserVectorRepository(redis, 'emb:user:', keyTtl);
     const upserts = Array.from({ length: 1_500 }, (_, i) => ({ userId: `u${i}`, vector: vectorOf(i) }));

@@ -1,8 +1,7 @@
 import { RedisClient } from '@app/redis';
 import { float32ToBuffer } from '@app/vector-store';
-import { Result } from 'ioredis';
 
-/** Keys per write command: bounded so one command never blocks Redis for long (~0.5 MB at 128-d). */
+/** Keys per MSET: bounded so one command never blocks Redis for long (~0.5 MB at 128-d). */
 const KEYS_PER_COMMAND = 1000;
 
 /**
@@ -28,19 +27,6 @@ export function userVectorExpiry(ttlSec: number): UserVectorExpiry {
   return { keyTtlSec: ttlSec + renewal, republishAfterMs: renewal * 1000 };
 }
 
-/** Redis 7 has no MSET with a TTL (8.4's MSETEX): one SET ... EX per key inside one call. */
-const SET_WITH_TTL_LUA = `
-local ttl = ARGV[1]
-for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ttl) end
-return #KEYS`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    /** numKeys, the keys, the TTL (s), then one value per key. */
-    writerSetUserVectors(numKeys: number, ...args: (string | Buffer)[]): Result<number, Context>;
-  }
-}
-
 /**
  * User vectors in Redis for the recommender's per-request read: one STRING per user,
  * key `<REDIS_KEY_PREFIX><userKeyPrefix><userId>` (default `emb:user:<userId>`), value = the unit
@@ -58,9 +44,6 @@ export class UserVectorRepository {
     keyTtlSec = 0,
   ) {
     this.keyTtl = String(keyTtlSec);
-    if (keyTtlSec > 0 && typeof (redis as Partial<RedisClient>).writerSetUserVectors !== 'function') {
-      redis.defineCommand('writerSetUserVectors', { lua: SET_WITH_TTL_LUA });
-    }
   }
 
   keyOf(userId: string): string {
@@ -68,9 +51,12 @@ export class UserVectorRepository {
   }
 
   /**
-   * One pipelined round trip for the whole flush: upserts as one command per KEYS_PER_COMMAND keys
-   * (MSET, or the SET ... EX script with a TTL: ioredis' per-command cost, ~3-4 us, dominated one
-   * SET per user), deletes as one DEL. `bytes` = float32ToBuffer(vector) when the caller has it.
+   * One pipelined round trip for the whole flush, deletes as one DEL. Without a TTL, upserts are
+   * MSETs of KEYS_PER_COMMAND keys (ioredis' per-command cost, ~3-4 us, dominated one SET per
+   * user). With one, Redis 7 has no MSET that sets it (8.4's MSETEX), so each key is a `SET ... EX`:
+   * Redis spends ~6 us per key on those against ~4 for MSET and ~8.5 for the same SETs inside one
+   * Lua call, which would also hold every other client for the whole call (~6.5 ms per 1,000 keys).
+   * `bytes` = float32ToBuffer(vector) when the caller has it.
    */
   async write(
     upserts: readonly { userId: string; vector: Float32Array; bytes?: Buffer }[],
@@ -78,18 +64,17 @@ export class UserVectorRepository {
   ): Promise<void> {
     if (upserts.length === 0 && deletes.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (let i = 0; i < upserts.length; i += KEYS_PER_COMMAND) {
-      const chunk = upserts.slice(i, i + KEYS_PER_COMMAND);
-      if (this.keyTtl === '0') {
+    if (this.keyTtl === '0') {
+      for (let i = 0; i < upserts.length; i += KEYS_PER_COMMAND) {
         const args: (string | Buffer)[] = [];
-        for (const { userId, vector, bytes } of chunk)
+        for (const { userId, vector, bytes } of upserts.slice(i, i + KEYS_PER_COMMAND)) {
           args.push(this.keyOf(userId), bytes ?? float32ToBuffer(vector));
+        }
         pipeline.mset(...args);
-      } else {
-        const args: (string | Buffer)[] = chunk.map(({ userId }) => this.keyOf(userId));
-        args.push(this.keyTtl);
-        for (const { vector, bytes } of chunk) args.push(bytes ?? float32ToBuffer(vector));
-        pipeline.writerSetUserVectors(chunk.length, ...args);
+      }
+    } else {
+      for (const { userId, vector, bytes } of upserts) {
+        pipeline.set(this.keyOf(userId), bytes ?? float32ToBuffer(vector), 'EX', this.keyTtl);
       }
     }
     if (deletes.length > 0) pipeline.del(...deletes.map((userId) => this.keyOf(userId)));

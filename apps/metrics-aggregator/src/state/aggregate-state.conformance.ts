@@ -351,6 +351,27 @@ export function describeAggregateStateConformance(
       }
     });
 
+    it('records a user erased, or only followed, then active again within the hour', async () => {
+      const HOUR = 3_600_000;
+      const chat = (userId: string, at: number) => f.event('chat.message', at, { userId, streamId: 's1' });
+      await apply(withOffsets(showEvents()));
+      await apply(withOffsets([chat('e1', T0 + 10_000)]));
+      await apply(withOffsets([chat('e1', T0 + 11_000)]));
+      await apply(withOffsets([f.event('user.erased', T0 + 12_000, { userId: 'e1' })]));
+      await apply(
+        withOffsets([
+          chat('e1', T0 + 13_000),
+          f.event('seller.followed', T0 + 13_000, { userId: 'f1', sellerId: 'seller-1' }),
+        ]),
+      );
+      await apply(withOffsets([chat('f1', T0 + 14_000)]));
+      expect((await repo.readUser('e1')).recent.map(([id]) => id)).toEqual(['s1']);
+      // both recorded at this hour, so both swept with it (their follows stay)
+      await repo.sweepIdleUsers(T0 + HOUR, 100);
+      expect(await repo.readUser('e1')).toEqual(withoutEngagement([]));
+      expect(await repo.readUser('f1')).toEqual(withoutEngagement(['seller-1']));
+    });
+
     it('keeps per-user engagement, follows and feedback, and erases them', async () => {
       await apply(
         withOffsets([

@@ -3,7 +3,8 @@
  * partition offset, or nothing when the stored offset says the batch was already applied.
  * ARGV: 1 full key prefix (ioredis keyPrefix + "agg:"), 2 settings JSON (ApplySettings), 3 topic,
  * 4 partition, 5 lastOffset, 6 expectOffset ('' = none), 7 maxEventTime, 8 lifecycle JSON
- * ('' = none), 9 stream tokens, 10 user tokens (MessagePack arrays, state/wire-format.ts). Keys are built here
+ * ('' = none), 9 stream tokens, 10 user tokens (MessagePack arrays, state/wire-format.ts), 11 the
+ * users already recorded in users:seen at this batch's hour (newline-joined, optional; state/recorded-users.cache.ts). Keys are built here
  * (single Redis, not cluster). Every number of a stream is in its binary field r (format 2:
  * struct.pack of 40 doubles, state/packed-stream.codec.ts; formats 1 and 0 of earlier versions are
  * still read and rewritten); the few computed numbers written elsewhere use %.17g (exact doubles)
@@ -150,7 +151,14 @@ end
 -- was last active (<P>users:seen), from which the idle-user sweep deletes the keys of idle ones;
 -- an erasure un-touches (false) until the user writes again
 local touchedUsers, touchedList = {}, {}
+-- users this aggregator already recorded at this batch's hour (ARGV[11], newline-joined; its
+-- RecordedUsersCache): their ZADD GT would change nothing
+local recorded = {}
+if ARGV[11] and ARGV[11] ~= '' then
+  for id in string.gmatch(ARGV[11], '[^\\n]+') do recorded[id] = true end
+end
 local function touchUser(id)
+  if recorded[id] then return end
   local touched = touchedUsers[id]
   if touched then return end
   if touched == nil then touchedList[#touchedList + 1] = id end

@@ -1,6 +1,10 @@
 import { testInfra, uniqueName } from '@app/testing';
 import Redis from 'ioredis';
-import { AggregatorSettings } from '../aggregation/aggregator.settings';
+import { EnrichedEvent } from '@app/contracts';
+import { BatchApplier } from '../aggregation/batch-applier';
+import { BatchFoldService } from '../aggregation/batch-fold.service';
+import { AggregatorSettings, DEFAULT_AGGREGATOR_SETTINGS } from '../aggregation/aggregator.settings';
+import { EnrichedEventFactory } from '../test-support/enriched-events.factory';
 import { ConformanceSubject, describeAggregateStateConformance } from './aggregate-state.conformance';
 import { describeStreamUpgradeConformance } from './aggregate-state.upgrade.conformance';
 import { KEY_NAMESPACE, RedisAggregateStateRepository } from './redis-aggregate-state.repository';
@@ -48,3 +52,38 @@ function subject(settings: AggregatorSettings): Promise<ConformanceSubject> {
 
 describeAggregateStateConformance('RedisAggregateStateRepository', subject);
 describeStreamUpgradeConformance('RedisAggregateStateRepository', subject);
+
+describe('RedisAggregateStateRepository users:seen', () => {
+  const HOUR = 3_600_000;
+  const T0 = Date.UTC(2026, 10, 29, 9);
+
+  it('records a user once per hour: later batches of that hour leave the ZADD out', async () => {
+    const redis = new Redis(testInfra().redisUrl, { keyPrefix: `${uniqueName('agg-seen')}:` });
+    const repository = new RedisAggregateStateRepository(redis, DEFAULT_AGGREGATOR_SETTINGS);
+    const fold = new BatchFoldService(DEFAULT_AGGREGATOR_SETTINGS);
+    const f = new EnrichedEventFactory('seen');
+    let offset = 0;
+    const apply = (events: EnrichedEvent[]) =>
+      new BatchApplier(fold, repository).apply(
+        'enriched',
+        0,
+        events.map((event) => ({ offset: String(offset++), event })),
+      );
+    const seen = () => redis.zrange(`${KEY_NAMESPACE}users:seen`, 0, -1, 'WITHSCORES');
+    try {
+      await apply([f.started('s1', T0, 'seller-1', 'watches', 'en')]);
+      await apply([f.event('chat.message', T0 + 1_000, { userId: 'u1', streamId: 's1' })]);
+      expect(await seen()).toEqual(['u1', String(T0 + HOUR)]);
+      // taken out behind the repository's back: a batch of the same hour does not put it back
+      await redis.zrem(`${KEY_NAMESPACE}users:seen`, 'u1');
+      await apply([f.event('chat.message', T0 + 2_000, { userId: 'u1', streamId: 's1' })]);
+      expect(await seen()).toEqual([]);
+      // the next hour records every active user again
+      await apply([f.event('chat.message', T0 + HOUR + 1_000, { userId: 'u1', streamId: 's1' })]);
+      expect(await seen()).toEqual(['u1', String(T0 + 2 * HOUR)]);
+    } finally {
+      await repository.deleteAll();
+      await redis.quit();
+    }
+  });
+});

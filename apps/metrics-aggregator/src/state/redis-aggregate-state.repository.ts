@@ -2,6 +2,7 @@ import type { Redis, Result } from 'ioredis';
 import { AggregatorSettings } from '../aggregation/aggregator.settings';
 import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/batch-update';
 import { NewerStateFormatError } from './state-format';
+import { RecordedUsersCache } from './recorded-users.cache';
 import {
   AggregateStateRepository,
   LeaseHolder,
@@ -74,12 +75,16 @@ declare module 'ioredis' {
 export class RedisAggregateStateRepository implements AggregateStateRepository {
   private readonly settingsJson: string;
   private readonly fullPrefix: string;
+  private readonly recordedUsers = new RecordedUsersCache();
+  /** Whether batches record their users in users:seen at all (USER_ENGAGEMENT_TTL_SEC > 0). */
+  private readonly recordsUsers: boolean;
 
   constructor(
     private readonly redis: Redis,
     settings: AggregatorSettings,
   ) {
     this.settingsJson = JSON.stringify(applySettingsOf(settings));
+    this.recordsUsers = settings.userTtlSec > 0;
     this.fullPrefix = `${redis.options.keyPrefix ?? ''}${KEY_NAMESPACE}`;
     if (typeof (redis as Partial<Redis>).aggApplyBatch !== 'function') {
       redis.defineCommand('aggApplyBatch', { numberOfKeys: 0, lua: APPLY_BATCH_LUA });
@@ -100,6 +105,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
 
   async applyBatch(update: BatchUpdate): Promise<ApplyOutcome> {
     const wire = encodeBatch(update);
+    const { hour, skip } = this.recordedUsers.skippable(update);
     const reply = await this.redis.aggApplyBatch(
       this.fullPrefix,
       this.settingsJson,
@@ -111,6 +117,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
       wire.life,
       wire.streams,
       wire.users,
+      skip.join('\n'),
     );
     switch (reply[0]) {
       case 'newer-format':
@@ -123,6 +130,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
           progress: { offset: reply[1] === '' ? null : reply[1], maxEventTime: Number(reply[2]) },
         };
       default: {
+        if (this.recordsUsers) this.recordedUsers.applied(update, hour);
         const erasedFollows: [string, string][] = [];
         for (let i = 1; i + 1 < reply.length; i += 2) erasedFollows.push([reply[i], reply[i + 1]]);
         return { status: 'applied', erasedFollows };
