@@ -87,6 +87,12 @@ export function ToNumber(): PropertyDecorator {
 }
 
 /**
+ * The default of every user-idle TTL (the aggregator's engagement keys, the writer's vectors): set
+ * alike, a user's state goes at once. 30 days.
+ */
+export const DEFAULT_USER_IDLE_TTL_SEC = 30 * 24 * 3600;
+
+/**
  * Seconds a user may stay idle before a service deletes what it keeps of them (a decimal string):
  * 0 (never) or from a day to ten years. One rule for every such TTL, so they can be set alike.
  */

@@ -30,7 +30,7 @@ export interface QdrantTargets {
   users: VectorStore;
   /**
    * A user point whose `lastEngagedAt` is this far (event time, ms) behind a flush is deleted:
-   * the Redis key's TTL (`userVectorExpiry(ttl).keyTtlSec`), so both forget a user together.
+   * the Redis key's TTL (`userVectorExpiry(ttl).forgetAfterMs`), so both forget a user together.
    * Infinity (or absent) = never.
    */
   userPointTtlMs?: number;

@@ -32,9 +32,14 @@ describe('UserVectorRepository against a real Redis', () => {
     expect(userVectorExpiry(30 * DAY_SEC)).toEqual({
       keyTtlSec: 30 * DAY_SEC + 3.75 * DAY_SEC,
       republishAfterMs: 3.75 * DAY_SEC * 1000,
+      forgetAfterMs: 33.75 * DAY_SEC * 1000,
     });
     expect(userVectorExpiry(DAY_SEC + 1).keyTtlSec).toBe(DAY_SEC + 1 + Math.ceil((DAY_SEC + 1) / 8));
-    expect(userVectorExpiry(0)).toEqual({ keyTtlSec: 0, republishAfterMs: Number.POSITIVE_INFINITY });
+    expect(userVectorExpiry(0)).toEqual({
+      keyTtlSec: 0,
+      republishAfterMs: Number.POSITIVE_INFINITY,
+      forgetAfterMs: Number.POSITIVE_INFINITY,
+    });
   });
 
   it('writes every vector with the TTL, renews it on rewrite and deletes', async () => {

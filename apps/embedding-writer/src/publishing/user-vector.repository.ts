@@ -18,13 +18,22 @@ export interface UserVectorExpiry {
   keyTtlSec: number;
   /** The model's `userRepublishAfterMs` (event time); Infinity when nothing expires. */
   republishAfterMs: number;
+  /** How long (ms) after its last publication an idle user's copies go (the key's TTL); Infinity = never. */
+  forgetAfterMs: number;
 }
 
 /** `ttlSec` = the configured EMBEDDING_USER_VECTOR_TTL_SEC (0 = never). */
 export function userVectorExpiry(ttlSec: number): UserVectorExpiry {
-  if (ttlSec <= 0) return { keyTtlSec: 0, republishAfterMs: Number.POSITIVE_INFINITY };
+  if (ttlSec <= 0) {
+    return {
+      keyTtlSec: 0,
+      republishAfterMs: Number.POSITIVE_INFINITY,
+      forgetAfterMs: Number.POSITIVE_INFINITY,
+    };
+  }
   const renewal = Math.ceil(ttlSec / RENEWALS_PER_TTL);
-  return { keyTtlSec: ttlSec + renewal, republishAfterMs: renewal * 1000 };
+  const keyTtlSec = ttlSec + renewal;
+  return { keyTtlSec, republishAfterMs: renewal * 1000, forgetAfterMs: keyTtlSec * 1000 };
 }
 
 /**

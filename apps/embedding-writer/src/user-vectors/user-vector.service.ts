@@ -128,9 +128,9 @@ export class UserVectorService {
    * per flush) and returned as a view of it: what readers hold. undefined when the user is unknown
    * (or their vector is zero): publish a tombstone. 'unchanged' when it moved less than `minChange`
    * (cosine distance) since its last publication and is not `force`d (a failed flush being
-   * retried) or due again (`republishAfterMs`): nothing to publish. The view stays valid until the next call for that user and, once
-   * the user is dropped or erased, until the slot's next user publishes: a reader keeping it longer
-   * than a flush copies it (the user-topic buffer does).
+   * retried) or due again (`republishAfterMs`): nothing to publish. The view stays valid until the
+   * next call for that user and, once the user is dropped or erased, until the slot's next user
+   * publishes: a reader keeping it longer than a flush copies it (the user-topic buffer does).
    */
   publishableVectorOf(userId: string, minChange = 0, force = false): Float32Array | 'unchanged' | undefined {
     const slot = this.slots.slotOf(userId);

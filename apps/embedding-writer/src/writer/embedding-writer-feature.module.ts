@@ -115,12 +115,6 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
   });
 }
 
-/** Qdrant forgets an idle user's point when Redis' key expires (0 = never). */
-function userPointTtlMsOf(ttlSec: number): number {
-  const { keyTtlSec } = userVectorExpiry(ttlSec);
-  return keyTtlSec > 0 ? keyTtlSec * 1000 : Number.POSITIVE_INFINITY;
-}
-
 function redisUserVectors(
   redis: RedisClient | undefined,
   keyPrefix: string,
@@ -195,7 +189,8 @@ export class EmbeddingWriterFeatureModule {
                   collection: writer.qdrantCollections.users,
                   payloadIndexes: [{ field: LAST_ENGAGED_AT, schema: 'integer' }],
                 }),
-                userPointTtlMs: userPointTtlMsOf(writer.userVectorTtlSec),
+                // Qdrant forgets an idle user's point when Redis' key expires
+                userPointTtlMs: userVectorExpiry(writer.userVectorTtlSec).forgetAfterMs,
               };
               const streams = qdrant.streams;
               readiness.register(qdrantCheck(() => streams.ping()));

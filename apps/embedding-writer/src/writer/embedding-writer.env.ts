@@ -1,4 +1,5 @@
 import {
+  DEFAULT_USER_IDLE_TTL_SEC,
   EVENT_TOPIC_RETENTION_MS,
   EnvGroup,
   EnvVar,
@@ -15,9 +16,6 @@ import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } f
  * 30 s -> 0.45, 60 s -> 0.31.
  */
 export const DEFAULT_USER_TOPIC_MS = 60_000;
-
-/** A user's vector leaves Redis after 30 days without an engagement: the aggregator's default for the rest of the user's keys. */
-export const DEFAULT_USER_VECTOR_TTL_SEC = 30 * 24 * 3600;
 
 /** The embedding-writer's own variables (see apps/embedding-writer/README.md for the model). */
 export class EmbeddingWriterEnvDto {
@@ -159,7 +157,7 @@ export function embeddingWriterEnv(): EnvGroup<EmbeddingWriterEnvDto, EmbeddingW
       EMBEDDING_DIMENSION: '128',
       EMBEDDING_USER_HALF_LIFE_SEC: String(3 * 24 * 3600),
       EMBEDDING_USER_IDLE_SEC: String(EVENT_TOPIC_RETENTION_MS / 1000),
-      EMBEDDING_USER_VECTOR_TTL_SEC: String(DEFAULT_USER_VECTOR_TTL_SEC),
+      EMBEDDING_USER_VECTOR_TTL_SEC: String(DEFAULT_USER_IDLE_TTL_SEC),
       EMBEDDING_AUDIENCE_HALF_LIFE_SEC: '600',
       EMBEDDING_LEARNING_RATE: '0.05',
       EMBEDDING_CO_ENGAGEMENT_WINDOW_SEC: String(24 * 3600),

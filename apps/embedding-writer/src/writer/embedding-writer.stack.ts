@@ -12,7 +12,8 @@ import {
   EmbeddingPublisherTopics,
 } from '../publishing/embedding.publisher';
 import { UserVectorRepository, userVectorExpiry } from '../publishing/user-vector.repository';
-import { DEFAULT_USER_TOPIC_MS, DEFAULT_USER_VECTOR_TTL_SEC } from './embedding-writer.env';
+import { DEFAULT_USER_IDLE_TTL_SEC } from '@app/config';
+import { DEFAULT_USER_TOPIC_MS } from './embedding-writer.env';
 import { EmbeddingWriterService } from './embedding-writer.service';
 
 export interface EmbeddingWriterStackOptions {
@@ -23,7 +24,7 @@ export interface EmbeddingWriterStackOptions {
   coalesceMs: number;
   /** The user topic's own coalescing interval, ms (default DEFAULT_USER_TOPIC_MS, as deployed). */
   userTopicMs?: number;
-  /** EMBEDDING_USER_VECTOR_TTL_SEC (default DEFAULT_USER_VECTOR_TTL_SEC, as deployed; 0 = none). */
+  /** EMBEDDING_USER_VECTOR_TTL_SEC (default DEFAULT_USER_IDLE_TTL_SEC, as deployed; 0 = none). */
   userVectorTtlSec?: number;
   consumerGroup: string;
   model?: Partial<EmbeddingModelOptions>;
@@ -42,7 +43,7 @@ export interface EmbeddingWriterStack {
  * the benchmark drive through a real KafkaBatchServer.
  */
 export function createEmbeddingWriterStack(options: EmbeddingWriterStackOptions): EmbeddingWriterStack {
-  const expiry = userVectorExpiry(options.userVectorTtlSec ?? DEFAULT_USER_VECTOR_TTL_SEC);
+  const expiry = userVectorExpiry(options.userVectorTtlSec ?? DEFAULT_USER_IDLE_TTL_SEC);
   const model = new EmbeddingModelService({
     ...DEFAULT_EMBEDDING_MODEL_OPTIONS,
     userRepublishAfterMs: expiry.republishAfterMs,

@@ -1,3 +1,4 @@
+import { DEFAULT_USER_IDLE_TTL_SEC } from '@app/config';
 /**
  * Everything the aggregator's features need from config, as one typed object (the root module
  * maps environment variables onto it). Times are epoch/duration milliseconds unless named *Sec.
@@ -120,7 +121,7 @@ export const DEFAULT_AGGREGATOR_SETTINGS: AggregatorSettings = {
   watchCapMs: 4 * 3_600_000,
   endedTtlSec: 7 * 24 * 3_600,
   // past four half-lives of idleness the affinities weigh ~5 % against a day's new engagement
-  userTtlSec: 30 * 24 * 3_600,
+  userTtlSec: DEFAULT_USER_IDLE_TTL_SEC,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   engagementWeights: DEFAULT_ENGAGEMENT_WEIGHTS,
 };

@@ -83,6 +83,13 @@ describe('RecordedUsersCache', () => {
     expect(applyTo(cache, batch(T0 + HOUR + 2, engaged('a'), engaged('b')))).toEqual(['b']);
   });
 
+  it('forgets everything when cleared (the state was deleted)', () => {
+    const cache = new RecordedUsersCache();
+    applyTo(cache, batch(T0 + 1_000, engaged('a')));
+    cache.clear();
+    expect(applyTo(cache, batch(T0 + 2_000, engaged('a')))).toEqual([]);
+  });
+
   it('remembers at most maxUsers per hour (the rest are recorded every batch)', () => {
     const cache = new RecordedUsersCache(2);
     applyTo(cache, batch(T0 + 1_000, engaged('a'), engaged('b'), engaged('c')));

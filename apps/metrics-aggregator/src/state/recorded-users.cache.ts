@@ -61,6 +61,12 @@ export class RecordedUsersCache {
     }
   }
 
+  /** Forgets everything (the state was deleted: every user must be recorded again). */
+  clear(): void {
+    this.hour = Number.NEGATIVE_INFINITY;
+    this.users.clear();
+  }
+
   get size(): number {
     return this.users.size;
   }

@@ -253,6 +253,7 @@ export class RedisAggregateStateRepository implements AggregateStateRepository {
   }
 
   async deleteAll(): Promise<number> {
+    this.recordedUsers.clear();
     let cursor = '0';
     let deleted = 0;
     do {
