@@ -61,6 +61,16 @@ describe('RecordedUsersCache', () => {
     expect(applyTo(cache, batch(T0 + 5_000, engaged('a')))).toEqual(['a']);
   });
 
+  it('stops skipping an erased user as soon as the erasing batch is planned', () => {
+    const cache = new RecordedUsersCache();
+    applyTo(cache, batch(T0 + 1_000, engaged('a')));
+    const erasing = batch(T0 + 2_000, { id: 'a', erase: true });
+    const { hour } = cache.skippable(erasing);
+    // another partition's batch planned while the erasure runs
+    expect(cache.skippable(batch(T0 + 2_500, engaged('a'))).skip).toEqual([]);
+    cache.applied(erasing, hour);
+  });
+
   it('does not remember a user whose batch only followed', () => {
     const cache = new RecordedUsersCache();
     applyTo(cache, batch(T0 + 1_000, { id: 'a', follows: [['seller-1', 1, T0]] }));

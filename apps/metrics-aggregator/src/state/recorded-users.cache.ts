@@ -44,8 +44,11 @@ export class RecordedUsersCache {
       this.users.clear();
     }
     const skip: string[] = [];
+    // an erasure is forgotten before its batch runs, so no batch planned meanwhile (another
+    // partition's) skips a user whose users:seen entry it removes
+    for (const d of update.users) if (d.erase) this.users.delete(d.id);
     if (hour === this.hour && this.users.size > 0) {
-      for (const d of update.users) if (!d.erase && this.users.has(d.id)) skip.push(d.id);
+      for (const d of update.users) if (this.users.has(d.id)) skip.push(d.id);
     }
     return { hour, skip };
   }
