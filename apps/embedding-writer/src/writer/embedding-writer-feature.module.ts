@@ -118,10 +118,10 @@ export function embeddingWriterTransport(config: EmbeddingWriterFeatureConfig): 
 function redisUserVectors(
   redis: RedisClient | undefined,
   keyPrefix: string,
-  ttlSec: number,
+  keyTtlSec: number,
 ): UserVectorRepository {
   if (!redis) throw new Error('user vectors in Redis need RedisModule (REDIS_CLIENT)');
-  return new UserVectorRepository(redis, keyPrefix, userVectorExpiry(ttlSec).keyTtlSec);
+  return new UserVectorRepository(redis, keyPrefix, keyTtlSec);
 }
 
 @Module({})
@@ -131,6 +131,7 @@ export class EmbeddingWriterFeatureModule {
     options: EmbeddingWriterFeatureOptions = {},
   ): DynamicModule {
     const { writer } = config;
+    const userExpiry = userVectorExpiry(writer.userVectorTtlSec);
     return {
       module: EmbeddingWriterFeatureModule,
       controllers: [embeddingWriterConsumer(config.topics.names.enriched)],
@@ -148,7 +149,7 @@ export class EmbeddingWriterFeatureModule {
               dimension: writer.dimension,
               userHalfLifeMs: writer.userHalfLifeMs,
               userIdleMs: writer.userIdleMs,
-              userRepublishAfterMs: userVectorExpiry(writer.userVectorTtlSec).republishAfterMs,
+              userRepublishAfterMs: userExpiry.republishAfterMs,
               audienceHalfLifeMs: writer.audienceHalfLifeMs,
               publishMinChange: writer.publishMinChange,
               seller: {
@@ -190,7 +191,7 @@ export class EmbeddingWriterFeatureModule {
                   payloadIndexes: [{ field: LAST_ENGAGED_AT, schema: 'integer' }],
                 }),
                 // Qdrant forgets an idle user's point when Redis' key expires
-                userPointTtlMs: userVectorExpiry(writer.userVectorTtlSec).forgetAfterMs,
+                userPointTtlMs: userExpiry.forgetAfterMs,
               };
               const streams = qdrant.streams;
               readiness.register(qdrantCheck(() => streams.ping()));
@@ -205,7 +206,7 @@ export class EmbeddingWriterFeatureModule {
                 users: names.embeddingsUsers,
                 watermarks: names.watermarks,
               },
-              options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix, writer.userVectorTtlSec),
+              options.userVectors ?? redisUserVectors(redis, writer.userKeyPrefix, userExpiry.keyTtlSec),
               qdrant,
               // resuming from committed offsets has no replay to republish users after a crash:
               // the topic then keeps the Redis cadence (never left behind for good)

@@ -1,5 +1,5 @@
 import { AggregatorSettings, WINDOW_TAUS_MS } from '../aggregation/aggregator.settings';
-import { ApplyOutcome, BatchUpdate, PartitionProgress } from '../aggregation/batch-update';
+import { ApplyOutcome, BatchUpdate, PartitionProgress, UserDelta } from '../aggregation/batch-update';
 
 /** One stream's stored state (docs/key-layout.md `agg:s:<streamId>`). Times epoch ms. */
 export interface StreamState {
@@ -119,6 +119,23 @@ export const AGGREGATE_STATE_REPOSITORY = Symbol('AGGREGATE_STATE_REPOSITORY');
  * days; a user is swept up to an hour late, never early).
  */
 export const USER_SEEN_RESOLUTION_MS = 3_600_000;
+
+/** Whether the apply script records this user's delta in users:seen (it writes engagement keys). */
+export function writesEngagement(d: UserDelta): boolean {
+  return (
+    (d.recent?.size ?? 0) +
+      (d.sellers?.size ?? 0) +
+      (d.categories?.size ?? 0) +
+      (d.sellerCounts?.size ?? 0) +
+      (d.shown?.size ?? 0) >
+    0
+  );
+}
+
+/** The hour score a batch records its users at (its maxEventTime rounded up to the hour). */
+export function seenHourOf(maxEventTime: number): number {
+  return Math.ceil(maxEventTime / USER_SEEN_RESOLUTION_MS) * USER_SEEN_RESOLUTION_MS;
+}
 
 /** A user's keys (`u:<userId>:<suffix>`) that go when the user is idle; follows stay. */
 export const USER_ENGAGEMENT_SUFFIXES = [

@@ -16,7 +16,8 @@ import {
   PendingStream,
   SellerState,
   USER_ENGAGEMENT_SUFFIXES,
-  USER_SEEN_RESOLUTION_MS,
+  seenHourOf,
+  writesEngagement,
   StreamState,
   UserState,
   Watermark,
@@ -98,7 +99,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     }
     for (const d of u.users) this.applyUser(d);
     if (this.cfg.userTtlSec > 0) {
-      const seenAt = Math.ceil(u.maxEventTime / USER_SEEN_RESOLUTION_MS) * USER_SEEN_RESOLUTION_MS;
+      const seenAt = seenHourOf(u.maxEventTime);
       for (const id of this.touchedUsers) this.store.zaddGt('users:seen', id, seenAt);
     }
     const h = this.store.hash(okey);
@@ -444,8 +445,7 @@ export class InMemoryAggregateStateRepository implements AggregateStateRepositor
     const { store, cfg } = this;
     if (d.erase) this.eraseUser(d.id);
     const base = `u:${d.id}:`;
-    const writes = [d.recent, d.sellers, d.categories, d.sellerCounts, d.shown];
-    if (writes.some((m) => (m?.size ?? 0) > 0)) this.touchedUsers.add(d.id);
+    if (writesEngagement(d)) this.touchedUsers.add(d.id);
     const counts = `${base}seller-counts`;
     // trims only when a stream new to the user appeared (as the script: amortized bounds)
     let grew = false;

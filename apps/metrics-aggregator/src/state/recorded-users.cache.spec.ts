@@ -1,5 +1,6 @@
 import { BatchUpdate, UserDelta } from '../aggregation/batch-update';
-import { RecordedUsersCache, seenHourOf, writesEngagement } from './recorded-users.cache';
+import { seenHourOf, writesEngagement } from './aggregate-state.repository';
+import { RecordedUsersCache } from './recorded-users.cache';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 29, 9);

@@ -1,25 +1,8 @@
-import { BatchUpdate, UserDelta } from '../aggregation/batch-update';
-import { USER_SEEN_RESOLUTION_MS } from './aggregate-state.repository';
+import { BatchUpdate } from '../aggregation/batch-update';
+import { seenHourOf, writesEngagement } from './aggregate-state.repository';
 
 /** Users remembered per hour at most (~100 MB of ids); past it the rest are recorded every batch. */
 const DEFAULT_MAX_USERS = 1_000_000;
-
-/** Whether the apply script records this user's delta in users:seen (it writes engagement keys). */
-export function writesEngagement(d: UserDelta): boolean {
-  return (
-    (d.recent?.size ?? 0) +
-      (d.sellers?.size ?? 0) +
-      (d.categories?.size ?? 0) +
-      (d.sellerCounts?.size ?? 0) +
-      (d.shown?.size ?? 0) >
-    0
-  );
-}
-
-/** The hour score a batch records its users at (its maxEventTime rounded up to the hour). */
-export function seenHourOf(maxEventTime: number): number {
-  return Math.ceil(maxEventTime / USER_SEEN_RESOLUTION_MS) * USER_SEEN_RESOLUTION_MS;
-}
 
 /**
  * The users this process's batches already recorded in `users:seen` at the latest hour, so the
