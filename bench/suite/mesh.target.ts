@@ -23,6 +23,7 @@ export function isolatedMeshNames(id: string) {
     TOPIC_DEAD_LETTER: `${id}.events.dlq`,
     TOPIC_METRICS_STREAMS: `${id}.metrics.streams`,
     TOPIC_STREAM_LIFECYCLE: `${id}.streams.lifecycle`,
+    TOPIC_STREAM_LIFECYCLE_FAST: `${id}.streams.lifecycle-fast`,
     TOPIC_EMBEDDINGS_STREAMS: `${id}.embeddings.streams`,
     TOPIC_EMBEDDINGS_USERS: `${id}.embeddings.users`,
     TOPIC_STATE_FOLLOWS: `${id}.state.follows`,

@@ -181,6 +181,6 @@ describe('describeEnv', () => {
 
   it('lists every variable of every group once', () => {
     expect(rows.size).toBe(describeEnv(schema).length);
-    expect(rows.size).toBe(6 + 8 + 2 + 2 + 1 + 11);
+    expect(rows.size).toBe(6 + 8 + 2 + 2 + 1 + 12);
   });
 });

@@ -2,6 +2,7 @@ import {
   COMPACTED_TOPICS,
   DEFAULT_PARTITIONS,
   DEFAULT_TOPICS,
+  LIFECYCLE_FAST_LANE_RETENTION,
   LIFECYCLE_FEED_RETENTION,
   METRICS_FEED_RETENTION,
   TopicRole,
@@ -41,6 +42,13 @@ export class TopicsEnvDto {
   })
   @Matches(TOPIC_NAME, topicMessage)
   TOPIC_STREAM_LIFECYCLE!: string;
+
+  @EnvVar({
+    description:
+      'Stream starts and ends fast lane (enricher straight from the raw topic -> recommender, read from its end; its last hour).',
+  })
+  @Matches(TOPIC_NAME, topicMessage)
+  TOPIC_STREAM_LIFECYCLE_FAST!: string;
 
   @EnvVar({ description: 'Stream embeddings change feed (compacted).' })
   @Matches(TOPIC_NAME, topicMessage)
@@ -96,6 +104,7 @@ export const TOPIC_ENV_VARIABLES: Readonly<Record<TopicRole, keyof TopicsEnvDto>
   deadLetter: 'TOPIC_DEAD_LETTER',
   metricsStreams: 'TOPIC_METRICS_STREAMS',
   streamLifecycle: 'TOPIC_STREAM_LIFECYCLE',
+  streamLifecycleFast: 'TOPIC_STREAM_LIFECYCLE_FAST',
   embeddingsStreams: 'TOPIC_EMBEDDINGS_STREAMS',
   embeddingsUsers: 'TOPIC_EMBEDDINGS_USERS',
   stateFollows: 'TOPIC_STATE_FOLLOWS',
@@ -166,8 +175,9 @@ export function pipelineTopicSpecs(topics: TopicsConfig): PipelineTopicSpec[] {
 /** One stage's topic as the bootstrap creates it (for a service that creates its own topics). */
 export function pipelineTopicSpec(topics: TopicsConfig, role: TopicRole): PipelineTopicSpec {
   const retentionMs = RETENTION_MS[role];
-  // the lifecycle feed is written in the enricher's transactions, a raw batch's starts at once
-  const largeBatches = retentionMs !== undefined || role === 'streamLifecycle';
+  // the lifecycle feeds are written a raw batch's starts at once
+  const largeBatches =
+    retentionMs !== undefined || role === 'streamLifecycle' || role === 'streamLifecycleFast';
   const configs: Record<string, string> = {
     ...(retentionMs ? { 'retention.ms': String(retentionMs) } : {}),
     ...(largeBatches ? { 'max.message.bytes': String(EVENT_TOPIC_MAX_MESSAGE_BYTES) } : {}),
@@ -189,6 +199,13 @@ function streamFeedConfigs(topics: TopicsConfig, role: TopicRole): Record<string
       'cleanup.policy': 'delete',
       'retention.ms': String(LIFECYCLE_FEED_RETENTION.retentionMs),
       'segment.ms': String(LIFECYCLE_FEED_RETENTION.segmentMs),
+    };
+  }
+  if (role === 'streamLifecycleFast') {
+    return {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(LIFECYCLE_FAST_LANE_RETENTION.retentionMs),
+      'segment.ms': String(LIFECYCLE_FAST_LANE_RETENTION.segmentMs),
     };
   }
   if (role !== 'metricsStreams' || topics.metricsRetentionMs === null) return {};

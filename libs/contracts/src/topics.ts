@@ -9,6 +9,7 @@ export const DEFAULT_TOPICS = {
   deadLetter: 'nowcast.events.dlq.v1',
   metricsStreams: 'nowcast.metrics.streams.v1',
   streamLifecycle: 'nowcast.streams.lifecycle.v1',
+  streamLifecycleFast: 'nowcast.streams.lifecycle-fast.v1',
   embeddingsStreams: 'nowcast.embeddings.streams.v1',
   embeddingsUsers: 'nowcast.embeddings.users.v1',
   stateFollows: 'nowcast.state.follows.v1',
@@ -24,6 +25,7 @@ export const DEFAULT_PARTITIONS: Record<TopicRole, number> = {
   deadLetter: 1,
   metricsStreams: 6,
   streamLifecycle: 6,
+  streamLifecycleFast: 6,
   embeddingsStreams: 6,
   embeddingsUsers: 6,
   stateFollows: 6,
@@ -73,6 +75,17 @@ export interface StreamFeedRetention {
 
 /** The lifecycle feed: the last day of starts and ends. */
 export const LIFECYCLE_FEED_RETENTION: StreamFeedRetention = { retentionMs: DAY_MS, segmentMs: 6 * HOUR_MS };
+
+/**
+ * The lifecycle fast lane: the same starts and ends, written by the enricher straight from the raw
+ * topic (no dedupe, no transaction, ends without their run's start), so the feed hears of them
+ * before the enricher's transaction round. Read only from its end (never replayed: the lifecycle
+ * feed above is the record), so an hour is plenty.
+ */
+export const LIFECYCLE_FAST_LANE_RETENTION: StreamFeedRetention = {
+  retentionMs: HOUR_MS,
+  segmentMs: 10 * 60_000,
+};
 
 /**
  * The metrics feed: compacted, and records older than 7 days deleted by default

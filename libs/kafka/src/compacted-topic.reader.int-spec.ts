@@ -76,6 +76,35 @@ describe('CompactedTopicReader against the real broker', () => {
     expect(traced[0].spanId).not.toBe(PARENT_SPAN);
   });
 
+  it('from its end: caught up at once, applies only what is appended after its start', async () => {
+    const topic = uniqueName('compacted-from-end');
+    await ensureTopics({ brokers: infra.kafkaBrokers, clientId: topic }, [
+      { name: topic, partitions: 2, compacted: false },
+    ]);
+    const producer = rawKafka(infra.kafkaBrokers).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'old', value: 'before the start' }] });
+    const applied: string[] = [];
+    const reader = new CompactedTopicReader(
+      { kafka: { brokers: infra.kafkaBrokers, clientId: topic }, topic, groupIdPrefix: topic, fromEnd: true },
+      (records) => void applied.push(...records.map((r) => r.key)),
+    );
+    try {
+      await reader.start();
+      expect(reader.caughtUp).toBe(true);
+      // the throwaway group settles on the end once it fetches: sent until one arrives
+      for (let n = 0; applied.length === 0 && n < 100; n++) {
+        await producer.send({ topic, messages: [{ key: `new-${n}`, value: 'after' }] });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await reader.stop();
+      await producer.disconnect();
+    }
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied).not.toContain('old');
+  });
+
   it('lets the event loop turn between the costly batches of one fetch', async () => {
     const topic = uniqueName('compacted-yield');
     await ensureTopics({ brokers: infra.kafkaBrokers, clientId: topic }, [

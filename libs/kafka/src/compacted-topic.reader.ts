@@ -58,13 +58,18 @@ export interface CompactedTopicReaderOptions {
    * not after the writer's commit (its EndTxn and the markers: ~10-20 ms on this machine).
    */
   readUncommitted?: boolean;
+  /**
+   * Read only what is appended after the start (a feed that matters live only, never replayed):
+   * caught up as soon as it runs. Default false (from the beginning).
+   */
+  fromEnd?: boolean;
 }
 
 /**
  * Reads a compacted change feed (metrics, watermarks, stream vectors) from the beginning of EVERY
  * partition with a throwaway consumer group and no commits, so each reader process holds the whole
  * state in memory. Caught up once every partition reached the high watermark it had at start
- * (readiness). Batches are applied one at a time, in partition order (a large one in chunks).
+ * (readiness); with `fromEnd`, a live-only feed, it reads what is appended after its start. Batches are applied one at a time, in partition order (a large one in chunks).
  */
 export class CompactedTopicReader {
   private readonly logger = new Logger(CompactedTopicReader.name);
@@ -140,6 +145,7 @@ export class CompactedTopicReader {
       this.settling(),
     );
     this.targets.clear();
+    if (this.options.fromEnd) return;
     for (const p of offsets) {
       const high = Number(p.high);
       const position = this.positions.get(p.partition) ?? 0;
@@ -187,7 +193,8 @@ export class CompactedTopicReader {
     });
     await consumer.connect();
     await retryWhileTopicSettles(
-      () => consumer.subscribe({ topic: this.options.topic, fromBeginning: true }),
+      // the throwaway group has no offsets: kafkajs starts where fromBeginning says
+      () => consumer.subscribe({ topic: this.options.topic, fromBeginning: !this.options.fromEnd }),
       this.settling(),
     );
     await consumer.run({

@@ -262,6 +262,7 @@ function pipelineEnv(
     TOPIC_DEAD_LETTER: topic('dlq'),
     TOPIC_METRICS_STREAMS: topic('metrics'),
     TOPIC_STREAM_LIFECYCLE: topic('lifecycle'),
+    TOPIC_STREAM_LIFECYCLE_FAST: topic('lifecycle-fast'),
     TOPIC_EMBEDDINGS_STREAMS: topic('emb-streams'),
     TOPIC_EMBEDDINGS_USERS: topic('emb-users'),
     TOPIC_STATE_FOLLOWS: topic('follows'),

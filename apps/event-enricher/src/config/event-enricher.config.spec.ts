@@ -20,6 +20,17 @@ describe('event-enricher config', () => {
     );
   });
 
+  it('runs the lifecycle fast lane to its own topic unless told not to', () => {
+    const { enricher, topics } = loadConfig(eventEnricherEnvSchema, {});
+    expect(enricher.lifecycleFastLane).toBe(true);
+    expect(topics.names.streamLifecycleFast).toBe('nowcast.streams.lifecycle-fast.v1');
+    const off = loadConfig(eventEnricherEnvSchema, { ENRICHER_LIFECYCLE_FAST_LANE: 'false' });
+    expect(off.enricher.lifecycleFastLane).toBe(false);
+    expect(() => loadConfig(eventEnricherEnvSchema, { ENRICHER_LIFECYCLE_FAST_LANE: 'yes' })).toThrow(
+      'ENRICHER_LIFECYCLE_FAST_LANE',
+    );
+  });
+
   it('declares the shared variables it uses', () => {
     const names = describeEnv(eventEnricherEnvSchema).map((v) => v.name);
     expect(names).toEqual(

@@ -14,6 +14,7 @@ import { EnrichmentService, streamIdOf, userIdOf } from './enrichment.service';
 import { ValidMessage, routeMessages } from './message-routing';
 import { enrichmentJson } from './enrichment.json';
 import { propagateTrace } from './trace-propagation';
+import type { EnricherSettings } from './enricher.env';
 
 /**
  * Messages per send into the batch's transaction (also the consumer's maxBufferedMessages): bounds
@@ -52,7 +53,7 @@ export class EnrichBatchService {
     const transaction = requireTransaction(batch);
     const { enricher, topics } = this.config;
     const nowMs = Date.now();
-    const { valid, poison } = routeMessages(batch.messages, this.parseOptions(nowMs));
+    const { valid, poison } = routeMessages(batch.messages, rawEventParseOptions(enricher, nowMs));
 
     if (poison.length > 0) {
       const source = { topic: batch.topic, partition: batch.partition, consumerGroup: enricher.groupId };
@@ -139,16 +140,6 @@ export class EnrichBatchService {
     return header;
   }
 
-  private parseOptions(nowMs: number): ParseEventOptions {
-    const { enricher } = this.config;
-    return {
-      nowMs,
-      maxBytes: enricher.maxEventBytes,
-      maxFutureMs: enricher.maxFutureMs,
-      maxPastMs: enricher.maxPastMs,
-    };
-  }
-
   /**
    * Counted per batch and type, not per event (prom-client label lookups are not free). Per
    * delivery: a redelivered batch counts again (unlike deduplicated, counted once per drop).
@@ -201,6 +192,16 @@ export function toEnrichedRecord(
 }
 
 /** Keyed by streamId (compacted: the last record is the stream's state). */
+/** The raw topic's parser limits, the same for every reader of it in the enricher. */
+export function rawEventParseOptions(settings: EnricherSettings, nowMs: number): ParseEventOptions {
+  return {
+    nowMs,
+    maxBytes: settings.maxEventBytes,
+    maxFutureMs: settings.maxFutureMs,
+    maxPastMs: settings.maxPastMs,
+  };
+}
+
 export function toLifecycleRecord(record: StreamLifecycle): OutboundMessage {
   return { key: record.streamId, value: JSON.stringify(record) };
 }

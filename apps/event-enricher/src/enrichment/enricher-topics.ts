@@ -8,7 +8,7 @@ import type { EnricherFeatureConfig } from '../runtime/enricher-feature.config';
  * same specs, so the two never set a config back and forth. One raw batch (up to
  * ENRICHER_MAX_BYTES_PER_PARTITION) becomes one transactional record batch per output partition,
  * and enrichment makes events larger: above the broker's 1 MiB default, hence the larger
- * max.message.bytes of the event topics and the lifecycle feed.
+ * max.message.bytes of the event topics and the lifecycle feeds.
  */
 export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promise<EnsureTopicsResult> {
   const { kafka, topics } = config;
@@ -17,7 +17,7 @@ export async function ensureEnricherTopics(config: EnricherFeatureConfig): Promi
       ...kafkaConnectionOf(kafka),
       retry: { retries: 2 },
     },
-    (['raw', 'enriched', 'deadLetter', 'streamLifecycle'] as const).map((role) =>
+    (['raw', 'enriched', 'deadLetter', 'streamLifecycle', 'streamLifecycleFast'] as const).map((role) =>
       pipelineTopicSpec(topics, role),
     ),
   );

@@ -139,7 +139,7 @@ export class EnrichmentService {
  * run it ends). Every end is written, even of a stream not known live here: the feed may know it
  * from the metrics. Expiry is not: only the aggregator can tell whether the lease really ran out.
  */
-function lifecycleRecordOf(
+export function lifecycleRecordOf(
   event: NowcastEvent,
   streams: ReadonlyMap<string, StreamContextRecord>,
 ): StreamLifecycle | undefined {

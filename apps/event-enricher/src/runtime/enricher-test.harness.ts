@@ -26,6 +26,7 @@ export function isolatedEnricherEnv(
     TOPIC_ENRICHED: `${id}.enriched`,
     TOPIC_DEAD_LETTER: `${id}.dlq`,
     TOPIC_STREAM_LIFECYCLE: `${id}.lifecycle`,
+    TOPIC_STREAM_LIFECYCLE_FAST: `${id}.lifecycle-fast`,
     TOPIC_PARTITIONS: '3',
     ENRICHER_GROUP_ID: `${id}-group`,
     ENRICHER_TRANSACTIONAL_ID_PREFIX: `${id}-tx`,

@@ -7,6 +7,7 @@ import { PipelineMetrics } from '@app/observability';
 import { TRANSACTION_CHUNK_MESSAGES } from '../enrichment/enrich-batch.service';
 import { ensureEnricherTopics } from '../enrichment/enricher-topics';
 import type { EnricherFeatureConfig } from './enricher-feature.config';
+import { LifecycleFastLane } from '../lifecycle-fast-lane/lifecycle-fast-lane';
 
 export interface EventEnricherApp {
   app: NestFastifyApplication;
@@ -86,5 +87,7 @@ export async function startEventEnricherApp(
   });
   unsubscribe();
   if (!created) return;
+  // in the background: the lane retries its own start, and the round does not wait for it
+  if (config.enricher.lifecycleFastLane) void app.get(LifecycleFastLane).start();
   await app.startAllMicroservices();
 }

@@ -52,4 +52,21 @@ describe('ChangeFeedsLifecycle', () => {
     expect(reader.starts).toBe(1);
     expect(reader.caughtUp).toBe(false);
   });
+
+  it('starts and stops a live-only reader without making readiness wait for it', async () => {
+    const replayed = new FlakyStartReader(0);
+    const liveOnly = new FlakyStartReader(Infinity);
+    const readiness = new ReadinessRegistry(1_000);
+    const lifecycle = new ChangeFeedsLifecycle(
+      { 'live-metrics': replayed as unknown as CompactedTopicReader },
+      null,
+      readiness,
+      { 'stream-lifecycle-fast': liveOnly as unknown as CompactedTopicReader },
+    );
+    expect(readiness.names()).toEqual(['live-metrics']);
+    lifecycle.onApplicationBootstrap();
+    await until(() => replayed.caughtUp && liveOnly.starts === 1, 1_000);
+    await lifecycle.onApplicationShutdown();
+    expect([replayed.stops, liveOnly.stops]).toEqual([1, 1]);
+  });
 });

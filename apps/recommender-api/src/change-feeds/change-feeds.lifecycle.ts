@@ -13,7 +13,8 @@ export class NotCaughtUpError extends Error {
 /**
  * Starts the change-feed readers (metrics, watermarks, and the stream replica when no Qdrant) at
  * bootstrap without blocking it - the API answers degraded while they catch up - and makes
- * readiness wait for them. Stops them at shutdown.
+ * readiness wait for them. Live-only readers (the lifecycle fast lane: an early copy of a feed
+ * the others replay) start and stop with them but are not part of readiness. Stops them at shutdown.
  */
 export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeedsLifecycle.name);
@@ -23,6 +24,7 @@ export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicati
     private readonly readers: Record<string, CompactedTopicReader>,
     private readonly replica: StreamReplica | null,
     readiness: ReadinessRegistry,
+    private readonly liveOnlyReaders: Record<string, CompactedTopicReader> = {},
   ) {
     for (const [name, reader] of Object.entries(readers)) {
       readiness.register(
@@ -48,10 +50,10 @@ export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicati
   }
 
   onApplicationBootstrap(): void {
-    const starts: [string, () => Promise<void>][] = Object.entries(this.readers).map(([n, r]) => [
-      n,
-      () => r.start(),
-    ]);
+    const starts: [string, () => Promise<void>][] = Object.entries({
+      ...this.readers,
+      ...this.liveOnlyReaders,
+    }).map(([n, r]) => [n, () => r.start()]);
     if (this.replica) starts.push(['stream-replica', () => this.replica!.start()]);
     for (const [name, start] of starts) void this.startWithRetries(name, start);
   }
@@ -74,6 +76,7 @@ export class ChangeFeedsLifecycle implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped.abort();
-    await Promise.allSettled([...Object.values(this.readers).map((r) => r.stop()), this.replica?.stop()]);
+    const readers = [...Object.values(this.readers), ...Object.values(this.liveOnlyReaders)];
+    await Promise.allSettled([...readers.map((r) => r.stop()), this.replica?.stop()]);
   }
 }

@@ -54,6 +54,7 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
   const topics = {
     metrics: uniqueName('metrics'),
     lifecycle: uniqueName('lifecycle'),
+    lifecycleFast: uniqueName('lifecycle-fast'),
     embeddings: uniqueName('emb'),
     watermarks: uniqueName('wm'),
     raw: uniqueName('raw'),
@@ -65,6 +66,7 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
     LOG_LEVEL: 'silent',
     TOPIC_METRICS_STREAMS: topics.metrics,
     TOPIC_STREAM_LIFECYCLE: topics.lifecycle,
+    TOPIC_STREAM_LIFECYCLE_FAST: topics.lifecycleFast,
     TOPIC_EMBEDDINGS_STREAMS: topics.embeddings,
     TOPIC_WATERMARKS: topics.watermarks,
     TOPIC_RAW: topics.raw,
@@ -308,6 +310,44 @@ describe('recommender-api over HTTP (real Kafka and Redis)', () => {
       });
       await upstream.metrics(control, 0);
       await until(async () => (await get('/v1/streams/st-control')).body.live === false, 20_000);
+    });
+
+    it("shows a start from the enricher's fast lane; the lane's end, which names no run, keeps the lifecycle feed's late copy of the start from reviving it", async () => {
+      await upstream.user('quick', { follows: ['s-quick'] });
+      const inFeed = async () =>
+        (await feed('/v1/users/quick/feed?limit=20')).items.find((i) => i.streamId === 'st-quick');
+      const startedAt = Date.now() - 1_000;
+      const start: StreamLifecycle = {
+        schemaVersion: 1,
+        streamId: 'st-quick',
+        eventId: 'e-quick-start',
+        startedAt,
+        live: true,
+        sellerId: 's-quick',
+        title: 'quick',
+        category: 'cards',
+        language: 'en',
+      };
+      await upstream.lifecycleFast(start);
+      await until(async () => (await inFeed()) !== undefined, 20_000);
+      expect((await inFeed())?.reasons.follow).toBeGreaterThan(0);
+
+      await upstream.lifecycleFast({
+        schemaVersion: 1,
+        streamId: 'st-quick',
+        eventId: 'e-quick-end',
+        live: false,
+        endedAt: Date.now(),
+        endReason: 'ended',
+      });
+      await until(async () => (await inFeed()) === undefined, 20_000);
+      // the transaction round's copy of the start, after the lane's end; a control stream's start
+      // behind it on the same partition tells when the reader has passed it
+      await upstream.lifecycle(start, 0);
+      await upstream.lifecycle({ ...start, streamId: 'st-quick-control', eventId: 'e-quick-control' }, 0);
+      await until(async () => (await get('/v1/streams/st-quick-control')).status === 200, 20_000);
+      expect(await inFeed()).toBeUndefined();
+      expect((await get('/v1/streams/st-quick')).body).toMatchObject({ live: false, endReason: 'ended' });
     });
 
     it("shows a start while the enricher's transaction is still open; a fenced enricher's aborted copy of it after its end does not bring it back", async () => {

@@ -121,6 +121,21 @@ export class RecommenderFeaturesModule {
           ),
         }
       : {};
+    const liveOnlyReaders: Record<string, CompactedTopicReader> = readChangeFeeds
+      ? {
+          'stream-lifecycle-fast': new CompactedTopicReader(
+            {
+              kafka,
+              topic: config.topics.names.streamLifecycleFast,
+              groupIdPrefix: `${SERVICE_NAME}-lifecycle-fast`,
+              // the enricher's early copy of the lifecycle feed: what was before the start is
+              // in the lifecycle feed itself, which is replayed
+              fromEnd: true,
+            },
+            (records) => cache.applyLifecycleRecords(records),
+          ),
+        }
+      : {};
     return {
       module: RecommenderFeaturesModule,
       imports: [
@@ -158,7 +173,7 @@ export class RecommenderFeaturesModule {
             if (replica) registerStreamIndexMetrics(registry, replica.store);
             // with Qdrant as the candidate store, readiness includes reaching it (one attempt, no retries)
             if (config.qdrant) readiness.register(qdrantCheck(() => index.store.ping()));
-            return new ChangeFeedsLifecycle(readers, replica, readiness);
+            return new ChangeFeedsLifecycle(readers, replica, readiness, liveOnlyReaders);
           },
         },
         {

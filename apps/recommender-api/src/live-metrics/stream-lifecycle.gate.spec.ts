@@ -201,3 +201,66 @@ describe('StreamLifecycleGate (through LiveMetricsCache): the two feeds in any i
     expect(cache.getLive(ID)?.title).toBe('run 1000');
   });
 });
+
+describe('StreamLifecycleGate: the lifecycle fast lane, the transaction round and the metrics in any interleaving', () => {
+  // the fast lane writes the round's records early, ends without their run's start, and repeats
+  // nothing: the round's records (and the metrics) decide, in whatever order the three arrive
+  const cases: [string, FeedRecord[], FeedRecord[], FeedRecord[], ReturnType<typeof stateOf>][] = [
+    [
+      'started: live',
+      [start(1_000)],
+      [start(1_000)],
+      [live(1_000)],
+      { live: true, startedAt: 1_000, viewers: 10, endReason: undefined, following: [ID] },
+    ],
+    [
+      'started, only the fast lane has told: live with no audience',
+      [start(1_000)],
+      [],
+      [],
+      { live: true, startedAt: 1_000, viewers: 0, endReason: undefined, following: [ID] },
+    ],
+    [
+      'ended: ended, never revived by the round or the metrics arriving late',
+      [start(1_000), end(undefined, 2_000)],
+      [start(1_000), end(1_000, 2_000)],
+      [live(1_000)],
+      { live: false, startedAt: 1_000, viewers: 0, endReason: 'ended', following: [] },
+    ],
+    [
+      'ended, only the fast lane has told the end: ended',
+      [start(1_000), end(undefined, 2_000)],
+      [start(1_000)],
+      [live(1_000)],
+      { live: false, startedAt: 1_000, viewers: 0, endReason: 'ended', following: [] },
+    ],
+    [
+      'restarted: the new run',
+      [start(1_000), end(undefined, 2_000), start(3_000)],
+      [start(1_000), end(1_000, 2_000), start(3_000)],
+      [live(1_000), ended(1_000, 2_000), live(3_000, 7)],
+      { live: true, startedAt: 3_000, viewers: 7, endReason: undefined, following: [ID] },
+    ],
+    [
+      'restarted, the round and the metrics still on the first run: the new run, no audience',
+      [start(1_000), end(undefined, 2_000), start(3_000)],
+      [start(1_000)],
+      [live(1_000)],
+      { live: true, startedAt: 3_000, viewers: 0, endReason: undefined, following: [ID] },
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, fast, round, metrics, expected) => {
+    for (const lifecycle of interleavings(fast, round)) {
+      for (const order of interleavings(lifecycle, metrics)) {
+        const got = stateOf(replay(order));
+        const names = order.map(({ feed, record: r }) =>
+          feed === 'lifecycle'
+            ? `${r.eventId}${fast.includes(order.find((o) => o.record === r)!) ? '(fast)' : ''}`
+            : `metrics-${r.live ? 'live' : 'ended'}-${r.startedAt}`,
+        );
+        expect({ names, got }).toEqual({ names, got: expected });
+      }
+    }
+  });
+});

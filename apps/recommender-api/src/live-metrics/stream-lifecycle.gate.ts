@@ -13,6 +13,8 @@ import { StreamLifecycle, StreamMetricsSnapshot, StreamStartedLifecycle, WindowR
  * - a lifecycle start of the run the lifecycle feed itself ended leaves it ended: the feed is read
  *   uncommitted, so it may carry a fenced enricher's aborted copy of a start after the end that
  *   its successor wrote (a late end of an earlier run changes nothing: the run above decides);
+ * - an end that does not name its run ends the run live at the end's time (the enricher's fast
+ *   lane writes the lifecycle feed's starts and ends early, ends unnamed, through this same gate);
  * - otherwise the later record wins, as in one feed.
  * Once both feeds are read to the end, the live set is the same whatever the interleaving.
  * The ends are remembered for the `maxEnded` latest streams; past that the metrics feed rules.
@@ -92,12 +94,17 @@ export class StreamLifecycleGate {
       return startedSnapshot(record, nowMs);
     }
     this.liveRuns.delete(id);
-    remember(this.endedRuns, id, { startedAt: record.startedAt, endedAt: record.endedAt }, this.maxEnded);
+    // an end that does not name its run (the fast lane's) ends the run live at its time: named, so
+    // the transaction round's copy of that run's start, arriving after it, does not revive it
+    const startedAt =
+      record.startedAt ??
+      (current?.live === true && current.startedAt <= record.endedAt ? current.startedAt : undefined);
+    remember(this.endedRuns, id, { startedAt, endedAt: record.endedAt }, this.maxEnded);
     // a snapshot of another run than the ended one stays held back, for that run's start
     const otherRun = (s: StreamMetricsSnapshot | undefined) =>
-      s?.live === true && record.startedAt !== undefined && s.startedAt !== record.startedAt;
+      s?.live === true && startedAt !== undefined && s.startedAt !== startedAt;
     if (otherRun(held)) remember(this.heldBack, id, held!, this.maxEnded);
-    if (current === undefined || !current.live || current.startedAt > (record.startedAt ?? record.endedAt))
+    if (current === undefined || !current.live || current.startedAt > (startedAt ?? record.endedAt))
       return undefined;
     if (otherRun(current)) remember(this.heldBack, id, current, this.maxEnded);
     // as the aggregator ends a stream: no audience any more

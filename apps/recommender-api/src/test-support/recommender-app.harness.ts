@@ -44,6 +44,7 @@ export class UpstreamFixture {
     readonly topics: {
       metrics: string;
       lifecycle: string;
+      lifecycleFast: string;
       embeddings: string;
       watermarks: string;
       raw: string;
@@ -105,6 +106,11 @@ export class UpstreamFixture {
   /** A record of the enricher's lifecycle feed (a start or an end, before the metrics). */
   async lifecycle(record: StreamLifecycle, partition?: number): Promise<void> {
     await this.send(this.topics.lifecycle, record.streamId, JSON.stringify(record), partition);
+  }
+
+  /** A record of the enricher's lifecycle fast lane (the same facts, before the lifecycle feed's). */
+  async lifecycleFast(record: StreamLifecycle): Promise<void> {
+    await this.send(this.topics.lifecycleFast, record.streamId, JSON.stringify(record));
   }
 
   /**
