@@ -71,7 +71,8 @@ export class LifecycleFastLane implements OnApplicationShutdown {
 
   private async connect(): Promise<void> {
     const kafka = this.createClient(this.options.kafka, 'lifecycle-fast');
-    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    // not idempotent: a retry's copy of a record is as harmless as the round's copy of it
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
     this.producer = producer;
     await producer.connect();
     const consumer = kafka.consumer({
