@@ -18,7 +18,8 @@ import { probeEvent } from './probe-event';
  * followed sellers and, per probe, the ms from the produce call until: the broker acked it; the raw
  * record was visible; the enricher's output record was created (its CreateTime), visible uncommitted,
  * visible read-committed (commit marker written, LSO advanced); its lifecycle record (same
- * transaction) was visible uncommitted (as the recommender reads it) and committed; the aggregator
+ * transaction) was visible uncommitted (as the recommender reads it) and committed; the enricher's
+ * fast lane wrote the same start (`lifecycleFastCreated`, its CreateTime) and it was visible; the aggregator
  * applied it in Redis; its metrics change-feed record was created and visible; GET /v1/streams/{id}
  * said live (`apiLive`: the recommender's cache); the follower's feed listed it (and how long that
  * listing request took, `feedRequestMs`). Then the same for stream.ended (the feed no longer lists
@@ -69,6 +70,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       { name: 'lifecycle', topic: `${t}streams.lifecycle`, readCommitted: true, envelope: false },
       // the recommender reads the lifecycle feed uncommitted
       { name: 'lifecycleUncommitted', topic: `${t}streams.lifecycle`, readCommitted: false, envelope: false },
+      // the enricher's fast lane: the same start or end, written as fetched (no transaction)
+      { name: 'lifecycleFast', topic: `${t}streams.lifecycle-fast`, readCommitted: false, envelope: false },
       { name: 'metrics', topic: `${t}metrics.streams`, readCommitted: true, envelope: false },
     ],
     keyPrefix,
@@ -247,11 +250,14 @@ function kafkaHops(tracer: HopTracer, streamId: string, type: string, t0: number
   const rel = (s: Sighting | undefined, field: 'seenAt' | 'recordAt') => (s ? s[field] - t0 : undefined);
   const metrics = tracer.firstSince('metrics', streamId, t0);
   const lifecycle = tracer.firstSince('lifecycle', streamId, t0);
+  const fast = tracer.firstSince('lifecycleFast', streamId, t0);
   return {
     rawSeen: rel(tracer.first('raw', streamId, type), 'seenAt'),
     enrichedCreated: rel(tracer.first('enrichedUncommitted', streamId, type), 'recordAt'),
     enrichedSeenUncommitted: rel(tracer.first('enrichedUncommitted', streamId, type), 'seenAt'),
     enrichedSeenCommitted: rel(tracer.first('enrichedCommitted', streamId, type), 'seenAt'),
+    lifecycleFastCreated: rel(fast, 'recordAt'),
+    lifecycleFastSeen: rel(fast, 'seenAt'),
     lifecycleSeenUncommitted: rel(tracer.firstSince('lifecycleUncommitted', streamId, t0), 'seenAt'),
     lifecycleSeen: rel(lifecycle, 'seenAt'),
     metricsCreated: rel(metrics, 'recordAt'),

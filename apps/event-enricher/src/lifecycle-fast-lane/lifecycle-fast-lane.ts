@@ -1,7 +1,7 @@
 import type { ParseEventOptions } from '@app/contracts';
 import { createKafka, KafkaConnectionOptions, retryUntilStopped } from '@app/kafka';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
 import { Counter, Registry } from 'prom-client';
 import { fastLifecycleRecords } from './fast-lifecycle.records';
 
@@ -40,7 +40,6 @@ export class LifecycleFastLane implements OnApplicationShutdown {
   constructor(
     private readonly options: LifecycleFastLaneOptions,
     registry: Registry,
-    private readonly createClient: (options: KafkaConnectionOptions, suffix: string) => Kafka = createKafka,
   ) {
     this.records = new Counter({
       name: 'nowcast_enricher_fast_lane_records_total',
@@ -70,7 +69,7 @@ export class LifecycleFastLane implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const kafka = this.createClient(this.options.kafka, 'lifecycle-fast');
+    const kafka = createKafka(this.options.kafka, 'lifecycle-fast');
     // not idempotent: a retry's copy of a record is as harmless as the round's copy of it
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     this.producer = producer;
