@@ -69,7 +69,8 @@ export interface CompactedTopicReaderOptions {
  * Reads a compacted change feed (metrics, watermarks, stream vectors) from the beginning of EVERY
  * partition with a throwaway consumer group and no commits, so each reader process holds the whole
  * state in memory. Caught up once every partition reached the high watermark it had at start
- * (readiness); with `fromEnd`, a live-only feed, it reads what is appended after its start. Batches are applied one at a time, in partition order (a large one in chunks).
+ * (readiness); with `fromEnd` (a live-only feed) it reads only what is appended after its start.
+ * Batches are applied one at a time, in partition order (a large one in chunks).
  */
 export class CompactedTopicReader {
   private readonly logger = new Logger(CompactedTopicReader.name);

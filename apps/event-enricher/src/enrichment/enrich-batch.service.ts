@@ -191,7 +191,6 @@ export function toEnrichedRecord(
   return record;
 }
 
-/** Keyed by streamId (compacted: the last record is the stream's state). */
 /** The raw topic's parser limits, the same for every reader of it in the enricher. */
 export function rawEventParseOptions(settings: EnricherSettings, nowMs: number): ParseEventOptions {
   return {
@@ -202,6 +201,7 @@ export function rawEventParseOptions(settings: EnricherSettings, nowMs: number):
   };
 }
 
+/** Keyed by streamId: a stream's starts and ends stay in order on one partition. */
 export function toLifecycleRecord(record: StreamLifecycle): OutboundMessage {
   return { key: record.streamId, value: JSON.stringify(record) };
 }
