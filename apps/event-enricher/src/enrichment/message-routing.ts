@@ -9,8 +9,11 @@ import {
 } from '@app/contracts';
 import { KafkaInboundMessage } from '@app/kafka';
 
-export interface ValidMessage {
-  message: KafkaInboundMessage;
+/** What the parser reads of a message (the fast lane passes kafkajs' own messages). */
+type ParsedMessage = Pick<KafkaInboundMessage, 'value'>;
+
+export interface ValidMessage<M extends ParsedMessage = KafkaInboundMessage> {
+  message: M;
   event: NowcastEvent;
   /**
    * The message's JSON text when it holds exactly the validated event (no unknown field was
@@ -20,14 +23,14 @@ export interface ValidMessage {
   json?: string;
 }
 
-export interface PoisonMessage {
-  message: KafkaInboundMessage;
+export interface PoisonMessage<M extends ParsedMessage = KafkaInboundMessage> {
+  message: M;
   error: InvalidMessageError;
 }
 
-export interface RoutedMessages {
-  valid: ValidMessage[];
-  poison: PoisonMessage[];
+export interface RoutedMessages<M extends ParsedMessage = KafkaInboundMessage> {
+  valid: ValidMessage<M>[];
+  poison: PoisonMessage<M>[];
 }
 
 /** The envelope's fields (eventId, type, schemaVersion, occurredAt, data): nothing else may be passed on. */
@@ -39,13 +42,13 @@ const ENVELOPE_FIELDS = 5;
  * is a bug or an outage and is rethrown, so the batch fails and is redelivered rather than
  * dead-lettered.
  */
-export function routeMessages(
-  messages: readonly KafkaInboundMessage[],
+export function routeMessages<M extends ParsedMessage = KafkaInboundMessage>(
+  messages: readonly M[],
   options: ParseEventOptions,
-): RoutedMessages {
+): RoutedMessages<M> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES;
-  const valid: ValidMessage[] = [];
-  const poison: PoisonMessage[] = [];
+  const valid: ValidMessage<M>[] = [];
+  const poison: PoisonMessage<M>[] = [];
   for (const message of messages) {
     try {
       const value = message.value;

@@ -1,14 +1,9 @@
-import {
-  DEFAULT_MAX_EVENT_BYTES,
-  InvalidMessageError,
-  ParseEventOptions,
-  toObject,
-  validateEventObject,
-} from '@app/contracts';
+import type { ParseEventOptions } from '@app/contracts';
 import type { KafkaInboundMessage, OutboundMessage } from '@app/kafka';
 import type { StreamContextRecord } from '../entity-cache/stream-context.record';
 import { toLifecycleRecord } from '../enrichment/enrich-batch.service';
 import { lifecycleRecordOf } from '../enrichment/enrichment.service';
+import { routeMessages } from '../enrichment/message-routing';
 
 /**
  * Every stream event type starts with it, in the JSON of any message that may be one: the other
@@ -22,7 +17,7 @@ const NO_STREAM_STATE: ReadonlyMap<string, StreamContextRecord> = new Map();
 
 /**
  * The lifecycle records of a raw batch's valid starts, ends and removals, exactly as the
- * enricher's transaction round writes them (the same parser, limits and record), except that an
+ * enricher's transaction round writes them (its `routeMessages`, limits and record), except that an
  * end carries no `startedAt` and duplicates are not dropped: both are harmless to the feed's gate,
  * which keeps the round's records as the truth. Invalid messages are skipped (the round
  * dead-letters them).
@@ -31,22 +26,12 @@ export function fastLifecycleRecords(
   messages: readonly Pick<KafkaInboundMessage, 'value'>[],
   parseOptions: () => ParseEventOptions,
 ): OutboundMessage[] {
+  const candidates = messages.filter(({ value }) => value !== null && value.indexOf(STREAM_TYPE_MARK) >= 0);
+  if (candidates.length === 0) return [];
   const records: OutboundMessage[] = [];
-  let options: ParseEventOptions | undefined;
-  for (const { value } of messages) {
-    if (value === null || value.indexOf(STREAM_TYPE_MARK) < 0) continue;
-    options ??= parseOptions();
-    try {
-      const event = validateEventObject(
-        toObject(value, options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES),
-        options,
-        '',
-      );
-      const record = lifecycleRecordOf(event, NO_STREAM_STATE);
-      if (record !== undefined) records.push(toLifecycleRecord(record));
-    } catch (error) {
-      if (!(error instanceof InvalidMessageError)) throw error;
-    }
+  for (const { event } of routeMessages(candidates, parseOptions()).valid) {
+    const record = lifecycleRecordOf(event, NO_STREAM_STATE);
+    if (record !== undefined) records.push(toLifecycleRecord(record));
   }
   return records;
 }
