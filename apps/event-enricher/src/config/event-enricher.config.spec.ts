@@ -31,6 +31,20 @@ describe('event-enricher config', () => {
     );
   });
 
+  it('lets the round fetch wait for a larger batch only while the fast lane carries new streams', () => {
+    expect(loadConfig(eventEnricherEnvSchema, {}).enricher.fetchMinBytes).toBe(256 * 1024);
+    const laneOff = loadConfig(eventEnricherEnvSchema, { ENRICHER_LIFECYCLE_FAST_LANE: 'false' });
+    expect(laneOff.enricher.fetchMinBytes).toBe(1);
+    const explicit = loadConfig(eventEnricherEnvSchema, {
+      ENRICHER_LIFECYCLE_FAST_LANE: 'false',
+      ENRICHER_FETCH_MIN_BYTES: '65536',
+    });
+    expect(explicit.enricher.fetchMinBytes).toBe(65536);
+    expect(() => loadConfig(eventEnricherEnvSchema, { ENRICHER_FETCH_MIN_BYTES: '0' })).toThrow(
+      'ENRICHER_FETCH_MIN_BYTES',
+    );
+  });
+
   it('declares the shared variables it uses', () => {
     const names = describeEnv(eventEnricherEnvSchema).map((v) => v.name);
     expect(names).toEqual(

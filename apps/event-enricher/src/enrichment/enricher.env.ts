@@ -1,6 +1,7 @@
 import { EnvGroup, EnvVar, ToBoolean, ToNumber } from '@app/config';
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS } from '@app/contracts';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { OFF_PATH_FETCH_MIN_BYTES } from '@app/kafka';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const TRANSACTION_SCOPES = ['partition', 'group'] as const;
 export type TransactionScope = (typeof TRANSACTION_SCOPES)[number];
@@ -35,7 +36,7 @@ export class EnricherEnvDto {
 
   @EnvVar({
     description:
-      'Longest the broker holds an empty fetch, ms. Not a latency floor (a fetch returns as soon as data arrives); bounds idle polling.',
+      "Longest the broker holds a fetch that has less than its minimum bytes, ms: the round's (ENRICHER_FETCH_MIN_BYTES) and the fast lane's (1 byte, so only an idle lane waits). Bounds idle polling.",
   })
   @ToNumber()
   @IsInt()
@@ -59,6 +60,17 @@ export class EnricherEnvDto {
   @Min(1024)
   @Max(64 * 1024 * 1024)
   ENRICHER_MAX_BYTES_PER_PARTITION!: number;
+
+  @EnvVar({
+    description:
+      "The broker answers the round's fetch once this many bytes arrived or after ENRICHER_MAX_WAIT_MS (1 = as soon as anything arrived). Unset = 262144 with the lifecycle fast lane (the round is then off a new stream's path; fewer, larger rounds cost the machine ~20 % less CPU per event), 1 without.",
+  })
+  @IsOptional()
+  @ToNumber()
+  @IsInt()
+  @Min(1)
+  @Max(64 * 1024 * 1024)
+  ENRICHER_FETCH_MIN_BYTES?: number;
 
   @EnvVar({
     description:
@@ -114,6 +126,7 @@ export interface EnricherSettings {
   maxWaitMs: number;
   partitionsConcurrently: number;
   maxBytesPerPartition: number;
+  fetchMinBytes: number;
   dedupeWindowSec: number;
   maxEventBytes: number;
   maxFutureMs: number;
@@ -146,6 +159,8 @@ export function enricherEnv(): EnvGroup<EnricherEnvDto, EnricherSettings> {
       maxWaitMs: dto.ENRICHER_MAX_WAIT_MS,
       partitionsConcurrently: dto.ENRICHER_PARTITIONS_CONCURRENTLY,
       maxBytesPerPartition: dto.ENRICHER_MAX_BYTES_PER_PARTITION,
+      fetchMinBytes:
+        dto.ENRICHER_FETCH_MIN_BYTES ?? (dto.ENRICHER_LIFECYCLE_FAST_LANE ? OFF_PATH_FETCH_MIN_BYTES : 1),
       dedupeWindowSec: dto.DEDUPE_WINDOW_SEC,
       maxEventBytes: dto.EVENT_MAX_BYTES,
       maxFutureMs: dto.EVENT_MAX_FUTURE_MS,

@@ -30,6 +30,7 @@ export function createEnricherConsumer(config: EnricherFeatureConfig): KafkaBatc
     maxWaitTimeMs: enricher.maxWaitMs,
     partitionsConsumedConcurrently: enricher.partitionsConcurrently,
     maxBytesPerPartition: enricher.maxBytesPerPartition,
+    minBytes: enricher.fetchMinBytes,
   });
 }
 
