@@ -264,3 +264,33 @@ describe('StreamLifecycleGate: the lifecycle fast lane, the transaction round an
     }
   });
 });
+
+describe('StreamLifecycleGate: an ended run keeps the numbers the metrics feed ended it with', () => {
+  // the metrics feed's ended snapshot is its last record of the run (compacted: never sent again),
+  // so no lifecycle record arriving after it, early or late, may put a zeroed start in its place
+  const lane = [start(1_000), end(undefined, 2_000)];
+  const round = [start(1_000), end(1_000, 2_000)];
+  const metrics = [live(1_000), ended(1_000, 2_000)];
+
+  it.each([
+    ['the round and the metrics', [round], metrics],
+    ['the fast lane, the round and the metrics', [lane, round], metrics],
+    ['the fast lane and the metrics (the round still to come)', [lane], metrics],
+  ])('%s, in any interleaving', (_name, lifecycleFeeds, metricsFeed) => {
+    const lifecycles =
+      lifecycleFeeds.length === 1 ? [lifecycleFeeds[0]] : interleavings(lifecycleFeeds[0], lifecycleFeeds[1]);
+    for (const lifecycle of lifecycles) {
+      for (const order of interleavings(lifecycle, metricsFeed)) {
+        const s = replay(order).get(ID);
+        const names = order.map(({ feed, record: r }) =>
+          feed === 'lifecycle' ? r.eventId : `metrics-${r.live ? 'live' : 'ended'}-${r.startedAt}`,
+        );
+        expect({ names, live: s?.live, uniqueViewers: s?.lifetime.uniqueViewers }).toEqual({
+          names,
+          live: false,
+          uniqueViewers: 20,
+        });
+      }
+    }
+  });
+});

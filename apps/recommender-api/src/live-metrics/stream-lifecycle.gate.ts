@@ -8,8 +8,10 @@ import { StreamLifecycle, StreamMetricsSnapshot, StreamStartedLifecycle, WindowR
  * is told apart by its start (`startedAt`, the start event's time, which both feeds carry), and:
  * - a metrics snapshot of an older run than the lifecycle's live one is held back (read late);
  * - a live metrics snapshot of a run the lifecycle feed ended is held back, not revived;
- * - a lifecycle start of a run the metrics feed already ended (its lease expired: only the
- *   aggregator ends a stream that way) leaves it ended;
+ * - a lifecycle start of a run the metrics feed already ended leaves it ended, with that feed's
+ *   final numbers: a start of the same run arriving after its end (the round's copy behind the
+ *   fast lane, a replay), or any earlier start once its lease expired (only the aggregator ends a
+ *   stream that way);
  * - a lifecycle start of the run the lifecycle feed itself ended leaves it ended: the feed is read
  *   uncommitted, so it may carry a fenced enricher's aborted copy of a start after the end that
  *   its successor wrote (a late end of an earlier run changes nothing: the run above decides);
@@ -85,6 +87,15 @@ export class StreamLifecycleGate {
         }
         // its lease expired (the aggregator saw no activity): a restart would be a later start
         if (current.endReason === 'expired') return undefined;
+        // the run the metrics feed already ended, with its final numbers (that feed's last record
+        // of it): a start arriving after that (the round's copy behind the fast lane's end, or a
+        // replay) must not put a zeroed start in their place. Unless a live snapshot of this start
+        // is held back: then the end was the gate's, of another run (a restart with a clock behind)
+        if (current.startedAt === record.startedAt && held?.startedAt !== record.startedAt) {
+          const endedAt = current.endedAt ?? record.startedAt;
+          remember(this.endedRuns, id, { startedAt: current.startedAt, endedAt }, this.maxEnded);
+          return undefined;
+        }
       }
       this.liveRuns.set(id, { startedAt: record.startedAt, endedBefore });
       if (held?.startedAt === record.startedAt) return held;
