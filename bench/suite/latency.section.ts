@@ -28,9 +28,10 @@ const event = <T extends NowcastEvent['type']>(type: T, data: object): NowcastEv
  * polled back to back) lists it = dataLatency; then `stream.ended` produced -> the same feed no
  * longer lists it = endToGone. The probe streams share a category of their own and the feed is
  * asked for that category, so "listed" does not depend on how the ranker weighs a 0-viewer stream
- * against the simulator's; the data path is the real one: raw -> enricher -> its lifecycle feed ->
- * the recommender's live set for the start and the end; the follow through the aggregator into
- * the user's Redis state (sent before the probes), read by each feed request.
+ * against the simulator's; the data path is the real one: raw -> the enricher's lifecycle fast lane
+ * (its round's lifecycle feed follows) -> the recommender's live set for the start and the end;
+ * the follow through the aggregator into the user's Redis state (sent before the probes), read by
+ * each feed request.
  */
 export async function latencySection(ctx: SectionContext): Promise<void> {
   const o = ctx.options;
