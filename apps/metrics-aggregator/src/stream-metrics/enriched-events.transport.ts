@@ -19,7 +19,8 @@ export function enrichedEventsTransport(config: MetricsAggregatorConfig): KafkaB
     offsetCommitIntervalMs: config.kafka.offsetCommitIntervalMs,
     readCommitted: true,
     maxWaitTimeMs: 100,
-    // off the feed's latency path (starts and ends reach it through the lifecycle feed)
+    // off the feed's latency path (starts and ends reach it through the enricher's fast lane and
+    // lifecycle feed)
     minBytes: OFF_PATH_FETCH_MIN_BYTES,
     partitionsConsumedConcurrently: ENRICHED_PARTITIONS_CONSUMED_CONCURRENTLY,
     maxBytesPerPartition: ENRICHED_FETCH_BYTES_PER_PARTITION,
