@@ -141,12 +141,13 @@ export class CompactedTopicReader {
 
   /** Caught up = every partition read up to the end it has now (readiness). */
   private async loadTargets(admin: Admin): Promise<void> {
+    this.targets.clear();
+    // a live-only feed is caught up as soon as it runs: no ends to read first
+    if (this.options.fromEnd) return;
     const offsets = await retryWhileTopicSettles(
       () => admin.fetchTopicOffsets(this.options.topic),
       this.settling(),
     );
-    this.targets.clear();
-    if (this.options.fromEnd) return;
     for (const p of offsets) {
       const high = Number(p.high);
       const position = this.positions.get(p.partition) ?? 0;

@@ -27,7 +27,8 @@ export interface LifecycleFastLaneOptions {
  * progress, the next fetch and the Redis claims (docs/benchmarks.md, "Where the time goes"). The
  * round still writes the lifecycle feed, the record the recommender replays; this lane is an early
  * copy read live only, so it commits nothing, starts at the end of the topic, and drops what it
- * cannot send: anything it misses arrives with the round's records a few tens of ms later.
+ * cannot send: anything it misses arrives with the round's records, at most ~ENRICHER_MAX_WAIT_MS
+ * plus a round later (the round's fetch waits for ENRICHER_FETCH_MIN_BYTES while the lane runs).
  */
 export class LifecycleFastLane implements OnApplicationShutdown {
   private readonly logger = new Logger(LifecycleFastLane.name);
